@@ -1,0 +1,363 @@
+"""An analysis as rows at a chosen level (layer, block, stage), and as JSON, CSV, Markdown or a DataFrame.
+
+Every number here is read from the analysis; nothing is recomputed. Renderers (`render`) and the CLI take
+these rows as they are.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from .analysis import Analysis, LayerRow
+from .shapes import Shape, TracedLayer
+from .spec import PAPER_STAGE_NAMES
+
+
+class Level(StrEnum):
+    layer = "layer"
+    block = "block"
+    stage = "stage"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a table: a layer, or a block or stage summed over its layers."""
+
+    name: str
+    stage: str
+    op: str  # "conv 3×3 /2 p1", "bottleneck 1×1·3×3·1×1 /2 +proj", "3 × bottleneck"
+    in_shape: Shape
+    out_shape: Shape
+    params: int
+    macs: int  # fvcore's count (batch norm and average pool included)
+    macs_conv_linear: int  # the paper's and torchvision's count
+    problems: tuple[str, ...]
+    layers: tuple[LayerRow, ...]
+
+    @property
+    def verified(self) -> bool:
+        return not self.problems
+
+
+def conv_op(layer: TracedLayer) -> str:
+    (kh, kw), (sh, _), (ph, _) = layer.kernel, layer.stride, layer.padding
+    text = f"{kh}×{kw}"
+    if sh != 1:
+        text += f" /{sh}"
+    if ph:
+        text += f" p{ph}"
+    if layer.groups != 1:
+        text += f" g{layer.groups}"
+    return text
+
+
+KIND_WORDS = {
+    "conv": "conv",
+    "bn": "batch norm",
+    "relu": "relu",
+    "maxpool": "max pool",
+    "add": "add shortcut",
+    "avgpool": "avg pool",
+    "linear": "linear",
+}
+
+
+def layer_op(layer: TracedLayer) -> str:
+    words = KIND_WORDS[layer.kind]
+    if layer.kind in ("conv", "maxpool"):
+        return f"{words} {conv_op(layer)}"
+    if layer.kind == "avgpool":
+        return f"{words} → 1×1"
+    return words
+
+
+def _block_op(rows: list[LayerRow]) -> str:
+    convs = [row.traced for row in rows if row.traced.kind == "conv" and ".downsample." not in row.name]
+    projection = any(".downsample." in row.name for row in rows)
+    kind = "basic" if len(convs) == 2 else "bottleneck"
+    stride = max(conv.stride[0] for conv in convs)
+    text = f"{kind} " + "·".join(f"{c.kernel[0]}×{c.kernel[1]}" for c in convs)
+    if stride != 1:
+        text += f" /{stride}"
+    return text + (" +proj" if projection else "")
+
+
+def _stage_op(stage: str, members: list[LayerRow]) -> str:
+    if stage in ("stem", "head"):
+        return ", ".join(dict.fromkeys(KIND_WORDS[row.traced.kind] for row in members))
+    blocks = list(dict.fromkeys(row.traced.block for row in members))
+    convs = sum(
+        1
+        for row in members
+        if row.traced.block == blocks[0] and row.traced.kind == "conv" and ".downsample." not in row.name
+    )
+    return f"{len(blocks)} × {'basic' if convs == 2 else 'bottleneck'}"
+
+
+def _summed(name: str, stage: str, op: str, rows: list[LayerRow]) -> Row:
+    return Row(
+        name=name,
+        stage=stage,
+        op=op,
+        in_shape=rows[0].traced.in_shape,
+        out_shape=rows[-1].traced.out_shape,
+        params=sum(row.traced.params for row in rows),
+        macs=sum(row.macs for row in rows),
+        macs_conv_linear=sum(row.macs_conv_linear for row in rows),
+        problems=tuple(p for row in rows for p in row.problems),
+        layers=tuple(rows),
+    )
+
+
+def _grouped(analysis: Analysis, key: Callable[[LayerRow], str]) -> dict[str, list[LayerRow]]:
+    groups: dict[str, list[LayerRow]] = {}
+    for row in analysis.rows:
+        groups.setdefault(key(row), []).append(row)
+    return groups
+
+
+def rows(analysis: Analysis, level: Level | str = Level.layer) -> list[Row]:
+    level = Level(level)
+    if level is Level.layer:
+        return [_summed(row.name, row.traced.stage, layer_op(row.traced), [row]) for row in analysis.rows]
+    if level is Level.block:
+        out = []
+        for block, members in _grouped(analysis, lambda r: r.traced.block).items():
+            stage = members[0].traced.stage
+            op = _block_op(members) if stage not in ("stem", "head") else _stage_op(stage, members)
+            out.append(_summed(block, stage, op, members))
+        return out
+    return [
+        _summed(stage, stage, _stage_op(stage, members), members)
+        for stage, members in _grouped(analysis, lambda r: r.traced.stage).items()
+    ]
+
+
+# ------------------------------------------------------------------------------------------------ export
+
+MACS_NOTE = (
+    "MACs are multiply-accumulates (the paper's and fvcore's 'FLOPs'). A layer's 'macs' is fvcore's count "
+    "(batch norm counted as 2 per element in eval mode, average pooling as 1 per input element); "
+    "totals.macs sums conv and linear layers only (the paper's and torchvision's convention); "
+    "totals.macs_fvcore sums every layer. 'flops' = 2 × MACs."
+)
+
+
+def _shares(value: int, total: int) -> float:
+    return value / total if total else 0.0
+
+
+def to_dict(analysis: Analysis, *, flops: bool = False) -> dict[str, Any]:
+    """The JSON contract: every layer, every block, every stage, and the totals."""
+    scale = 2 if flops else 1
+
+    def with_flops(record: dict[str, Any], macs_keys: tuple[str, ...]) -> dict[str, Any]:
+        if flops:
+            for key in macs_keys:
+                record[key.replace("macs", "flops")] = record[key] * scale
+        return record
+
+    layers = []
+    for row in analysis.rows:
+        t = row.traced
+        record: dict[str, Any] = {
+            "name": t.name,
+            "stage": t.stage,
+            "block": t.block,
+            "kind": t.kind,
+            "kernel": list(t.kernel) if t.kernel else None,
+            "stride": list(t.stride) if t.stride else None,
+            "padding": list(t.padding) if t.padding else None,
+            "groups": t.groups,
+            "in_shape": list(t.in_shape),
+            "out_shape": list(t.out_shape),
+            "out_elements": t.out_elements,
+            "params": t.params,
+            "macs": row.macs,
+            "verified": row.verified,
+        }
+        if not row.verified:
+            observed = row.check.observed_out_shape
+            record["model_out_shape"] = list(observed) if observed else None
+            record["problems"] = list(row.problems)
+        layers.append(with_flops(record, ("macs",)))
+
+    def summary(level: Level) -> list[dict[str, Any]]:
+        return [
+            with_flops(
+                {
+                    "name": r.name,
+                    "stage": r.stage,
+                    "op": r.op,
+                    "in_shape": list(r.in_shape),
+                    "out_shape": list(r.out_shape),
+                    "params": r.params,
+                    "macs": r.macs_conv_linear,
+                    "macs_fvcore": r.macs,
+                    "verified": r.verified,
+                },
+                ("macs", "macs_fvcore"),
+            )
+            for r in rows(analysis, level)
+        ]
+
+    totals = with_flops(
+        {
+            "params": analysis.params,
+            "model_params": analysis.verification.model_params,
+            "macs": analysis.macs,
+            "macs_fvcore": analysis.macs_fvcore,
+            "verified": analysis.verified,
+        },
+        ("macs", "macs_fvcore"),
+    )
+    return {
+        "arch": analysis.spec.name,
+        "input": list(analysis.input_shape),
+        "spec": {
+            "block": analysis.spec.block,
+            "layers": list(analysis.spec.layers),
+            "widths": list(analysis.spec.widths),
+            "stride_in": analysis.spec.stride_in,
+            "groups": analysis.spec.groups,
+            "width_per_group": analysis.spec.width_per_group,
+            "in_channels": analysis.spec.in_channels,
+            "num_classes": analysis.spec.num_classes,
+        },
+        "units": MACS_NOTE,
+        "layers": layers,
+        "blocks": summary(Level.block),
+        "stages": summary(Level.stage),
+        "totals": totals,
+        "problems": list(analysis.problems),
+    }
+
+
+def to_json(analysis: Analysis, *, flops: bool = False) -> str:
+    return json.dumps(to_dict(analysis, flops=flops), indent=2, ensure_ascii=False) + "\n"
+
+
+def _shape_text(shape: Shape) -> str:
+    return "×".join(str(d) for d in shape)
+
+
+def table_records(analysis: Analysis, level: Level | str, *, flops: bool = False) -> list[dict[str, Any]]:
+    """Flat records for CSV, Markdown and DataFrames: one per row, units in the column names."""
+    unit = "flops" if flops else "macs"
+    scale = 2 if flops else 1
+    records = []
+    for r in rows(analysis, level):
+        records.append(
+            {
+                "name": r.name,
+                "stage": r.stage,
+                "op": r.op,
+                "in_shape": _shape_text(r.in_shape),
+                "out_shape": _shape_text(r.out_shape),
+                "params": r.params,
+                f"{unit}_fvcore": r.macs * scale,
+                f"{unit}_conv_linear": r.macs_conv_linear * scale,
+                f"{unit}_share": round(_shares(r.macs, analysis.macs_fvcore), 6),
+                "params_share": round(_shares(r.params, analysis.params), 6),
+                "verified": r.verified,
+            }
+        )
+    return records
+
+
+def to_csv(analysis: Analysis, level: Level | str = Level.layer, *, flops: bool = False) -> str:
+    records = table_records(analysis, level, flops=flops)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+    return buffer.getvalue()
+
+
+def to_markdown(analysis: Analysis, level: Level | str = Level.layer, *, flops: bool = False) -> str:
+    unit = "FLOPs (2×MACs)" if flops else "MACs"
+    scale = 2 if flops else 1
+    header = [
+        "Layer" if Level(level) is Level.layer else Level(level).value.title(),
+        "Op",
+        "Channels",
+        "Size",
+        "Params",
+        f"{unit}, fvcore",
+        f"% {unit.split(' ')[0]}",
+        "% Params",
+        "✓",
+    ]
+    lines = [
+        f"**{analysis.spec.name}**, input {_shape_text(analysis.input_shape)}",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join(["---"] * 2 + ["---:"] * 6 + [":---:"]) + "|",
+    ]
+    for r in rows(analysis, level):
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    f"`{r.name}`",
+                    r.op,
+                    channels_text(r.in_shape, r.out_shape),
+                    size_text(r.in_shape, r.out_shape),
+                    f"{r.params:,}",
+                    f"{r.macs * scale:,}",
+                    f"{100 * _shares(r.macs, analysis.macs_fvcore):.1f}%",
+                    f"{100 * _shares(r.params, analysis.params):.1f}%",
+                    "✓" if r.verified else "✗",
+                ]
+            )
+            + " |"
+        )
+    lines += ["", *totals_lines(analysis, flops=flops)]
+    return "\n".join(lines) + "\n"
+
+
+def to_dataframe(analysis: Analysis, level: Level | str = Level.layer, *, flops: bool = False):
+    """The rows as a pandas DataFrame (pandas is imported here, not at start-up)."""
+    import pandas as pd
+
+    return pd.DataFrame.from_records(table_records(analysis, level, flops=flops))
+
+
+# --------------------------------------------------------------------------------------- shared wording
+
+
+def channels_text(in_shape: Shape, out_shape: Shape) -> str:
+    c_in, c_out = in_shape[1], out_shape[1]
+    return f"{c_in}→{c_out}" if c_in != c_out else str(c_out)
+
+
+def size_text(in_shape: Shape, out_shape: Shape) -> str:
+    if len(out_shape) < 4:
+        return "—"
+    before, after = f"{in_shape[2]}×{in_shape[3]}", f"{out_shape[2]}×{out_shape[3]}"
+    return before if before == after else f"{before} → {after}"
+
+
+def paper_stage(stage: str) -> str:
+    return PAPER_STAGE_NAMES.get(stage, stage)
+
+
+def totals_lines(analysis: Analysis, *, flops: bool = False) -> list[str]:
+    """The totals, in words, with both MAC conventions labelled."""
+    scale, unit = (2, "FLOPs (2×MACs)") if flops else (1, "MACs")
+    prefix = "GFLOPs" if flops else "GMACs"
+    checked = sum(row.verified for row in analysis.rows)
+    return [
+        f"Params: {analysis.params:,} ({analysis.params / 1e6:.2f} M)",
+        f"{unit}, conv + linear (the paper's and torchvision's count): {analysis.macs * scale:,} "
+        f"({analysis.macs * scale / 1e9:.2f} {prefix})",
+        f"{unit}, all that fvcore counts (+ batch norm, avg pool): {analysis.macs_fvcore * scale:,} "
+        f"({analysis.macs_fvcore * scale / 1e9:.2f} {prefix})",
+        f"Verified against the hooked model: {checked}/{len(analysis.rows)} layers",
+    ]

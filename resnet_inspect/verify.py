@@ -1,0 +1,187 @@
+"""Run the real model with forward hooks and hold what it does against the analytic trace.
+
+The hooked forward runs every leaf module of the model on an *empty batch* (N = 0) on the CPU: each kernel
+still validates its input and computes its output shape, but there is nothing to compute or store, so it
+costs the same at 64×64 as at 8192×8192. (The meta device would do too, but its batch-norm kernel is a
+Python decomposition that imports torch._dynamo on first use: about as long as importing torch itself.)
+`probe="meta"` runs the full batch on the meta device instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+from torch import nn
+
+from .shapes import Shape, Trace, TracedLayer
+
+Probe = Literal["empty-batch", "meta"]
+
+
+@dataclass(frozen=True)
+class ObservedLayer:
+    """One call of one leaf module, as the forward hook saw it."""
+
+    name: str
+    module_type: str  # "Conv2d", "BatchNorm2d", …
+    in_shape: Shape
+    out_shape: Shape
+    params: int
+    weight_shape: Shape | None
+
+
+def leaf_modules(model: nn.Module) -> Iterator[tuple[str, nn.Module]]:
+    for name, module in model.named_modules():
+        if name and next(module.children(), None) is None:
+            yield name, module
+
+
+class HookError(RuntimeError):
+    """The hooked forward failed; the message says which layers had already run."""
+
+
+@contextlib.contextmanager
+def capture(model: nn.Module) -> Iterator[list[ObservedLayer]]:
+    """Record every leaf-module call of `model` while the block runs, in execution order.
+
+    Hooks are removed and the model's train/eval mode restored however the block ends.
+    """
+    observed: list[ObservedLayer] = []
+    handles = []
+
+    def hook(name: str):
+        def record(module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
+            weight = getattr(module, "weight", None)
+            observed.append(
+                ObservedLayer(
+                    name=name,
+                    module_type=type(module).__name__,
+                    in_shape=tuple(inputs[0].shape),
+                    out_shape=tuple(output.shape),
+                    params=sum(p.numel() for p in module.parameters(recurse=False)),
+                    weight_shape=tuple(weight.shape) if isinstance(weight, torch.Tensor) else None,
+                )
+            )
+
+        return record
+
+    was_training = model.training
+    try:
+        for name, module in leaf_modules(model):
+            handles.append(module.register_forward_hook(hook(name)))
+        yield observed
+    except Exception as error:
+        ran = ", ".join(layer.name for layer in observed[-3:]) or "none"
+        raise HookError(f"the forward pass failed after {len(observed)} layers (last: {ran}): {error}") from error
+    finally:
+        for handle in handles:
+            handle.remove()
+        model.train(was_training)
+
+
+def observe(model: nn.Module, input_shape: Shape, *, probe: Probe = "empty-batch") -> list[ObservedLayer]:
+    """Every leaf-module call of one forward pass of `model` on an input of `input_shape`.
+
+    With the empty-batch probe the recorded shapes have batch 0; `observed_per_sample` says how to read them.
+    """
+    if probe == "meta":
+        device, shape = torch.device("meta"), input_shape
+    else:
+        device, shape = torch.device("cpu"), (0, *input_shape[1:])
+    if any(t.device != device for t in (*model.parameters(), *model.buffers())):
+        materialize_empty(model, device)
+    with capture(model) as observed, torch.inference_mode():
+        model.eval()
+        model(torch.empty(shape, device=device))
+    return observed
+
+
+def materialize_empty(model: nn.Module, device: torch.device) -> None:
+    """Give every parameter and buffer uninitialised storage on `device`, in place.
+
+    An empty batch never reads a weight, so storage is all a forward needs. (`Module.to_empty` does the same
+    but goes through a Python reference kernel for meta tensors that imports sympy: a third of a second.)
+    """
+    for module in model.modules():
+        for name, param in list(module.named_parameters(recurse=False)):
+            empty = torch.empty(param.shape, dtype=param.dtype, device=device)
+            setattr(module, name, nn.Parameter(empty, requires_grad=param.requires_grad))
+        for name, buffer in list(module.named_buffers(recurse=False)):
+            module.register_buffer(name, torch.empty(buffer.shape, dtype=buffer.dtype, device=device))
+
+
+@dataclass(frozen=True)
+class LayerCheck:
+    """A trace row beside the model call it must match."""
+
+    traced: TracedLayer
+    observed: ObservedLayer | None
+
+    @property
+    def observed_out_shape(self) -> Shape | None:
+        """The model's output shape for the traced batch: an empty-batch probe's N = 0 reads as the trace's N."""
+        if self.observed is None:
+            return None
+        if self.observed.out_shape[0] == 0 and self.observed.in_shape[0] == 0:
+            return (self.traced.out_shape[0], *self.observed.out_shape[1:])
+        return self.observed.out_shape
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        t, o = self.traced, self.observed
+        if o is None:
+            return (f"{t.name}: the model has no such call",)
+        found = []
+        if o.name != t.name:
+            found.append(f"{t.name}: the model ran {o.name} here")
+        if o.in_shape[0] != o.out_shape[0]:
+            found.append(f"{t.name}: batch {o.in_shape[0]} in but {o.out_shape[0]} out")
+        if self.observed_out_shape != t.out_shape:
+            found.append(
+                f"{t.name}: shape {_fmt(t.out_shape)} by the formula, {_fmt(self.observed_out_shape)} in the model"
+            )
+        if o.params != t.params:
+            found.append(f"{t.name}: {t.params:,} params by the formula, {o.params:,} in the model")
+        return tuple(found)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class Verification:
+    checks: tuple[LayerCheck, ...]
+    unexpected: tuple[ObservedLayer, ...]  # model calls the trace has no row for
+    model_params: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.unexpected and all(check.ok for check in self.checks)
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        found = [p for check in self.checks for p in check.problems]
+        found += [f"{o.name}: the model calls it but the trace has no such layer" for o in self.unexpected]
+        return tuple(found)
+
+
+def compare(trace: Trace, observed: list[ObservedLayer], model_params: int) -> Verification:
+    """Pair trace rows and model calls by position (both are in execution order) and compare them."""
+    checks = tuple(
+        LayerCheck(traced, observed[i] if i < len(observed) else None) for i, traced in enumerate(trace.layers)
+    )
+    return Verification(checks, tuple(observed[len(trace.layers) :]), model_params)
+
+
+def verify(trace: Trace, model: nn.Module, *, probe: Probe = "empty-batch") -> Verification:
+    observed = observe(model, trace.input_shape, probe=probe)
+    return compare(trace, observed, sum(p.numel() for p in model.parameters()))
+
+
+def _fmt(shape: Shape | None) -> str:
+    return "none" if shape is None else "×".join(str(d) for d in shape)
