@@ -72,7 +72,7 @@ class Analysis:
     @property
     def problems(self) -> tuple[str, ...]:
         found = [p for row in self.rows for p in row.problems]
-        found += [f"{o.name}: the model calls it but the trace has no such layer" for o in self.verification.unexpected]
+        found += self.verification.model_problems
         if self.verification.model_params != self.params:
             found.append(f"model: {self.verification.model_params:,} params in all, {self.params:,} by the formula")
         return tuple(found)

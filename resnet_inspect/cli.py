@@ -20,6 +20,7 @@ from .report import Level
 from .spec import DEPTHS, REGISTRY, InspectError, ResNetSpec, get_spec, parse_size
 
 PROG = "resnet-inspect"
+PIPE_WIDTH = 140
 
 
 class OneLineErrors(typer.core.TyperGroup):
@@ -188,7 +189,10 @@ def table(
 
         from .render import report as rich_report
 
-        Console().print(rich_report(analysis, level, flops=flops))
+        console = Console()
+        if not console.is_terminal and "COLUMNS" not in os.environ:
+            console = Console(width=PIPE_WIDTH)  # piped to a file: rich's 80 columns would cut the table
+        console.print(rich_report(analysis, level, flops=flops))
     else:
         text = {
             Format.json: lambda: report.to_json(analysis, flops=flops),

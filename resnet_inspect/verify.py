@@ -41,7 +41,11 @@ def leaf_modules(model: nn.Module) -> Iterator[tuple[str, nn.Module]]:
 
 
 class HookError(RuntimeError):
-    """The hooked forward failed; the message says which layers had already run."""
+    """The hooked forward failed; the message says which layers had already run, `observed` holds them."""
+
+    def __init__(self, message: str, observed: list[ObservedLayer]) -> None:
+        super().__init__(message)
+        self.observed = observed
 
 
 @contextlib.contextmanager
@@ -76,7 +80,10 @@ def capture(model: nn.Module) -> Iterator[list[ObservedLayer]]:
         yield observed
     except Exception as error:
         ran = ", ".join(layer.name for layer in observed[-3:]) or "none"
-        raise HookError(f"the forward pass failed after {len(observed)} layers (last: {ran}): {error}") from error
+        said = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise HookError(
+            f"the forward pass failed after {len(observed)} layers (last: {ran}): {said}", list(observed)
+        ) from error
     finally:
         for handle in handles:
             handle.remove()
@@ -134,7 +141,7 @@ class LayerCheck:
     def problems(self) -> tuple[str, ...]:
         t, o = self.traced, self.observed
         if o is None:
-            return (f"{t.name}: the model has no such call",)
+            return (f"{t.name}: the model never ran this layer",)
         found = []
         if o.name != t.name:
             found.append(f"{t.name}: the model ran {o.name} here")
@@ -158,29 +165,40 @@ class Verification:
     checks: tuple[LayerCheck, ...]
     unexpected: tuple[ObservedLayer, ...]  # model calls the trace has no row for
     model_params: int
+    error: str | None = None  # the forward pass failed part-way: what it said
 
     @property
     def ok(self) -> bool:
-        return not self.unexpected and all(check.ok for check in self.checks)
+        return self.error is None and not self.unexpected and all(check.ok for check in self.checks)
+
+    @property
+    def model_problems(self) -> tuple[str, ...]:
+        """What is wrong beyond single trace rows: calls the trace lacks, a forward that failed part-way."""
+        found = [f"{o.name}: the model calls it but the trace has no such layer" for o in self.unexpected]
+        if self.error is not None:
+            found.append(f"model: {self.error}")
+        return tuple(found)
 
     @property
     def problems(self) -> tuple[str, ...]:
-        found = [p for check in self.checks for p in check.problems]
-        found += [f"{o.name}: the model calls it but the trace has no such layer" for o in self.unexpected]
-        return tuple(found)
+        return tuple(p for check in self.checks for p in check.problems) + self.model_problems
 
 
-def compare(trace: Trace, observed: list[ObservedLayer], model_params: int) -> Verification:
+def compare(trace: Trace, observed: list[ObservedLayer], model_params: int, error: str | None = None) -> Verification:
     """Pair trace rows and model calls by position (both are in execution order) and compare them."""
     checks = tuple(
         LayerCheck(traced, observed[i] if i < len(observed) else None) for i, traced in enumerate(trace.layers)
     )
-    return Verification(checks, tuple(observed[len(trace.layers) :]), model_params)
+    return Verification(checks, tuple(observed[len(trace.layers) :]), model_params, error)
 
 
 def verify(trace: Trace, model: nn.Module, *, probe: Probe = "empty-batch") -> Verification:
-    observed = observe(model, trace.input_shape, probe=probe)
-    return compare(trace, observed, sum(p.numel() for p in model.parameters()))
+    """Compare every layer; a forward that fails part-way is compared as far as it got, and says why it stopped."""
+    try:
+        observed, error = observe(model, trace.input_shape, probe=probe), None
+    except HookError as failure:
+        observed, error = failure.observed, str(failure)
+    return compare(trace, observed, sum(p.numel() for p in model.parameters()), error)
 
 
 def _fmt(shape: Shape | None) -> str:
