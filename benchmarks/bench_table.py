@@ -94,7 +94,7 @@ def main() -> None:
         f"{os.cpu_count()} cores, Python {platform.python_version()}; median of {args.repeats} fresh processes "
         f"({args.fvcore_repeats} for fvcore's forward path). Peak memory is the process's max RSS.",
         "",
-        f"Floor, `python -c \"import torch, fvcore.nn\"`: {floor.seconds:.2f} s, {floor.peak_mib:.0f} MiB.",
+        f'Floor, `python -c "import torch, fvcore.nn"`: {floor.seconds:.2f} s, {floor.peak_mib:.0f} MiB.',
         "",
         "| size | resnet-inspect | × floor | peak MiB | fvcore FlopCountAnalysis + table | × floor | peak MiB "
         "| fvcore ÷ resnet-inspect |",

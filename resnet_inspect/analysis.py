@@ -118,3 +118,62 @@ def analyze(
         for check in verification.checks
     )
     return Analysis(spec, traced.input_shape, rows, verification, probe)
+
+
+# A real forward for fvcore's FlopCountAnalysis costs time and memory in proportion to the input; above this
+# many input pixels (batch × height × width) the cross-check skips it and says so.
+FORWARD_PIXEL_LIMIT = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class CrossCheck:
+    """A total counted again by an independent path, beside the value the analysis reports."""
+
+    path: str
+    reported: int  # what the analysis says, in MACs
+    counted: int | None  # what the other path says, in MACs; None when skipped
+    note: str = ""
+    layers_agree: bool = True  # for a path that counts per layer: every layer equal too
+
+    @property
+    def ok(self) -> bool:
+        return self.counted is None or (self.counted == self.reported and self.layers_agree)
+
+
+def cross_check(analysis: Analysis) -> list[CrossCheck]:
+    """Count the totals again with torch's FlopCounterMode and, at moderate sizes, fvcore's real forward.
+
+    FlopCounterMode runs on the meta device (conv and matmul only; it counts 2 FLOPs per MAC). fvcore's
+    FlopCountAnalysis traces a real forward of zeros on the CPU and must agree layer by layer.
+    """
+    from .counting import count_by_forward, torch_flop_counter_flops
+    from .model import build_model
+
+    flops = torch_flop_counter_flops(build_model(analysis.spec, device="meta"), analysis.input_shape)
+    checks = [
+        CrossCheck(
+            "torch FlopCounterMode, conv + linear (FLOPs ÷ 2)",
+            analysis.macs,
+            flops // 2,
+            f"{flops:,} FLOPs" + ("" if flops % 2 == 0 else ", an odd number"),
+        )
+    ]
+    n, _, height, width = analysis.input_shape
+    fvcore_path = "fvcore FlopCountAnalysis, real forward, all layers"
+    if n * height * width > FORWARD_PIXEL_LIMIT:
+        checks.append(
+            CrossCheck(fvcore_path, analysis.macs_fvcore, None, f"skipped above {FORWARD_PIXEL_LIMIT:,} input pixels")
+        )
+        return checks
+    by_module = count_by_forward(build_model(analysis.spec), analysis.input_shape)
+    differing = [row.name for row in analysis.rows if by_module.get(row.name, 0) != row.macs]
+    checks.append(
+        CrossCheck(
+            fvcore_path,
+            analysis.macs_fvcore,
+            sum(by_module.values()),
+            f"layers that differ: {', '.join(differing[:3])}" if differing else "every layer equal",
+            layers_agree=not differing,
+        )
+    )
+    return checks

@@ -123,24 +123,6 @@ def write_atomically(output: Path, text: str) -> None:
         raise
 
 
-def size_note(spec: ResNetSpec, height: int, width: int, macs: int) -> str | None:
-    """A note for sizes that are not multiples of 32, where the rounding of five halvings costs extra."""
-    from .shapes import trace
-
-    if height % 32 == 0 and width % 32 == 0:
-        return None
-    base_h, base_w = max(32, height // 32 * 32), max(32, width // 32 * 32)
-    base = trace(spec, base_h, base_w)
-    ours = trace(spec, height, width)
-    last = next(layer for layer in reversed(ours.layers) if layer.kind == "add").out_shape
-    base_last = next(layer for layer in reversed(base.layers) if layer.kind == "add").out_shape
-    change = (ours.macs - base.macs) / base.macs
-    return (
-        f"note: {height}×{width} is not a multiple of 32: the last feature map is {last[2]}×{last[3]} "
-        f"({base_last[2]}×{base_last[3]} at {base_h}×{base_w}), {change:+.1%} MACs per image"
-    )
-
-
 @app.command()
 def table(
     depth: Annotated[int, typer.Option(help="ResNet depth from the paper: 18, 34, 50, 101 or 152.")] = 50,
@@ -159,10 +141,19 @@ def table(
     ] = None,
     output: Annotated[Path | None, typer.Option(help="Write to this file (whole or not at all).")] = None,
     flops: Annotated[bool, typer.Option("--flops", help="Show FLOPs = 2 × MACs instead of MACs.")] = False,
+    cross_check: Annotated[
+        bool,
+        typer.Option(
+            "--cross-check",
+            help="Count the totals again with torch's FlopCounterMode and (up to 1024×1024) fvcore's "
+            "FlopCountAnalysis on a real forward.",
+        ),
+    ] = False,
 ) -> None:
     """Layer-by-layer shapes, parameters and MACs of a ResNet at one input size, verified against the model."""
     from . import report
     from .analysis import analyze
+    from .analysis import cross_check as count_again
 
     try:
         spec = resolve_spec(depth, arch)
@@ -178,12 +169,11 @@ def table(
         if output is not None:
             check_writable(output)
         analysis = analyze(spec, (height, width), batch=batch, in_channels=in_channels, num_classes=num_classes)
-        note = size_note(analysis.spec, height, width, analysis.macs)
+        note = report.size_note(analysis)
     except InspectError as error:
         fail(str(error))
+    checks = count_again(analysis) if cross_check else []
 
-    if note:
-        typer.echo(note, err=True)
     if fmt is Format.rich:
         from rich.console import Console
 
@@ -193,9 +183,15 @@ def table(
         if not console.is_terminal and "COLUMNS" not in os.environ:
             console = Console(width=PIPE_WIDTH)  # piped to a file: rich's 80 columns would cut the table
         console.print(rich_report(analysis, level, flops=flops))
+        if checks:
+            from .render import cross_checks
+
+            console.print(cross_checks(checks))
     else:
+        for line in report.cross_check_lines(checks):
+            typer.echo(line, err=True)
         text = {
-            Format.json: lambda: report.to_json(analysis, flops=flops),
+            Format.json: lambda: report.to_json(analysis, flops=flops, cross_checks=checks),
             Format.csv: lambda: report.to_csv(analysis, level, flops=flops),
             Format.markdown: lambda: report.to_markdown(analysis, level, flops=flops),
         }[fmt]()
@@ -206,6 +202,14 @@ def table(
                 write_atomically(output, text)
             except OSError as error:
                 fail(f"cannot write --output {str(output)!r}: {error.strerror or error}")
+    if note:
+        typer.echo(note, err=True)
+    if not all(check.ok for check in checks):
+        failed = next(check for check in checks if not check.ok)
+        typer.echo(
+            f"{PROG}: check failed: {failed.path} counts {failed.counted:,} MACs, not {failed.reported:,}", err=True
+        )
+        raise typer.Exit(1)
     if not analysis.verified:
         typer.echo(
             f"{PROG}: check failed: {len(analysis.problems)} disagreements between the formula and the model "

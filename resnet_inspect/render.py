@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich import box
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from .analysis import Analysis
-from .report import Level, Row, channels_text, paper_stage, rows, size_text, totals_lines
+from .analysis import Analysis, CrossCheck
+from .report import Level, Row, channels_text, cross_check_lines, paper_stage, rows, size_text, totals_lines
 
 STAGE_STYLE = {
     "stem": "bold cyan",
@@ -127,6 +129,16 @@ def totals(analysis: Analysis, *, flops: bool = False) -> Text:
         text.append(f"✗ {len(analysis.problems)} disagreements between the formula and the model:\n", "bold red")
         for problem in analysis.problems:
             text.append(f"  {problem}\n", "red")
+    return text
+
+
+def cross_checks(checks: Sequence[CrossCheck]) -> Text:
+    text = Text("Cross-check of the totals by independent counters:\n", style="bold")
+    for line, check in zip(cross_check_lines(checks), checks, strict=True):
+        text.append(
+            f"  {line}\n",
+            style="green" if check.ok and check.counted is not None else ("dim" if check.ok else "bold red"),
+        )
     return text
 
 

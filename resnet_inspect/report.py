@@ -9,13 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from .analysis import Analysis, LayerRow
-from .shapes import Shape, TracedLayer
+from .analysis import Analysis, CrossCheck, LayerRow
+from .shapes import Shape, TracedLayer, trace
 from .spec import PAPER_STAGE_NAMES
 
 
@@ -77,27 +77,20 @@ def layer_op(layer: TracedLayer) -> str:
     return words
 
 
-def _block_op(rows: list[LayerRow]) -> str:
-    convs = [row.traced for row in rows if row.traced.kind == "conv" and ".downsample." not in row.name]
-    projection = any(".downsample." in row.name for row in rows)
-    kind = "basic" if len(convs) == 2 else "bottleneck"
-    stride = max(conv.stride[0] for conv in convs)
-    text = f"{kind} " + "·".join(f"{c.kernel[0]}×{c.kernel[1]}" for c in convs)
-    if stride != 1:
-        text += f" /{stride}"
-    return text + (" +proj" if projection else "")
-
-
-def _stage_op(stage: str, members: list[LayerRow]) -> str:
+def _group_op(kind: str, members: list[LayerRow]) -> str:
+    """A block or stage in words: `bottleneck 1×1·3×3·1×1 /2 +proj`, `6 × bottleneck`, `conv, batch norm, …`."""
+    stage = members[0].traced.stage
     if stage in ("stem", "head"):
         return ", ".join(dict.fromkeys(KIND_WORDS[row.traced.kind] for row in members))
     blocks = list(dict.fromkeys(row.traced.block for row in members))
-    convs = sum(
-        1
-        for row in members
-        if row.traced.block == blocks[0] and row.traced.kind == "conv" and ".downsample." not in row.name
-    )
-    return f"{len(blocks)} × {'basic' if convs == 2 else 'bottleneck'}"
+    if len(blocks) > 1:
+        return f"{len(blocks)} × {kind}"
+    convs = [row.traced for row in members if row.traced.kind == "conv" and ".downsample." not in row.name]
+    text = f"{kind} " + "·".join(f"{c.kernel[0]}×{c.kernel[1]}" for c in convs)
+    stride = max(conv.stride[0] for conv in convs)
+    if stride != 1:
+        text += f" /{stride}"
+    return text + (" +proj" if any(".downsample." in row.name for row in members) else "")
 
 
 def _summed(name: str, stage: str, op: str, rows: list[LayerRow]) -> Row:
@@ -126,16 +119,10 @@ def rows(analysis: Analysis, level: Level | str = Level.layer) -> list[Row]:
     level = Level(level)
     if level is Level.layer:
         return [_summed(row.name, row.traced.stage, layer_op(row.traced), [row]) for row in analysis.rows]
-    if level is Level.block:
-        out = []
-        for block, members in _grouped(analysis, lambda r: r.traced.block).items():
-            stage = members[0].traced.stage
-            op = _block_op(members) if stage not in ("stem", "head") else _stage_op(stage, members)
-            out.append(_summed(block, stage, op, members))
-        return out
+    key = (lambda r: r.traced.block) if level is Level.block else (lambda r: r.traced.stage)
     return [
-        _summed(stage, stage, _stage_op(stage, members), members)
-        for stage, members in _grouped(analysis, lambda r: r.traced.stage).items()
+        _summed(name, members[0].traced.stage, _group_op(analysis.spec.block, members), members)
+        for name, members in _grouped(analysis, key).items()
     ]
 
 
@@ -153,7 +140,7 @@ def _shares(value: int, total: int) -> float:
     return value / total if total else 0.0
 
 
-def to_dict(analysis: Analysis, *, flops: bool = False) -> dict[str, Any]:
+def to_dict(analysis: Analysis, *, flops: bool = False, cross_checks: Sequence[CrossCheck] = ()) -> dict[str, Any]:
     """The JSON contract: every layer, every block, every stage, and the totals."""
     scale = 2 if flops else 1
 
@@ -236,11 +223,32 @@ def to_dict(analysis: Analysis, *, flops: bool = False) -> dict[str, Any]:
         "stages": summary(Level.stage),
         "totals": totals,
         "problems": list(analysis.problems),
+    } | ({"cross_check": [cross_check_record(check) for check in cross_checks]} if cross_checks else {})
+
+
+def cross_check_record(check: CrossCheck) -> dict[str, Any]:
+    return {
+        "path": check.path,
+        "reported_macs": check.reported,
+        "counted_macs": check.counted,
+        "ok": check.ok,
+        "note": check.note,
     }
 
 
-def to_json(analysis: Analysis, *, flops: bool = False) -> str:
-    return json.dumps(to_dict(analysis, flops=flops), indent=2, ensure_ascii=False) + "\n"
+def cross_check_lines(checks: Sequence[CrossCheck]) -> list[str]:
+    lines = []
+    for check in checks:
+        if check.counted is None:
+            lines.append(f"– {check.path}: {check.note}")
+        else:
+            mark = "✓" if check.ok else "✗"
+            lines.append(f"{mark} {check.path}: {check.counted:,} MACs vs {check.reported:,} reported ({check.note})")
+    return lines
+
+
+def to_json(analysis: Analysis, *, flops: bool = False, cross_checks: Sequence[CrossCheck] = ()) -> str:
+    return json.dumps(to_dict(analysis, flops=flops, cross_checks=cross_checks), indent=2, ensure_ascii=False) + "\n"
 
 
 def _shape_text(shape: Shape) -> str:
@@ -361,3 +369,19 @@ def totals_lines(analysis: Analysis, *, flops: bool = False) -> list[str]:
         f"({analysis.macs_fvcore * scale / 1e9:.2f} {prefix})",
         f"Verified against the hooked model: {checked}/{len(analysis.rows)} layers",
     ]
+
+
+def size_note(analysis: Analysis) -> str | None:
+    """For a size that is not a multiple of 32: what the rounding of five halvings costs, against the size below."""
+    _, _, height, width = analysis.input_shape
+    if height % 32 == 0 and width % 32 == 0:
+        return None
+    base_h, base_w = max(32, height // 32 * 32), max(32, width // 32 * 32)
+    base = trace(analysis.spec, base_h, base_w)
+    last = next(r.traced.out_shape for r in reversed(analysis.rows) if r.traced.kind == "add")
+    base_last = next(layer.out_shape for layer in reversed(base.layers) if layer.kind == "add")
+    change = analysis.macs / analysis.input_shape[0] / base.macs - 1
+    return (
+        f"note: {height}×{width} is not a multiple of 32: the last feature map is {last[2]}×{last[3]} "
+        f"({base_last[2]}×{base_last[3]} at {base_h}×{base_w}), {change:+.1%} MACs per image"
+    )

@@ -9,6 +9,7 @@ import torch
 from typer.testing import CliRunner
 
 import resnet_inspect.model
+from resnet_inspect import get_spec, trace
 from resnet_inspect.cli import app
 
 runner = CliRunner()
@@ -225,3 +226,31 @@ def test_help_and_bare_command():
     assert runner.invoke(app, []).exit_code == 0
     result = runner.invoke(app, ["table", "--help"])
     assert result.exit_code == 0 and "--size" in result.stdout and "--flops" in result.stdout
+
+
+def test_cross_check_counts_again_with_torch_and_fvcore():
+    result = run("--depth", "18", "--size", "96x64", "--batch", "2", "--cross-check", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    checks = json.loads(result.stdout)["cross_check"]
+    assert [c["ok"] for c in checks] == [True, True]
+    assert checks[0]["counted_macs"] == checks[0]["reported_macs"] == json.loads(result.stdout)["totals"]["macs"]
+    assert checks[1]["note"] == "every layer equal"
+    assert result.stderr.startswith("✓ torch FlopCounterMode")
+
+    big = run("--depth", "18", "--size", "2048", "--cross-check")
+    assert big.exit_code == 0
+    assert "skipped above 1,048,576 input pixels" in big.stdout
+
+
+def test_a_cross_check_that_disagrees_exits_1(monkeypatch):
+    import resnet_inspect.counting
+
+    monkeypatch.setattr(resnet_inspect.counting, "torch_flop_counter_flops", lambda model, shape: 2)
+    result = run("--depth", "18", "--size", "64", "--cross-check")
+    assert result.exit_code == 1
+    assert "✗ torch FlopCounterMode" in result.stdout
+    expected = trace(get_spec(18), 64).macs
+    assert result.stderr.strip() == (
+        f"resnet-inspect: check failed: torch FlopCounterMode, conv + linear (FLOPs ÷ 2) counts 1 MACs, "
+        f"not {expected:,}"
+    )
