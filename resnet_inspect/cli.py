@@ -182,7 +182,7 @@ def table(
         console = Console()
         if not console.is_terminal and "COLUMNS" not in os.environ:
             console = Console(width=PIPE_WIDTH)  # piped to a file: rich's 80 columns would cut the table
-        console.print(rich_report(analysis, level, flops=flops))
+        console.print(rich_report(analysis, level, flops=flops, width=console.width))
         if checks:
             from .render import cross_checks
 

@@ -35,87 +35,125 @@ def _share(value: int, total: int) -> str:
     return f"{100 * value / total:.1f}%" if total else "—"
 
 
-def layer_table(analysis: Analysis, level: Level | str = Level.layer, *, flops: bool = False) -> Table:
+def _fit(cells: list[list], column: int, header: str) -> int:
+    """The width column `column` needs to show every cell whole: numbers are never cut short."""
+    return max(
+        len(header),
+        *(Text(cell).cell_len if isinstance(cell, str) else cell.cell_len for cell in (row[column] for row in cells)),
+    )
+
+
+def _compact(value: int) -> str:
+    """1,234,567 → 1.23M: three significant digits, for terminals too narrow for exact counts."""
+    for divisor, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= divisor:
+            scaled = value / divisor
+            return f"{scaled:.3g}{suffix}" if scaled < 1000 else f"{scaled:,.0f}{suffix}"
+    return str(value)
+
+
+def layer_table(
+    analysis: Analysis, level: Level | str = Level.layer, *, flops: bool = False, compact: bool = False
+) -> Table:
+    """One row per layer (or block, or stage). `compact` rounds counts to 3 digits, for narrow terminals."""
     level = Level(level)
-    unit = "FLOPs (2×MACs)" if flops else "MACs"
-    scale = 2 if flops else 1
+    number = _compact if compact else "{:,}".format
+    unit, scale = ("FLOPs", 2) if flops else ("MACs", 1)
     shape = "×".join(str(d) for d in analysis.input_shape)
     table = Table(
         title=f"{analysis.spec.name} · input {shape} (N×C×H×W) · {level.value}s",
         title_style="bold",
         header_style="bold",
-        caption=f"{unit}: fvcore's count per layer (conv and linear, plus batch norm and avg pool; see totals)",
+        caption=f"{'FLOPs = 2 × MACs; MACs' if flops else 'MACs'}: fvcore's count per layer, "
+        "batch norm and avg pool included (see totals)"
+        + ("\nRounded to fit: widen the terminal, or use --format csv, for exact counts" if compact else ""),
         box=box.SIMPLE_HEAD,
         pad_edge=False,
         padding=(0, 1, 0, 0),  # one space between columns: 120 terminal columns hold every row
     )
     table_rows = rows(analysis, level)
-    table.add_column(level.value.title(), no_wrap=True, min_width=max(len(row.name) for row in table_rows))
-    table.add_column("Op", no_wrap=True)
-    table.add_column("Channels", justify="right", no_wrap=True)
-    table.add_column("Size", no_wrap=True)
-    table.add_column("Params", justify="right", no_wrap=True)
-    table.add_column(unit.split(" ")[0], justify="right", no_wrap=True)
-    table.add_column(f"%{unit.split(' ')[0]}", justify="right", no_wrap=True)
-    table.add_column("%Params", justify="right", no_wrap=True)
-    table.add_column("✓", justify="center", no_wrap=True)
-
-    for i, row in enumerate(table_rows):
-        first_of_stage = i == 0 or table_rows[i - 1].stage != row.stage
-        last_of_stage = i == len(table_rows) - 1 or table_rows[i + 1].stage != row.stage
-        if level is Level.layer and first_of_stage:
-            table.add_row(Text(f"{row.stage} ({paper_stage(row.stage)})", style=STAGE_STYLE.get(row.stage, "bold")))
-        style = None if row.verified else "red"
-        table.add_row(
+    cells = [
+        [
             Text(row.name, style="" if level is Level.layer else STAGE_STYLE.get(row.stage, "")),
             row.op,
             channels_text(row.in_shape, row.out_shape),
             _size_cell(row),
-            f"{row.params:,}",
-            f"{row.macs * scale:,}",
+            number(row.params),
+            number(row.macs * scale),
             _share(row.macs, analysis.macs_fvcore),
             _share(row.params, analysis.params),
             Text("✓", style="green") if row.verified else Text("✗", style="bold red"),
-            style=style,
+        ]
+        for row in table_rows
+    ]
+    headers = [level.value.title(), "Op", "Channels", "Size", "Params", unit, f"%{unit}", "%Params", "✓"]
+    stage_titles = [f"{stage} ({paper_stage(stage)})" for stage in dict.fromkeys(r.stage for r in table_rows)]
+    name_width = max(_fit(cells, 0, headers[0]), *(len(t) for t in stage_titles)) if level is Level.layer else None
+    table.add_column(headers[0], no_wrap=True, min_width=name_width or _fit(cells, 0, headers[0]))
+    table.add_column(headers[1], overflow="fold", min_width=6)
+    table.add_column(headers[2], justify="right", no_wrap=True, min_width=_fit(cells, 2, headers[2]))
+    table.add_column(headers[3], overflow="fold", min_width=7)
+    for column in range(4, 8):
+        table.add_column(headers[column], justify="right", no_wrap=True, min_width=_fit(cells, column, headers[column]))
+    table.add_column(headers[8], justify="center", no_wrap=True, min_width=1)
+
+    for i, (row, row_cells) in enumerate(zip(table_rows, cells, strict=True)):
+        first_of_stage = i == 0 or table_rows[i - 1].stage != row.stage
+        last_of_stage = i == len(table_rows) - 1 or table_rows[i + 1].stage != row.stage
+        if level is Level.layer and first_of_stage:
+            table.add_row(Text(f"{row.stage} ({paper_stage(row.stage)})", style=STAGE_STYLE.get(row.stage, "bold")))
+        table.add_row(
+            *row_cells,
+            style=None if row.verified else "red",
             end_section=last_of_stage and level is not Level.stage,
         )
     return table
 
 
-def _bar(share: float, width: int = 20) -> str:
+def _bar(share: float, width: int) -> str:
     cells = share * width
     full = int(cells)
     return "█" * full + ("▌" if cells - full >= 0.5 else "")
 
 
-def stage_summary(analysis: Analysis, *, flops: bool = False) -> Table:
+def stage_summary(analysis: Analysis, *, flops: bool = False, compact: bool = False) -> Table:
     """Where the compute and the parameters sit: compute early, parameters late."""
-    unit = "FLOPs (2×MACs)" if flops else "MACs"
-    scale = 2 if flops else 1
+    number, bar_width = (_compact, 8) if compact else ("{:,}".format, 16)
+    unit, scale = ("FLOPs (2×MACs)", 2) if flops else ("MACs", 1)
     table = Table(
         title="Per stage: compute sits early, parameters late",
         title_style="bold",
         header_style="bold",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
+        padding=(0, 1, 0, 0),
     )
-    table.add_column("Stage", no_wrap=True)
-    table.add_column("Output", no_wrap=True)
-    table.add_column("Params", justify="right", no_wrap=True)
-    table.add_column("% Params", no_wrap=True)
-    table.add_column(f"{unit}, conv+linear", justify="right", no_wrap=True)
-    table.add_column(f"% {unit.split(' ')[0]}", no_wrap=True)
+    cells = []
     for row in rows(analysis, Level.stage):
         p_share = row.params / analysis.params if analysis.params else 0.0
         m_share = row.macs_conv_linear / analysis.macs if analysis.macs else 0.0
-        table.add_row(
-            Text(f"{row.name} ({paper_stage(row.name)})", style=STAGE_STYLE.get(row.name, "")),
-            "×".join(str(d) for d in row.out_shape[1:]),
-            f"{row.params:,}",
-            Text(f"{100 * p_share:5.1f}% ", style="") + Text(_bar(p_share), style="blue"),
-            f"{row.macs_conv_linear * scale:,}",
-            Text(f"{100 * m_share:5.1f}% ", style="") + Text(_bar(m_share), style="yellow"),
+        cells.append(
+            [
+                Text(f"{row.name} ({paper_stage(row.name)})", style=STAGE_STYLE.get(row.name, "")),
+                "×".join(str(d) for d in row.out_shape[1:]),
+                number(row.params),
+                f"{100 * p_share:.1f}%",
+                Text(_bar(p_share, bar_width), style="blue"),
+                number(row.macs_conv_linear * scale),
+                f"{100 * m_share:.1f}%",
+                Text(_bar(m_share, bar_width), style="yellow"),
+            ]
         )
+    headers = ["Stage", "Output", "Params", "%Params", "", f"{unit}, conv+linear", f"%{unit.split(' ')[0]}", ""]
+    for column, header in enumerate(headers):
+        if header:
+            table.add_column(
+                header, justify="left" if column < 2 else "right", no_wrap=True, min_width=_fit(cells, column, header)
+            )
+        else:  # a bar: cropped, never wrapped, when the terminal is narrow
+            table.add_column(header, no_wrap=True, overflow="crop")
+    for row_cells in cells:
+        table.add_row(*row_cells)
     return table
 
 
@@ -142,11 +180,22 @@ def cross_checks(checks: Sequence[CrossCheck]) -> Text:
     return text
 
 
-def report(analysis: Analysis, level: Level | str = Level.layer, *, flops: bool = False) -> Group:
-    return Group(
-        layer_table(analysis, level, flops=flops),
-        "",
-        stage_summary(analysis, flops=flops),
-        "",
-        totals(analysis, flops=flops),
-    )
+def report(
+    analysis: Analysis, level: Level | str = Level.layer, *, flops: bool = False, width: int | None = None
+) -> Group:
+    """The layer table, the stage summary and the totals; counts are rounded only if `width` cannot hold them."""
+    table = layer_table(analysis, level, flops=flops)
+    if width is not None and _natural_width(table) > width:
+        table = layer_table(analysis, level, flops=flops, compact=True)
+    summary = stage_summary(analysis, flops=flops)
+    if width is not None and _natural_width(summary) > width:
+        summary = stage_summary(analysis, flops=flops, compact=True)
+    return Group(table, "", summary, "", totals(analysis, flops=flops))
+
+
+def _natural_width(table: Table) -> int:
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    console = Console(width=10_000)
+    return Measurement.get(console, console.options, table).maximum

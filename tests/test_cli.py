@@ -254,3 +254,13 @@ def test_a_cross_check_that_disagrees_exits_1(monkeypatch):
         f"resnet-inspect: check failed: torch FlopCounterMode, conv + linear (FLOPs ÷ 2) counts 1 MACs, "
         f"not {expected:,}"
     )
+
+
+def test_a_narrow_terminal_rounds_counts_instead_of_cutting_them():
+    result = runner.invoke(app, ["table", "--depth", "152", "--size", "480x640"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0
+    assert "…" not in result.stdout  # rich's ellipsis would turn 1,420,492,800 into 1,420,…
+    assert "Rounded to fit: widen the terminal" in result.stdout
+    assert " 723M " in result.stdout  # conv1 at 480×640: 722,534,400 MACs
+    wide = runner.invoke(app, ["table", "--depth", "152", "--size", "480x640"], env={"COLUMNS": "160"})
+    assert "722,534,400" in wide.stdout and "Rounded" not in wide.stdout
