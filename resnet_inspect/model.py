@@ -1,9 +1,10 @@
-"""The real PyTorch model, built from the same spec as the trace, with torchvision's module names.
+"""The real PyTorch model, built op for op from the same plan as the trace, with torchvision's module names.
 
 A state_dict of `torchvision.models.resnetN()` loads into `build_model(N)` strictly, key for key and shape for
-shape. Two departures from torchvision, neither of which owns a parameter or a buffer: every ReLU call has a
-module of its own (`relu1`, `relu2`, … where torchvision reuses one `relu`), and the residual add is a module
-(`add`), so that a forward hook sees each of them once and a trace row matches exactly one call.
+shape (and one of timm's `resnetNd` into `build_model("resnetNd")`). Two departures from torchvision, neither
+of which owns a parameter or a buffer: every ReLU call has a module of its own (`relu1`, `relu2`, … where
+torchvision reuses one `relu`), and the residual add is a module (`add`), so that a forward hook sees each of
+them once and a trace row matches exactly one call.
 """
 
 from __future__ import annotations
@@ -11,31 +12,10 @@ from __future__ import annotations
 import contextlib
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .spec import (
-    MAXPOOL_KERNEL,
-    MAXPOOL_PADDING,
-    MAXPOOL_STRIDE,
-    BlockPlan,
-    ConvPlan,
-    ResNetSpec,
-    block_plans,
-    get_spec,
-    stem_conv,
-)
-
-
-def _conv(plan: ConvPlan) -> nn.Conv2d:
-    return nn.Conv2d(
-        plan.in_channels,
-        plan.out_channels,
-        kernel_size=plan.kernel,
-        stride=plan.stride,
-        padding=plan.padding,
-        groups=plan.groups,
-        bias=plan.bias,
-    )
+from .spec import BlockPlan, Op, ResNetSpec, block_plans, get_spec, head_ops, stem_ops
 
 
 class ResidualAdd(nn.Module):
@@ -45,58 +25,97 @@ class ResidualAdd(nn.Module):
         return residual + shortcut
 
 
-class ResidualBlock(nn.Module):
-    """A basic (two 3×3 convs) or bottleneck (1×1, 3×3, 1×1) block, as its plan says.
+class ZeroPadShortcut(nn.Module):
+    """The paper's option A: keep every `stride`-th pixel and append zero channels. No parameters."""
 
-    Modules: conv1, bn1, relu1, …, convK, bnK, [downsample.0 (conv), downsample.1 (BN)], add, reluK.
-    """
+    def __init__(self, stride: int, extra_channels: int) -> None:
+        super().__init__()
+        self.stride = stride
+        self.extra_channels = extra_channels
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.stride > 1:
+            x = x[:, :, :: self.stride, :: self.stride]
+        return F.pad(x, (0, 0, 0, 0, 0, self.extra_channels))
+
+
+def make_module(op: Op) -> nn.Module:
+    """The torch module that computes `op`."""
+    match op.kind:
+        case "conv":
+            return nn.Conv2d(
+                op.in_channels, op.out_channels, op.kernel, op.stride, op.padding, groups=op.groups, bias=op.bias
+            )
+        case "bn":
+            return nn.BatchNorm2d(op.out_channels)
+        case "relu":
+            return nn.ReLU(inplace=True)
+        case "maxpool":
+            return nn.MaxPool2d(op.kernel, op.stride, op.padding)
+        case "downpool":
+            return nn.AvgPool2d(op.kernel, op.stride, op.padding, ceil_mode=op.ceil_mode, count_include_pad=False)
+        case "pad":
+            return ZeroPadShortcut(op.stride, op.out_channels - op.in_channels)
+        case "add":
+            return ResidualAdd()
+        case "avgpool":
+            return nn.AdaptiveAvgPool2d((1, 1))
+        case "linear":
+            return nn.Linear(op.in_channels, op.out_channels, bias=op.bias)
+    raise ValueError(f"no module for op kind {op.kind!r}")
+
+
+def _attach(root: nn.Module, ops: tuple[Op, ...]) -> tuple[str, ...]:
+    """Register each op's module under its dotted name (`conv1.3` goes into a Sequential `conv1`)."""
+    for op in ops:
+        *parents, leaf = op.name.split(".")
+        node = root
+        for part in parents:
+            child = getattr(node, part, None)
+            if child is None:
+                child = nn.Sequential()
+                node.add_module(part, child)
+            node = child
+        node.add_module(leaf, make_module(op))
+    return tuple(op.name for op in ops)
+
+
+class ResidualBlock(nn.Module):
+    """A basic or bottleneck block, as its plan says: main path and shortcut from the input, add, ReLU."""
 
     def __init__(self, plan: BlockPlan) -> None:
         super().__init__()
-        self.depth = len(plan.convs)
-        for i, conv in enumerate(plan.convs, start=1):
-            self.add_module(f"conv{i}", _conv(conv))
-            self.add_module(f"bn{i}", nn.BatchNorm2d(conv.out_channels))
-            if i < self.depth:
-                self.add_module(f"relu{i}", nn.ReLU(inplace=True))
-        self.downsample: nn.Module | None = None
-        if plan.downsample is not None:
-            self.downsample = nn.Sequential(_conv(plan.downsample), nn.BatchNorm2d(plan.downsample.out_channels))
-        self.add = ResidualAdd()
-        self.add_module(f"relu{self.depth}", nn.ReLU(inplace=True))
+        # Names, not module lists: each module is registered once, under its torchvision name, and looked up
+        # at call time, so a module swapped in by name (`block.conv2 = …`) is the one that runs.
+        self._main = _attach(self, plan.main)
+        self._shortcut = _attach(self, plan.shortcut)
+        self._add, self._out_relu = _attach(self, (plan.add, plan.out_relu))
 
     def forward(self, x: Tensor) -> Tensor:
         out = x
-        for i in range(1, self.depth + 1):
-            out = getattr(self, f"bn{i}")(getattr(self, f"conv{i}")(out))
-            if i < self.depth:
-                out = getattr(self, f"relu{i}")(out)
-        shortcut = x if self.downsample is None else self.downsample(x)
-        out = self.add(out, shortcut)
-        return getattr(self, f"relu{self.depth}")(out)
+        for name in self._main:
+            out = self.get_submodule(name)(out)
+        shortcut = x
+        for name in self._shortcut:
+            shortcut = self.get_submodule(name)(shortcut)
+        return self.get_submodule(self._out_relu)(self.get_submodule(self._add)(out, shortcut))
 
 
 class ResNet(nn.Module):
     def __init__(self, spec: ResNetSpec) -> None:
         super().__init__()
         self.spec = spec
-        stem = stem_conv(spec)
-        self.conv1 = _conv(stem)
-        self.bn1 = nn.BatchNorm2d(stem.out_channels)
-        self.relu = nn.ReLU(inplace=True)
-        self.maxpool = nn.MaxPool2d(kernel_size=MAXPOOL_KERNEL, stride=MAXPOOL_STRIDE, padding=MAXPOOL_PADDING)
+        self._stem = _attach(self, stem_ops(spec))
         plans = block_plans(spec)
         for stage in ("layer1", "layer2", "layer3", "layer4"):
-            blocks = [ResidualBlock(plan) for plan in plans if plan.stage == stage]
-            self.add_module(stage, nn.Sequential(*blocks))
-        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
-        self.fc = nn.Linear(plans[-1].out_channels, spec.num_classes)
+            self.add_module(stage, nn.Sequential(*(ResidualBlock(plan) for plan in plans if plan.stage == stage)))
+        _attach(self, head_ops(spec))  # avgpool, fc
         self._init_weights()
 
     def _init_weights(self) -> None:
         # torchvision's initialisation, so a freshly built model behaves like theirs. Meta tensors hold no
         # values to initialise (and their random-init kernels cost a torch._dynamo import).
-        if self.conv1.weight.is_meta:
+        if self.fc.weight.is_meta:
             return
         for module in self.modules():
             if isinstance(module, nn.Conv2d):
@@ -106,7 +125,8 @@ class ResNet(nn.Module):
                 nn.init.constant_(module.bias, 0)
 
     def forward(self, x: Tensor) -> Tensor:
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        for name in self._stem:
+            x = self.get_submodule(name)(x)
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         x = torch.flatten(self.avgpool(x), 1)
         return self.fc(x)

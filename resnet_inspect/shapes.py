@@ -8,28 +8,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import prod
-from typing import Literal
 
-from .spec import (
-    MAXPOOL_KERNEL,
-    MAXPOOL_PADDING,
-    MAXPOOL_STRIDE,
-    ConvPlan,
-    InspectError,
-    ResNetSpec,
-    block_plans,
-    stem_conv,
-)
+from .spec import BlockPlan, InspectError, Op, OpKind, ResNetSpec, block_plans, head_ops, stem_ops
 
-LayerKind = Literal["conv", "bn", "relu", "maxpool", "add", "avgpool", "linear"]
+LayerKind = OpKind
 Shape = tuple[int, ...]
 
 
-def conv_output_size(size: int, kernel: int, stride: int, padding: int) -> int:
-    """O = floor((I − K + 2P) / S) + 1, for a convolution or pooling window along one axis."""
+def conv_output_size(size: int, kernel: int, stride: int, padding: int, *, ceil_mode: bool = False) -> int:
+    """O = floor((I − K + 2P) / S) + 1, for a convolution or pooling window along one axis.
+
+    With `ceil_mode` (pooling only) the division rounds up, as long as the last window still starts inside
+    the input or its left padding (PyTorch's rule).
+    """
     if stride < 1:
         raise InspectError(f"stride {stride} is not valid; it must be ≥ 1")
-    out = (size - kernel + 2 * padding) // stride + 1
+    span = size - kernel + 2 * padding
+    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
     if out < 1:
         raise InspectError(f"input of size {size} is too small for a {kernel}×{kernel} window with padding {padding}")
     return out
@@ -40,7 +37,7 @@ class TracedLayer:
     """One leaf op, as the arithmetic says it must be.
 
     `macs` are multiply-accumulates of the op's defining product (conv and linear); ops without one
-    (batch norm, ReLU, pooling, the residual add) have 0 here. fvcore's wider convention is counted
+    (batch norm, ReLU, pooling, padding, the residual add) have 0 here. fvcore's wider convention is counted
     separately, in `counting`.
     """
 
@@ -87,76 +84,84 @@ class Trace:
                 return layer
         raise KeyError(name)
 
+    def stage_output(self, stage: str) -> Shape:
+        """The output of a stage: its last layer's."""
+        return [layer for layer in self.layers if layer.stage == stage][-1].out_shape
+
+
+def trace_op(op: Op, in_shape: Shape) -> tuple[Shape, int, int]:
+    """(output shape, parameters, MACs) of one op on an input of `in_shape`."""
+    n, c = in_shape[0], in_shape[1]
+    if c != op.in_channels and op.kind != "linear":
+        raise AssertionError(f"{op.name}: the plan wires {op.in_channels} input channels to {c}")
+    match op.kind:
+        case "conv":
+            h, w = (conv_output_size(d, op.kernel, op.stride, op.padding) for d in in_shape[2:])
+            weights = op.out_channels * (op.in_channels // op.groups) * op.kernel**2
+            # Every output element is one dot product over (C_in / groups)·K·K inputs.
+            return (n, op.out_channels, h, w), weights + (op.out_channels if op.bias else 0), n * h * w * weights
+        case "maxpool" | "downpool":
+            h, w = (conv_output_size(d, op.kernel, op.stride, op.padding, ceil_mode=op.ceil_mode) for d in in_shape[2:])
+            return (n, c, h, w), 0, 0
+        case "pad":
+            # Option A: keep every stride-th pixel (ceil(H / S) of them), zero-pad the new channels.
+            h, w = (-(-d // op.stride) for d in in_shape[2:])
+            return (n, op.out_channels, h, w), 0, 0
+        case "bn":
+            return in_shape, 2 * c, 0
+        case "avgpool":
+            return (n, c, 1, 1), 0, 0
+        case "linear":
+            features = prod(in_shape[1:])
+            if features != op.in_channels:
+                raise AssertionError(f"{op.name}: the plan expects {op.in_channels} features, gets {features}")
+            return (n, op.out_channels), features * op.out_channels + op.out_channels, n * features * op.out_channels
+        case _:  # relu, add
+            return in_shape, 0, 0
+
+
+def _window(op: Op, in_shape: Shape) -> dict:
+    if op.kind in ("conv", "maxpool", "downpool"):
+        return {
+            "kernel": (op.kernel, op.kernel),
+            "stride": (op.stride, op.stride),
+            "padding": (op.padding, op.padding),
+            "groups": op.groups,
+        }
+    if op.kind == "avgpool":
+        return {"kernel": tuple(in_shape[2:4])}
+    if op.kind == "pad":
+        return {"stride": (op.stride, op.stride)}
+    return {}
+
 
 class _Tracer:
-    """Walks a spec in execution order, carrying the current activation shape."""
-
-    def __init__(self, spec: ResNetSpec, input_shape: Shape) -> None:
-        self.spec = spec
-        self.shape = input_shape
+    def __init__(self, input_shape: Shape) -> None:
         self.layers: list[TracedLayer] = []
+        self.input_shape = input_shape
 
-    def _emit(self, name: str, kind: LayerKind, stage: str, block: str, out_shape: Shape, **fields) -> None:
-        self.layers.append(
-            TracedLayer(name, kind, stage, block, self.shape, out_shape, **{"params": 0, "macs": 0, **fields})
-        )
-        self.shape = out_shape
+    def run(self, ops: tuple[Op, ...], shape: Shape, stage: str, block: str, prefix: str = "") -> Shape:
+        for op in ops:
+            if op.kind == "linear":
+                shape = (shape[0], prod(shape[1:]))  # the flatten before fc
+            out, params, macs = trace_op(op, shape)
+            self.layers.append(
+                TracedLayer(prefix + op.name, op.kind, stage, block, shape, out, params, macs, **_window(op, shape))
+            )
+            shape = out
+        return shape
 
-    def conv(self, plan: ConvPlan, stage: str, block: str) -> None:
-        n, c, h, w = self.shape
-        if c != plan.in_channels:
-            raise AssertionError(f"{plan.name}: spec wires {plan.in_channels} input channels to {c}")
-        out_h = conv_output_size(h, plan.kernel, plan.stride, plan.padding)
-        out_w = conv_output_size(w, plan.kernel, plan.stride, plan.padding)
-        weights = plan.out_channels * (plan.in_channels // plan.groups) * plan.kernel**2
-        self._emit(
-            plan.name,
-            "conv",
-            stage,
-            block,
-            (n, plan.out_channels, out_h, out_w),
-            params=weights + (plan.out_channels if plan.bias else 0),
-            # Every output element is one dot product over (C_in / groups)·K·K inputs.
-            macs=n * out_h * out_w * weights,
-            kernel=(plan.kernel, plan.kernel),
-            stride=(plan.stride, plan.stride),
-            padding=(plan.padding, plan.padding),
-            groups=plan.groups,
-        )
-
-    def bn(self, name: str, stage: str, block: str) -> None:
-        self._emit(name, "bn", stage, block, self.shape, params=2 * self.shape[1])
-
-    def relu(self, name: str, stage: str, block: str) -> None:
-        self._emit(name, "relu", stage, block, self.shape)
-
-    def maxpool(self, name: str, stage: str, block: str) -> None:
-        n, c, h, w = self.shape
-        k, s, p = MAXPOOL_KERNEL, MAXPOOL_STRIDE, MAXPOOL_PADDING
-        out = (n, c, conv_output_size(h, k, s, p), conv_output_size(w, k, s, p))
-        self._emit(name, "maxpool", stage, block, out, kernel=(k, k), stride=(s, s), padding=(p, p))
-
-    def add(self, name: str, stage: str, block: str, shortcut_shape: Shape) -> None:
-        if shortcut_shape != self.shape:
-            raise AssertionError(f"{name}: residual {self.shape} cannot be added to shortcut {shortcut_shape}")
-        self._emit(name, "add", stage, block, self.shape)
-
-    def avgpool(self, name: str, stage: str, block: str) -> None:
-        n, c, h, w = self.shape
-        self._emit(name, "avgpool", stage, block, (n, c, 1, 1), kernel=(h, w))
-
-    def linear(self, name: str, stage: str, block: str, out_features: int) -> None:
-        n, in_features = self.shape[0], prod(self.shape[1:])
-        self.shape = (n, in_features)  # the flatten before fc
-        self._emit(
-            name,
-            "linear",
-            stage,
-            block,
-            (n, out_features),
-            params=in_features * out_features + out_features,
-            macs=n * in_features * out_features,
-        )
+    def block(self, plan: BlockPlan, shape: Shape) -> Shape:
+        prefix = f"{plan.name}."
+        residual = self.run(plan.main, shape, plan.stage, plan.name, prefix)
+        shortcut = self.run(plan.shortcut, shape, plan.stage, plan.name, prefix)
+        if residual != shortcut:
+            raise InspectError(
+                f"{plan.name}: the residual {'×'.join(map(str, residual))} cannot be added to the shortcut "
+                f"{'×'.join(map(str, shortcut))}"
+            )
+        self.layers.append(TracedLayer(prefix + plan.add.name, "add", plan.stage, plan.name, residual, residual, 0, 0))
+        return self.run((plan.out_relu,), residual, plan.stage, plan.name, prefix)
 
 
 def trace(spec: ResNetSpec, height: int, width: int | None = None, *, batch: int = 1) -> Trace:
@@ -166,32 +171,9 @@ def trace(spec: ResNetSpec, height: int, width: int | None = None, *, batch: int
         if value < 1:
             raise InspectError(f"{label} {value} is not valid; it must be ≥ 1")
     input_shape = (batch, spec.in_channels, height, width)
-    t = _Tracer(spec, input_shape)
-
-    t.conv(stem_conv(spec), "stem", "stem")
-    t.bn("bn1", "stem", "stem")
-    t.relu("relu", "stem", "stem")
-    t.maxpool("maxpool", "stem", "stem")
-
-    for block in block_plans(spec):
-        block_input = t.shape
-        last = len(block.convs)
-        for i, conv in enumerate(block.convs, start=1):
-            t.conv(conv, block.stage, block.name)
-            t.bn(f"{block.name}.bn{i}", block.stage, block.name)
-            if i < last:
-                t.relu(f"{block.name}.relu{i}", block.stage, block.name)
-        residual = t.shape
-        shortcut = block_input
-        if block.downsample is not None:
-            t.shape = block_input
-            t.conv(block.downsample, block.stage, block.name)
-            t.bn(f"{block.name}.downsample.1", block.stage, block.name)
-            shortcut = t.shape
-        t.shape = residual
-        t.add(f"{block.name}.add", block.stage, block.name, shortcut)
-        t.relu(f"{block.name}.relu{last}", block.stage, block.name)
-
-    t.avgpool("avgpool", "head", "head")
-    t.linear("fc", "head", "head", spec.num_classes)
-    return Trace(spec, input_shape, tuple(t.layers))
+    tracer = _Tracer(input_shape)
+    shape = tracer.run(stem_ops(spec), input_shape, "stem", "stem")
+    for plan in block_plans(spec):
+        shape = tracer.block(plan, shape)
+    tracer.run(head_ops(spec), shape, "head", "head")
+    return Trace(spec, input_shape, tuple(tracer.layers))

@@ -10,6 +10,8 @@ This module never imports torch.
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -38,6 +40,19 @@ class InspectError(ValueError):
     """
 
 
+ShortcutKind = Literal["A", "B", "C", "avgdown"]
+SHORTCUTS: dict[str, str] = {
+    "A": "identity; where the shape changes, subsample and zero-pad the channels (no parameters)",
+    "B": "identity; where the shape changes, a strided 1×1 conv + BN (projection)",
+    "C": "a 1×1 conv + BN projection on every block",
+    "avgdown": "identity; where the shape changes, a 2×2 average pool then a 1×1 conv + BN (ResNet-D)",
+}
+STEMS: dict[str, str] = {
+    "torchvision": "one 7×7/2 conv, BN, ReLU, 3×3/2 max pool",
+    "deep": "three 3×3 convs (the first /2), each with BN and ReLU, 3×3/2 max pool (ResNet-C/D)",
+}
+
+
 @dataclass(frozen=True)
 class ResNetSpec:
     """A ResNet described completely.
@@ -49,10 +64,12 @@ class ResNetSpec:
     block: BlockKind
     layers: tuple[int, ...]
     widths: tuple[int, ...] = (64, 128, 256, 512)
-    stem: Literal["torchvision"] = "torchvision"  # 7×7/2 conv, BN, ReLU, 3×3/2 max pool
-    stem_width: int = 64
-    # Paper option B: identity where shapes match, else a strided 1×1 conv + BN ("projection").
-    shortcut: Literal["conv"] = "conv"
+    stem: Literal["torchvision", "deep"] = "torchvision"
+    stem_widths: tuple[int, ...] = (64,)  # one width per stem conv
+    maxpool_padding: int = 1
+    shortcut: ShortcutKind = "B"
+    shortcut_norm: bool = True  # BN after a projection conv (the d2l ResNet has none)
+    conv_bias: bool = False  # every conv with a bias (the d2l ResNet), though BN follows
     # Where a bottleneck puts its stride: the first 1×1 (the paper, "v1") or the 3×3 (torchvision, "v1.5").
     stride_in: StrideIn = "v1.5"
     groups: int = 1
@@ -61,20 +78,23 @@ class ResNetSpec:
     num_classes: int = 1000
 
     def __post_init__(self) -> None:
-        if self.block not in EXPANSION:
-            raise InspectError(f"block {self.block!r} is not valid; use 'basic' or 'bottleneck'")
-        if len(self.layers) != len(self.widths):
-            raise InspectError(
-                f"layers {list(self.layers)} has {len(self.layers)} stages but widths {list(self.widths)} "
-                f"has {len(self.widths)}; give one width per stage"
-            )
+        _check_choice("block", self.block, EXPANSION)
+        _check_choice("stem", self.stem, STEMS)
+        _check_choice("shortcut", self.shortcut, SHORTCUTS)
+        _check_choice("stride_in", self.stride_in, ("v1", "v1.5"))
         if len(self.layers) != 4:
-            raise InspectError(f"layers {list(self.layers)} must list 4 stages (layer1..layer4)")
-        for label, values in (("layers", self.layers), ("widths", self.widths)):
+            raise InspectError(f"layers {_csv(self.layers)} must list 4 stages (layer1..layer4), like 3,4,6,3")
+        if len(self.widths) != len(self.layers):
+            raise InspectError(f"widths {_csv(self.widths)} must give one width per stage: 4, like 64,128,256,512")
+        for label, values in (("layers", self.layers), ("widths", self.widths), ("stem_widths", self.stem_widths)):
             if any(v < 1 for v in values):
-                raise InspectError(f"{label} {list(values)} must all be ≥ 1")
+                raise InspectError(f"{label} {_csv(values)} must all be ≥ 1")
+        stem_convs = {"torchvision": 1, "deep": 3}[self.stem]
+        if len(self.stem_widths) != stem_convs:
+            raise InspectError(
+                f"stem_widths {_csv(self.stem_widths)} must give {stem_convs} width(s) for the {self.stem} stem"
+            )
         for label, value in (
-            ("stem_width", self.stem_width),
             ("groups", self.groups),
             ("width_per_group", self.width_per_group),
             ("in_channels", self.in_channels),
@@ -82,13 +102,25 @@ class ResNetSpec:
         ):
             if value < 1:
                 raise InspectError(f"{label} {value} is not valid; it must be ≥ 1")
-        if self.stride_in not in ("v1", "v1.5"):
-            raise InspectError(f"stride_in {self.stride_in!r} is not valid; use 'v1' or 'v1.5'")
+        if self.maxpool_padding not in (0, 1):
+            raise InspectError(f"maxpool_padding {self.maxpool_padding} is not valid; use 0 or 1")
         if self.block == "basic" and (self.groups != 1 or self.width_per_group != 64):
             raise InspectError(
-                f"a basic block supports only groups=1 and width_per_group=64, "
-                f"not groups={self.groups}, width_per_group={self.width_per_group}"
+                f"a basic block has no grouped conv: groups={self.groups}, width_per_group={self.width_per_group} "
+                "need --block bottleneck (or groups=1, width_per_group=64)"
             )
+        for width in self.widths:
+            if self.block == "bottleneck" and width * self.width_per_group % 64:
+                raise InspectError(
+                    f"stage width {width} × width_per_group {self.width_per_group} / 64 is not a whole number "
+                    "of channels per group; pick widths and width_per_group whose product is a multiple of 64"
+                )
+        if self.shortcut == "A":
+            outs = [self.stem_widths[-1]] + [w * self.expansion for w in self.widths]
+            if any(b < a for a, b in itertools.pairwise(outs)):
+                raise InspectError(
+                    f"shortcut A zero-pads channels, so widths {_csv(self.widths)} must never shrink; use B"
+                )
 
     @property
     def expansion(self) -> int:
@@ -97,9 +129,9 @@ class ResNetSpec:
 
     @property
     def depth(self) -> int:
-        """Weighted layers as the paper counts them: the stem conv, every conv of every block, and fc."""
+        """Weighted layers as the paper counts them: the stem convs, every main-path conv, and fc."""
         convs_per_block = 2 if self.block == "basic" else 3
-        return 1 + convs_per_block * sum(self.layers) + 1
+        return len(self.stem_widths) + convs_per_block * sum(self.layers) + 1
 
     def with_io(self, *, in_channels: int | None = None, num_classes: int | None = None) -> ResNetSpec:
         """The same network with another input channel count or class count."""
@@ -110,92 +142,171 @@ class ResNetSpec:
         )
 
 
+def _csv(values: tuple[int, ...]) -> str:
+    return ",".join(str(v) for v in values)
+
+
+def _check_choice(label: str, value: object, valid) -> None:
+    if value not in valid:
+        raise InspectError(f"{label} {value!r} is not valid; use one of {', '.join(map(str, valid))}")
+
+
+# ------------------------------------------------------------------------------------------------ plans
+
+OpKind = Literal["conv", "bn", "relu", "maxpool", "downpool", "pad", "add", "avgpool", "linear"]
+
+
 @dataclass(frozen=True)
-class ConvPlan:
-    """One convolution of the network, by its torchvision module name."""
+class Op:
+    """One leaf op of the network, by its module name relative to its block (or to the model).
+
+    `kernel`, `stride`, `padding` and `ceil_mode` describe a conv or pooling window; `channels` in and out.
+    """
 
     name: str
+    kind: OpKind
     in_channels: int
     out_channels: int
-    kernel: int
-    stride: int
-    padding: int
+    kernel: int = 1
+    stride: int = 1
+    padding: int = 0
     groups: int = 1
     bias: bool = False
+    ceil_mode: bool = False
+
+
+def _conv(name: str, cin: int, cout: int, kernel: int, stride: int, spec: ResNetSpec, groups: int = 1) -> Op:
+    return Op(name, "conv", cin, cout, kernel, stride, kernel // 2, groups, bias=spec.conv_bias)
+
+
+def _bn(name: str, channels: int) -> Op:
+    return Op(name, "bn", channels, channels)
+
+
+def _relu(name: str, channels: int) -> Op:
+    return Op(name, "relu", channels, channels)
 
 
 @dataclass(frozen=True)
 class BlockPlan:
-    """One residual block: its main-path convs in order, each followed by BN, and its projection if any.
+    """One residual block: `main` path and `shortcut` path from the block's input, then add and ReLU.
 
-    ReLU follows every BN of the main path except the last, which is added to the shortcut first.
+    Op names are local to the block (`conv2`, `downsample.1`); the block's own name prefixes them.
     """
 
     name: str  # "layer2.0"
     stage: str  # "layer2"
-    convs: tuple[ConvPlan, ...]
-    downsample: ConvPlan | None
+    main: tuple[Op, ...]
+    shortcut: tuple[Op, ...]  # empty: the identity
+    add: Op
+    out_relu: Op
 
     @property
     def in_channels(self) -> int:
-        return self.convs[0].in_channels
+        return self.main[0].in_channels
 
     @property
     def out_channels(self) -> int:
-        return self.convs[-1].out_channels
+        return self.main[-1].out_channels
 
     @property
     def stride(self) -> int:
-        return max(conv.stride for conv in self.convs)
+        return max(op.stride for op in self.main)
+
+    @property
+    def convs(self) -> tuple[Op, ...]:
+        return tuple(op for op in self.main if op.kind == "conv")
 
 
-def stem_conv(spec: ResNetSpec) -> ConvPlan:
-    return ConvPlan("conv1", spec.in_channels, spec.stem_width, kernel=7, stride=2, padding=3)
+def stem_ops(spec: ResNetSpec) -> tuple[Op, ...]:
+    """The stem, from the image to the max pool, with torchvision's (or for the deep stem, timm's) names."""
+    if spec.stem == "torchvision":
+        width = spec.stem_widths[0]
+        ops = [_conv("conv1", spec.in_channels, width, 7, 2, spec), _bn("bn1", width), _relu("relu", width)]
+    else:
+        # timm's deep stem: conv1 = Sequential(conv, bn, relu, conv, bn, relu, conv), then bn1 and the ReLU.
+        ops, cin = [], spec.in_channels
+        for i, width in enumerate(spec.stem_widths):
+            ops.append(_conv(f"conv1.{3 * i}", cin, width, 3, 2 if i == 0 else 1, spec))
+            if i < len(spec.stem_widths) - 1:
+                ops += [_bn(f"conv1.{3 * i + 1}", width), _relu(f"conv1.{3 * i + 2}", width)]
+            cin = width
+        ops += [_bn("bn1", cin), _relu("relu", cin)]
+    width = spec.stem_widths[-1]
+    ops.append(Op("maxpool", "maxpool", width, width, kernel=3, stride=2, padding=spec.maxpool_padding))
+    return tuple(ops)
 
 
-# The stem's max pool: 3×3, stride 2, padding 1.
-MAXPOOL_KERNEL, MAXPOOL_STRIDE, MAXPOOL_PADDING = 3, 2, 1
+def head_ops(spec: ResNetSpec) -> tuple[Op, ...]:
+    features = spec.widths[-1] * spec.expansion
+    return (
+        Op("avgpool", "avgpool", features, features),
+        Op("fc", "linear", features, spec.num_classes, bias=True),
+    )
 
 
 def block_plans(spec: ResNetSpec) -> tuple[BlockPlan, ...]:
     """Every residual block in execution order.
 
-    The first block of every stage but the first halves the spatial size; a block whose stride or channel
-    count changes the shape gets a projection shortcut.
+    The first block of every stage but the first halves the spatial size.
     """
     plans: list[BlockPlan] = []
-    in_channels = spec.stem_width
+    in_channels = spec.stem_widths[-1]
     for stage_index, (count, width) in enumerate(zip(spec.layers, spec.widths, strict=True)):
         stage = f"layer{stage_index + 1}"
         out_channels = width * spec.expansion
         for index in range(count):
             stride = 2 if stage_index > 0 and index == 0 else 1
-            prefix = f"{stage}.{index}"
-            convs = _main_path(spec, prefix, in_channels, width, out_channels, stride)
-            downsample = None
-            if stride != 1 or in_channels != out_channels:
-                downsample = ConvPlan(f"{prefix}.downsample.0", in_channels, out_channels, 1, stride, 0)
-            plans.append(BlockPlan(prefix, stage, convs, downsample))
+            main = _main_path(spec, in_channels, width, out_channels, stride)
+            shortcut = _shortcut(spec, in_channels, out_channels, stride)
+            plans.append(
+                BlockPlan(
+                    f"{stage}.{index}",
+                    stage,
+                    main,
+                    shortcut,
+                    Op("add", "add", out_channels, out_channels),
+                    _relu(f"relu{sum(op.kind == 'conv' for op in main)}", out_channels),
+                )
+            )
             in_channels = out_channels
     return tuple(plans)
 
 
-def _main_path(
-    spec: ResNetSpec, prefix: str, in_channels: int, width: int, out_channels: int, stride: int
-) -> tuple[ConvPlan, ...]:
+def _main_path(spec: ResNetSpec, cin: int, width: int, cout: int, stride: int) -> tuple[Op, ...]:
+    """conv1, bn1, relu1, conv2, bn2, [relu2, conv3, bn3]: every conv but the last is followed by BN and ReLU."""
     if spec.block == "basic":
-        return (
-            ConvPlan(f"{prefix}.conv1", in_channels, width, 3, stride, 1),
-            ConvPlan(f"{prefix}.conv2", width, out_channels, 3, 1, 1),
-        )
-    # torchvision's Bottleneck: the 3×3 runs at width·(width_per_group/64)·groups channels.
-    inner = int(width * (spec.width_per_group / 64.0)) * spec.groups
-    first_stride, middle_stride = (stride, 1) if spec.stride_in == "v1" else (1, stride)
-    return (
-        ConvPlan(f"{prefix}.conv1", in_channels, inner, 1, first_stride, 0),
-        ConvPlan(f"{prefix}.conv2", inner, inner, 3, middle_stride, 1, groups=spec.groups),
-        ConvPlan(f"{prefix}.conv3", inner, out_channels, 1, 1, 0),
-    )
+        convs = [_conv("conv1", cin, width, 3, stride, spec), _conv("conv2", width, cout, 3, 1, spec)]
+    else:
+        # torchvision's Bottleneck: the 3×3 runs at width·(width_per_group/64)·groups channels.
+        inner = width * spec.width_per_group // 64 * spec.groups
+        first, middle = (stride, 1) if spec.stride_in == "v1" else (1, stride)
+        convs = [
+            _conv("conv1", cin, inner, 1, first, spec),
+            _conv("conv2", inner, inner, 3, middle, spec, groups=spec.groups),
+            _conv("conv3", inner, cout, 1, 1, spec),
+        ]
+    ops: list[Op] = []
+    for i, conv in enumerate(convs, start=1):
+        ops += [conv, _bn(f"bn{i}", conv.out_channels)]
+        if i < len(convs):
+            ops.append(_relu(f"relu{i}", conv.out_channels))
+    return tuple(ops)
+
+
+def _shortcut(spec: ResNetSpec, cin: int, cout: int, stride: int) -> tuple[Op, ...]:
+    reshapes = stride != 1 or cin != cout
+    if spec.shortcut == "A":
+        return (Op("downsample", "pad", cin, cout, stride=stride),) if reshapes else ()
+    if not reshapes and spec.shortcut != "C":
+        return ()
+    if spec.shortcut == "avgdown":
+        # timm's names: downsample.0 is the pool (an identity at stride 1), .1 the conv, .2 the BN.
+        pool = (Op("downsample.0", "downpool", cin, cin, 2, stride, 0, ceil_mode=True),) if stride != 1 else ()
+        conv = _conv("downsample.1", cin, cout, 1, 1, spec)
+        return (*pool, conv, *((_bn("downsample.2", cout),) if spec.shortcut_norm else ()))
+    conv = _conv("downsample.0", cin, cout, 1, stride, spec)
+    return (conv, *((_bn("downsample.1", cout),) if spec.shortcut_norm else ()))
 
 
 # ----------------------------------------------------------------------------------------------- registry
@@ -207,12 +318,45 @@ _PAPER_LAYOUTS: dict[int, tuple[BlockKind, tuple[int, ...]]] = {
     101: ("bottleneck", (3, 4, 23, 3)),
     152: ("bottleneck", (3, 8, 36, 3)),
 }
+DEPTHS: tuple[int, ...] = tuple(_PAPER_LAYOUTS)
+
+
+def _base(depth: int, name: str | None = None, **knobs) -> ResNetSpec:
+    block, layers = _PAPER_LAYOUTS[depth]
+    return ResNetSpec(name=name or f"resnet{depth}", block=block, layers=layers, **knobs)
+
+
+# ResNet-D (Bag of Tricks, He et al. 2019): the deep stem of ResNet-C and an average-pooled shortcut.
+_RESNET_D = dict(stem="deep", stem_widths=(32, 32, 64), shortcut="avgdown")
 
 REGISTRY: dict[str, ResNetSpec] = {
-    f"resnet{depth}": ResNetSpec(name=f"resnet{depth}", block=block, layers=layers)
-    for depth, (block, layers) in _PAPER_LAYOUTS.items()
+    **{f"resnet{d}": _base(d) for d in DEPTHS},
+    **{f"resnet{d}d": _base(d, f"resnet{d}d", **_RESNET_D) for d in DEPTHS},
+    # fastai's XResNet: stem ConvLayers (c_in→32 /2, 32→32, 32→64), then in each ResBlock's identity path
+    # AvgPool2d(2, ceil_mode=True) before the 1×1 ConvLayer: the same network as ResNet-D.
+    **{f"xresnet{d}": _base(d, f"xresnet{d}", **_RESNET_D) for d in DEPTHS},
+    "resnext50_32x4d": _base(50, "resnext50_32x4d", groups=32, width_per_group=4),
+    "resnext101_32x8d": _base(101, "resnext101_32x8d", groups=32, width_per_group=8),
+    "resnext101_64x4d": _base(101, "resnext101_64x4d", groups=64, width_per_group=4),
+    "wide_resnet50_2": _base(50, "wide_resnet50_2", width_per_group=128),
+    "wide_resnet101_2": _base(101, "wide_resnet101_2", width_per_group=128),
+    # Dive into Deep Learning's ResNet-18 for Fashion-MNIST (section 8.6): biased convs, and a bare 1×1 conv
+    # (no BN) on the shortcut where the shape changes.
+    "d2l_resnet18": _base(18, "d2l_resnet18", conv_bias=True, shortcut_norm=False, in_channels=1, num_classes=10),
 }
-DEPTHS: tuple[int, ...] = tuple(_PAPER_LAYOUTS)
+
+# What each named config is, in a line, for `archs` and the docs.
+DESCRIPTIONS: dict[str, str] = {
+    **{f"resnet{d}": f"the paper's {d}-layer ResNet, torchvision's v1.5" for d in DEPTHS},
+    **{f"resnet{d}d": "ResNet-D: deep stem, average-pooled projection shortcuts" for d in DEPTHS},
+    **{f"xresnet{d}": "fastai's XResNet (same shapes as ResNet-D)" for d in DEPTHS},
+    "resnext50_32x4d": "ResNeXt, 32 groups of width 4",
+    "resnext101_32x8d": "ResNeXt, 32 groups of width 8",
+    "resnext101_64x4d": "ResNeXt, 64 groups of width 4",
+    "wide_resnet50_2": "Wide ResNet-50-2: bottlenecks twice as wide",
+    "wide_resnet101_2": "Wide ResNet-101-2: bottlenecks twice as wide",
+    "d2l_resnet18": "d2l.ai's ResNet-18 for Fashion-MNIST (1 channel, 10 classes)",
+}
 
 
 def get_spec(arch: str | int) -> ResNetSpec:
@@ -226,7 +370,9 @@ def get_spec(arch: str | int) -> ResNetSpec:
     try:
         return REGISTRY[arch]
     except KeyError:
-        raise InspectError(f"unknown architecture {arch!r}; use one of {', '.join(REGISTRY)}") from None
+        close = difflib.get_close_matches(str(arch), REGISTRY, n=3)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        raise InspectError(f"unknown architecture {arch!r}; {hint}`resnet-inspect archs` lists them all") from None
 
 
 # ------------------------------------------------------------------------------------------------ inputs
