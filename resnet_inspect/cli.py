@@ -11,13 +11,18 @@ import sys
 import tempfile
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import typer.core
 
 from .report import Level
-from .spec import DEPTHS, REGISTRY, InspectError, ResNetSpec, get_spec, parse_size
+from .spec import DEPTHS, REGISTRY, InspectError, ResNetSpec, customize, get_spec, parse_ints, parse_size
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from rich.console import Console
 
 PROG = "resnet-inspect"
 PIPE_WIDTH = 140
@@ -77,12 +82,89 @@ def fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
-def resolve_spec(depth: int, arch: str | None) -> ResNetSpec:
-    if arch is not None:
-        return get_spec(arch)
-    if depth not in DEPTHS:
+# ------------------------------------------------------------------------------------- shared options
+
+Depth = Annotated[int | None, typer.Option(help="ResNet depth from the paper: 18, 34, 50, 101 or 152 (default 50).")]
+Arch = Annotated[str | None, typer.Option(help="A named config instead of --depth; `resnet-inspect archs` lists them.")]
+Size = Annotated[str, typer.Option(help="Input size: 224, or HxW such as 480x640.")]
+Block = Annotated[str | None, typer.Option(help="Custom network: basic or bottleneck blocks.")]
+Layers = Annotated[str | None, typer.Option(help="Custom network: blocks per stage, like 3,4,6,3.")]
+Widths = Annotated[str | None, typer.Option(help="Custom network: stage widths, like 64,128,256,512.")]
+StrideIn = Annotated[
+    str | None, typer.Option(help="Bottleneck stride on the first 1×1 (v1, the paper) or the 3×3 (v1.5).")
+]
+MaxpoolPadding = Annotated[int | None, typer.Option(help="The stem max pool's padding: 1 (torchvision) or 0.")]
+Stem = Annotated[str | None, typer.Option(help="torchvision (one 7×7/2 conv) or deep (three 3×3 convs).")]
+StemWidths = Annotated[str | None, typer.Option(help="Widths of the stem convs, like 32,32,64 for the deep stem.")]
+Shortcut = Annotated[
+    str | None,
+    typer.Option(help="A (zero-pad identity), B (projection where shapes change), C (projection everywhere), avgdown."),
+]
+Groups = Annotated[int | None, typer.Option(help="Groups of the bottleneck 3×3 (ResNeXt's cardinality).")]
+WidthPerGroup = Annotated[
+    int | None, typer.Option(help="Channels per group at stage width 64 (64: ResNet, 128: wide).")
+]
+InChannels = Annotated[int | None, typer.Option(help="Input channels (3 for RGB, 1 for grey).")]
+NumClasses = Annotated[int | None, typer.Option(help="Classes of the final linear layer.")]
+Batch = Annotated[int, typer.Option(help="Batch size N (MACs scale with it).")]
+FormatOption = Annotated[
+    Format | None,
+    typer.Option("--format", help="rich (terminal), csv, json or markdown. Default: rich, or from --output's suffix."),
+]
+Output = Annotated[Path | None, typer.Option(help="Write to this file (whole or not at all).")]
+
+DEFAULT_STEM_WIDTHS = {"torchvision": "64", "deep": "32,32,64"}
+SHORTCUT_ALIASES = {"conv": "B", "projection": "B", "D": "avgdown", "d": "avgdown", "a": "A", "b": "B", "c": "C"}
+
+
+def network(
+    depth: int | None = None,
+    arch: str | None = None,
+    *,
+    block: str | None = None,
+    layers: str | None = None,
+    widths: str | None = None,
+    stride_in: str | None = None,
+    maxpool_padding: int | None = None,
+    stem: str | None = None,
+    stem_widths: str | None = None,
+    shortcut: str | None = None,
+    groups: int | None = None,
+    width_per_group: int | None = None,
+    in_channels: int | None = None,
+    num_classes: int | None = None,
+) -> ResNetSpec:
+    """The spec the options describe: a named config or paper depth, with any knobs changed."""
+    if arch is not None and depth is not None:
+        raise InspectError(f"give --arch or --depth, not both (--arch {arch}, --depth {depth})")
+    if arch is None and depth is not None and depth not in DEPTHS:
         raise InspectError(f"--depth {depth} is not valid; use one of {', '.join(map(str, DEPTHS))}")
-    return get_spec(depth)
+    for label, value in (
+        ("--in-channels", in_channels),
+        ("--num-classes", num_classes),
+        ("--groups", groups),
+        ("--width-per-group", width_per_group),
+    ):
+        if value is not None and value < 1:
+            raise InspectError(f"{label} {value} is not valid; it must be ≥ 1")
+    base = get_spec(arch if arch is not None else depth or 50)
+    if stem is not None and stem_widths is None and stem != base.stem:
+        stem_widths = DEFAULT_STEM_WIDTHS.get(stem)
+    return customize(
+        base,
+        block=block,
+        layers=parse_ints("--layers", layers) if layers is not None else None,
+        widths=parse_ints("--widths", widths) if widths is not None else None,
+        stride_in=stride_in,
+        maxpool_padding=maxpool_padding,
+        stem=stem,
+        stem_widths=parse_ints("--stem-widths", stem_widths) if stem_widths is not None else None,
+        shortcut=SHORTCUT_ALIASES.get(shortcut, shortcut) if shortcut is not None else None,
+        groups=groups,
+        width_per_group=width_per_group,
+        in_channels=in_channels,
+        num_classes=num_classes,
+    )
 
 
 def resolve_format(fmt: Format | None, output: Path | None) -> Format:
@@ -123,23 +205,46 @@ def write_atomically(output: Path, text: str) -> None:
         raise
 
 
+def terminal() -> Console:
+    from rich.console import Console
+
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=PIPE_WIDTH)  # piped to a file: rich's 80 columns would cut the table
+    return console
+
+
+def emit(fmt: Format, output: Path | None, text: Callable[[Format], str]) -> None:
+    """Print or write (atomically) the text of a non-rich format."""
+    body = text(fmt)
+    if output is None:
+        sys.stdout.write(body)
+        return
+    try:
+        write_atomically(output, body)
+    except OSError as error:
+        fail(f"cannot write --output {str(output)!r}: {error.strerror or error}")
+
+
+def prepare_output(fmt: Format | None, output: Path | None) -> Format:
+    fmt = resolve_format(fmt, output)
+    if output is not None:
+        check_writable(output)
+    return fmt
+
+
+# ------------------------------------------------------------------------------------------------ commands
+
+
 @app.command()
 def table(
-    depth: Annotated[int, typer.Option(help="ResNet depth from the paper: 18, 34, 50, 101 or 152.")] = 50,
-    arch: Annotated[str | None, typer.Option(help=f"A named config instead of --depth: {', '.join(REGISTRY)}.")] = None,
-    size: Annotated[str, typer.Option(help="Input size: 224, or HxW such as 480x640.")] = "224",
-    batch: Annotated[int, typer.Option(help="Batch size N (MACs scale with it).")] = 1,
-    in_channels: Annotated[int, typer.Option(help="Input channels (3 for RGB, 1 for grey).")] = 3,
-    num_classes: Annotated[int, typer.Option(help="Classes of the final linear layer.")] = 1000,
+    depth: Depth = None,
+    arch: Arch = None,
+    size: Size = "224",
+    batch: Batch = 1,
     level: Annotated[Level, typer.Option(help="One row per layer, block or stage.")] = Level.layer,
-    fmt: Annotated[
-        Format | None,
-        typer.Option(
-            "--format",
-            help="rich (terminal), csv, json or markdown. Default: rich, or from --output's suffix.",
-        ),
-    ] = None,
-    output: Annotated[Path | None, typer.Option(help="Write to this file (whole or not at all).")] = None,
+    fmt: FormatOption = None,
+    output: Output = None,
     flops: Annotated[bool, typer.Option("--flops", help="Show FLOPs = 2 × MACs instead of MACs.")] = False,
     cross_check: Annotated[
         bool,
@@ -149,6 +254,18 @@ def table(
             "FlopCountAnalysis on a real forward.",
         ),
     ] = False,
+    block: Block = None,
+    layers: Layers = None,
+    widths: Widths = None,
+    stride_in: StrideIn = None,
+    maxpool_padding: MaxpoolPadding = None,
+    stem: Stem = None,
+    stem_widths: StemWidths = None,
+    shortcut: Shortcut = None,
+    groups: Groups = None,
+    width_per_group: WidthPerGroup = None,
+    in_channels: InChannels = None,
+    num_classes: NumClasses = None,
 ) -> None:
     """Layer-by-layer shapes, parameters and MACs of a ResNet at one input size, verified against the model."""
     from . import report
@@ -156,52 +273,41 @@ def table(
     from .analysis import cross_check as count_again
 
     try:
-        spec = resolve_spec(depth, arch)
+        spec = network(
+            depth, arch, block=block, layers=layers, widths=widths, stride_in=stride_in,
+            maxpool_padding=maxpool_padding, stem=stem, stem_widths=stem_widths, shortcut=shortcut, groups=groups,
+            width_per_group=width_per_group, in_channels=in_channels, num_classes=num_classes,
+        )  # fmt: skip
         height, width = parse_size(size)
-        for label, value in (
-            ("--batch", batch),
-            ("--in-channels", in_channels),
-            ("--num-classes", num_classes),
-        ):
-            if value < 1:
-                raise InspectError(f"{label} {value} is not valid; it must be ≥ 1")
-        fmt = resolve_format(fmt, output)
-        if output is not None:
-            check_writable(output)
-        analysis = analyze(spec, (height, width), batch=batch, in_channels=in_channels, num_classes=num_classes)
+        if batch < 1:
+            raise InspectError(f"--batch {batch} is not valid; it must be ≥ 1")
+        fmt = prepare_output(fmt, output)
+        analysis = analyze(spec, (height, width), batch=batch)
         note = report.size_note(analysis)
     except InspectError as error:
         fail(str(error))
     checks = count_again(analysis) if cross_check else []
 
     if fmt is Format.rich:
-        from rich.console import Console
-
+        from .render import cross_checks
         from .render import report as rich_report
 
-        console = Console()
-        if not console.is_terminal and "COLUMNS" not in os.environ:
-            console = Console(width=PIPE_WIDTH)  # piped to a file: rich's 80 columns would cut the table
+        console = terminal()
         console.print(rich_report(analysis, level, flops=flops, width=console.width))
         if checks:
-            from .render import cross_checks
-
             console.print(cross_checks(checks))
     else:
         for line in report.cross_check_lines(checks):
             typer.echo(line, err=True)
-        text = {
-            Format.json: lambda: report.to_json(analysis, flops=flops, cross_checks=checks),
-            Format.csv: lambda: report.to_csv(analysis, level, flops=flops),
-            Format.markdown: lambda: report.to_markdown(analysis, level, flops=flops),
-        }[fmt]()
-        if output is None:
-            sys.stdout.write(text)
-        else:
-            try:
-                write_atomically(output, text)
-            except OSError as error:
-                fail(f"cannot write --output {str(output)!r}: {error.strerror or error}")
+        emit(
+            fmt,
+            output,
+            lambda f: {
+                Format.json: lambda: report.to_json(analysis, flops=flops, cross_checks=checks),
+                Format.csv: lambda: report.to_csv(analysis, level, flops=flops),
+                Format.markdown: lambda: report.to_markdown(analysis, level, flops=flops),
+            }[f](),
+        )
     if note:
         typer.echo(note, err=True)
     if not all(check.ok for check in checks):
@@ -216,6 +322,109 @@ def table(
             f"(first: {analysis.problems[0]})",
             err=True,
         )
+        raise typer.Exit(1)
+
+
+@app.command()
+def archs(
+    size: Size = "224",
+    fmt: FormatOption = None,
+    output: Output = None,
+) -> None:
+    """Every named config, with its parameters and MACs at one size, each verified against its model."""
+    from .analysis import analyze
+    from .report import catalog, catalog_csv, catalog_json, catalog_markdown
+
+    try:
+        height, width = parse_size(size)
+        fmt = prepare_output(fmt, output)
+        analyses = [analyze(name, (height, width)) for name in REGISTRY]
+    except InspectError as error:
+        fail(str(error))
+    entries = catalog(analyses)
+    if fmt is Format.rich:
+        from .render import catalog_table
+
+        terminal().print(catalog_table(entries, (height, width)))
+    else:
+        emit(fmt, output, lambda f: {Format.json: catalog_json, Format.csv: catalog_csv,
+                                      Format.markdown: catalog_markdown}[f](entries))  # fmt: skip
+    if not all(entry.verified for entry in entries):
+        bad = [entry.name for entry in entries if not entry.verified]
+        typer.echo(f"{PROG}: check failed: {', '.join(bad)} disagree with their models", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def paper(
+    size: Size = "224",
+    stride_in: Annotated[
+        str, typer.Option(help="v1 (the paper: stride on the first 1×1) or v1.5 (torchvision).")
+    ] = "v1",
+    shortcut: Annotated[
+        str, typer.Option(help="The shortcut option for the 18/34 columns: A, B or C (50/101/152 use B, as the paper).")
+    ] = "B",
+    fmt: FormatOption = None,
+    output: Output = None,
+) -> None:
+    """The paper's Table 1 for all five depths, computed: output sizes, blocks, and the FLOPs (multiply-adds) row."""
+    from .paper import paper_table, to_markdown
+
+    try:
+        height, width = parse_size(size)
+        fmt = prepare_output(fmt, output)
+        if fmt in (Format.csv, Format.json):
+            raise InspectError(f"--format {fmt.value} is not available for the paper table; use rich or markdown")
+        result = paper_table((height, width), stride_in=stride_in, shortcut=SHORTCUT_ALIASES.get(shortcut, shortcut))
+    except InspectError as error:
+        fail(str(error))
+    if fmt is Format.rich:
+        from .render import paper_table as rich_paper_table
+
+        terminal().print(rich_paper_table(result))
+    else:
+        emit(fmt, output, lambda f: to_markdown(result))
+
+
+@app.command()
+def explain(
+    layer: Annotated[str, typer.Argument(help="A layer name from the table, like layer2.0.conv2.")],
+    depth: Depth = None,
+    arch: Arch = None,
+    size: Size = "224",
+    batch: Batch = 1,
+    block: Block = None,
+    layers: Layers = None,
+    widths: Widths = None,
+    stride_in: StrideIn = None,
+    maxpool_padding: MaxpoolPadding = None,
+    stem: Stem = None,
+    stem_widths: StemWidths = None,
+    shortcut: Shortcut = None,
+    groups: Groups = None,
+    width_per_group: WidthPerGroup = None,
+    in_channels: InChannels = None,
+    num_classes: NumClasses = None,
+) -> None:
+    """One layer's arithmetic with the numbers put in: output size, parameters, MACs, and fvcore's count."""
+    from .analysis import analyze
+    from .explain import explain as explain_layer
+
+    try:
+        spec = network(
+            depth, arch, block=block, layers=layers, widths=widths, stride_in=stride_in,
+            maxpool_padding=maxpool_padding, stem=stem, stem_widths=stem_widths, shortcut=shortcut, groups=groups,
+            width_per_group=width_per_group, in_channels=in_channels, num_classes=num_classes,
+        )  # fmt: skip
+        if batch < 1:
+            raise InspectError(f"--batch {batch} is not valid; it must be ≥ 1")
+        analysis = analyze(spec, parse_size(size), batch=batch)
+        lines = explain_layer(analysis, layer)
+    except InspectError as error:
+        fail(str(error))
+    for line in lines:
+        typer.echo(line)
+    if not analysis.verified:
         raise typer.Exit(1)
 
 

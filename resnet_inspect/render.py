@@ -10,7 +10,18 @@ from rich.table import Table
 from rich.text import Text
 
 from .analysis import Analysis, CrossCheck
-from .report import Level, Row, channels_text, cross_check_lines, paper_stage, rows, size_text, totals_lines
+from .paper import PaperTable
+from .report import (
+    CatalogEntry,
+    Level,
+    Row,
+    channels_text,
+    cross_check_lines,
+    paper_stage,
+    rows,
+    size_text,
+    totals_lines,
+)
 
 STAGE_STYLE = {
     "stem": "bold cyan",
@@ -199,3 +210,41 @@ def _natural_width(table: Table) -> int:
 
     console = Console(width=10_000)
     return Measurement.get(console, console.options, table).maximum
+
+
+def catalog_table(entries: Sequence[CatalogEntry], size: tuple[int, int]) -> Table:
+    table = Table(
+        title=f"Named configs at {size[0]}×{size[1]}", title_style="bold", header_style="bold",
+        box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0),
+        caption="MACs: conv + linear (the paper's and torchvision's count); each row verified against its model",
+    )  # fmt: skip
+    table.add_column("Arch", no_wrap=True)
+    table.add_column("Design", overflow="fold")
+    table.add_column("Params", justify="right", no_wrap=True)
+    table.add_column("MACs", justify="right", no_wrap=True)
+    table.add_column("GMACs", justify="right", no_wrap=True)
+    table.add_column("✓", justify="center", no_wrap=True)
+    for e in entries:
+        table.add_row(
+            e.name, e.design, f"{e.params:,}", f"{e.macs:,}", f"{e.macs / 1e9:.2f}",
+            Text("✓", style="green") if e.verified else Text("✗", style="bold red"),
+        )  # fmt: skip
+    return table
+
+
+def paper_table(result: PaperTable) -> Group:
+    table = Table(
+        title=f"Table 1 of He et al. (2015), computed at {result.size[0]}×{result.size[1]}",
+        title_style="bold", header_style="bold", show_lines=True, box=box.SIMPLE_HEAD,
+    )  # fmt: skip
+    table.add_column("layer name", no_wrap=True, min_width=10)
+    table.add_column("output size", no_wrap=True, min_width=11)
+    for depth in result.depths:
+        table.add_column(f"{depth}-layer", overflow="fold")
+    for row in result.rows:
+        table.add_row(row.name, row.output, *("\n".join(cell) for cell in row.cells))
+    table.add_row(Text("FLOPs", style="bold"), "", *(Text(v, style="bold") for v in result.gmacs_row))
+    notes = Text()
+    for i, note in enumerate(result.footnotes, start=1):
+        notes.append(f"{i}. {note}\n", style="dim" if i == 1 else "")
+    return Group(table, notes)

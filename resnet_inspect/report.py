@@ -7,6 +7,7 @@ these rows as they are.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from collections.abc import Callable, Sequence
@@ -64,6 +65,8 @@ KIND_WORDS = {
     "maxpool": "max pool",
     "add": "add shortcut",
     "avgpool": "avg pool",
+    "downpool": "avg pool",
+    "pad": "zero-pad",
     "linear": "linear",
 }
 
@@ -72,6 +75,10 @@ def layer_op(layer: TracedLayer) -> str:
     words = KIND_WORDS[layer.kind]
     if layer.kind in ("conv", "maxpool"):
         return f"{words} {conv_op(layer)}"
+    if layer.kind == "downpool":
+        return f"{words} {conv_op(layer)} ceil"
+    if layer.kind == "pad":
+        return f"{words} /{layer.stride[0]} +{layer.out_shape[1] - layer.in_shape[1]} ch"
     if layer.kind == "avgpool":
         return f"{words} → 1×1"
     return words
@@ -385,3 +392,76 @@ def size_note(analysis: Analysis) -> str | None:
         f"note: {height}×{width} is not a multiple of 32: the last feature map is {last[2]}×{last[3]} "
         f"({base_last[2]}×{base_last[3]} at {base_h}×{base_w}), {change:+.1%} MACs per image"
     )
+
+
+# ----------------------------------------------------------------------------------------------- catalog
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """A named config in a line: what it is, and its verified size and cost at one input size."""
+
+    name: str
+    description: str
+    design: str  # "bottleneck 3,4,6,3 · deep stem · avgdown · g32×4"
+    params: int
+    macs: int  # conv + linear
+    macs_fvcore: int
+    verified: bool
+
+
+def design_text(spec) -> str:
+    parts = [f"{spec.block} {','.join(map(str, spec.layers))}"]
+    if spec.stem != "torchvision":
+        parts.append(f"{spec.stem} stem")
+    if spec.shortcut != "B" or not spec.shortcut_norm:
+        parts.append(f"shortcut {spec.shortcut}" + ("" if spec.shortcut_norm else " no BN"))
+    if spec.groups != 1 or spec.width_per_group != 64:
+        parts.append(f"{spec.groups}×{spec.width_per_group}d")
+    if spec.stride_in != "v1.5" and spec.block == "bottleneck":
+        parts.append("stride v1")
+    if spec.conv_bias:
+        parts.append("conv bias")
+    if (spec.in_channels, spec.num_classes) != (3, 1000):
+        parts.append(f"{spec.in_channels}→{spec.num_classes}")
+    return " · ".join(parts)
+
+
+def catalog(analyses: Sequence[Analysis]) -> list[CatalogEntry]:
+    from .spec import DESCRIPTIONS
+
+    return [
+        CatalogEntry(
+            a.spec.name,
+            DESCRIPTIONS.get(a.spec.name, ""),
+            design_text(a.spec),
+            a.params,
+            a.macs,
+            a.macs_fvcore,
+            a.verified,
+        )
+        for a in analyses
+    ]
+
+
+def _catalog_records(entries: Sequence[CatalogEntry]) -> list[dict[str, Any]]:
+    return [dataclasses.asdict(entry) for entry in entries]
+
+
+def catalog_json(entries: Sequence[CatalogEntry]) -> str:
+    return json.dumps(_catalog_records(entries), indent=2, ensure_ascii=False) + "\n"
+
+
+def catalog_csv(entries: Sequence[CatalogEntry]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(_catalog_records(entries)[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(_catalog_records(entries))
+    return buffer.getvalue()
+
+
+def catalog_markdown(entries: Sequence[CatalogEntry]) -> str:
+    lines = ["| arch | design | params | GMACs | ✓ |", "|---|---|---:|---:|:---:|"]
+    for e in entries:
+        lines.append(f"| `{e.name}` | {e.design} | {e.params:,} | {e.macs / 1e9:.2f} | {'✓' if e.verified else '✗'} |")
+    return "\n".join(lines) + "\n"

@@ -390,3 +390,28 @@ def parse_size(text: str) -> tuple[int, int]:
     if height < 1 or width < 1:
         raise InspectError(f"size {text!r} is not valid; height and width must be ≥ 1")
     return height, width
+
+
+def parse_ints(label: str, text: str) -> tuple[int, ...]:
+    """`"3,4,6,3"` → (3, 4, 6, 3), or an error naming `label`."""
+    try:
+        values = tuple(int(part) for part in str(text).split(","))
+    except ValueError:
+        raise InspectError(
+            f"{label} {text!r} is not valid; give whole numbers separated by commas, like 3,4,6,3"
+        ) from None
+    return values
+
+
+def customize(base: ResNetSpec, **knobs: object) -> ResNetSpec:
+    """`base` with the knobs that are not None changed, named after what changed (`resnet50 with stride_in=v1`)."""
+    changes = {key: value for key, value in knobs.items() if value is not None and getattr(base, key) != value}
+    if not changes:
+        return base
+    shown = [
+        f"{key}={','.join(map(str, value)) if isinstance(value, tuple) else value}"
+        for key, value in changes.items()
+        if key not in ("in_channels", "num_classes")
+    ]
+    name = f"{base.name} with {', '.join(shown)}" if shown else base.name
+    return dataclasses.replace(base, name=name, **changes)
