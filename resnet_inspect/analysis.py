@@ -100,24 +100,31 @@ def analyze(
 
     `model` replaces the model built from the spec: to hold another implementation against the trace.
     """
-    from .counting import count_layers
     from .model import build_model
-    from .verify import verify
 
     spec = arch if isinstance(arch, ResNetSpec) else get_spec(arch)
     spec = spec.with_io(in_channels=in_channels, num_classes=num_classes)
     height, width = (size, size) if isinstance(size, int) else size
     traced = trace(spec, height, width, batch=batch)
-    if model is None:
-        model = build_model(spec, device="meta")
+    return analyze_trace(traced, model if model is not None else build_model(spec, device="meta"), probe=probe)
+
+
+def analyze_trace(traced: Trace, model: Any, *, probe: Probe = "empty-batch") -> Analysis:
+    """Verify `traced` against `model` (whose leaf calls must follow it one for one) and count it with fvcore.
+
+    A model reused across calls is materialized once: sweeping many sizes costs one small forward each.
+    """
+    from .counting import count_layers
+    from .verify import verify
+
     verification = verify(traced, model, probe=probe)
     observed = [check.observed for check in verification.checks if check.observed is not None]
-    macs = {count.name: count.macs for count in count_layers(observed, batch=batch)}
+    macs = {count.name: count.macs for count in count_layers(observed, batch=traced.input_shape[0])}
     rows = tuple(
         LayerRow(check.traced, check, macs.get(check.observed.name, 0) if check.observed else 0)
         for check in verification.checks
     )
-    return Analysis(spec, traced.input_shape, rows, verification, probe)
+    return Analysis(traced.spec, traced.input_shape, rows, verification, probe)
 
 
 # A real forward for fvcore's FlopCountAnalysis costs time and memory in proportion to the input; above this

@@ -6,6 +6,7 @@ a model that disagrees with the formula ends in exit code 1.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -20,7 +21,7 @@ from .report import Level
 from .spec import DEPTHS, REGISTRY, InspectError, ResNetSpec, customize, get_spec, parse_ints, parse_size
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from rich.console import Console
 
@@ -333,7 +334,7 @@ def archs(
 ) -> None:
     """Every named config, with its parameters and MACs at one size, each verified against its model."""
     from .analysis import analyze
-    from .report import catalog, catalog_csv, catalog_json, catalog_markdown
+    from .report import catalog, catalog_markdown, catalog_records, records_csv, records_json
 
     try:
         height, width = parse_size(size)
@@ -347,8 +348,9 @@ def archs(
 
         terminal().print(catalog_table(entries, (height, width)))
     else:
-        emit(fmt, output, lambda f: {Format.json: catalog_json, Format.csv: catalog_csv,
-                                      Format.markdown: catalog_markdown}[f](entries))  # fmt: skip
+        emit(fmt, output, lambda f: {Format.json: lambda: records_json(catalog_records(entries)),
+                                      Format.csv: lambda: records_csv(catalog_records(entries)),
+                                      Format.markdown: lambda: catalog_markdown(entries)}[f]())  # fmt: skip
     if not all(entry.verified for entry in entries):
         bad = [entry.name for entry in entries if not entry.verified]
         typer.echo(f"{PROG}: check failed: {', '.join(bad)} disagree with their models", err=True)
@@ -426,6 +428,190 @@ def explain(
         typer.echo(line)
     if not analysis.verified:
         raise typer.Exit(1)
+
+
+@app.command()
+def blocks(
+    channels: Annotated[
+        int, typer.Option(help="Stage width: the basic block's channels, the bottleneck's 3×3 width.")
+    ] = 64,
+    size: Annotated[str, typer.Option(help="The block's input size: 56, or HxW.")] = "56",
+    stride: Annotated[
+        int, typer.Option(help="1: a repeated block; 2: a stage's first block, with its projection.")
+    ] = 1,
+    groups: Annotated[int | None, typer.Option(help="Add a ResNeXt block with this many groups (default 32).")] = None,
+    width_per_group: Annotated[
+        int | None, typer.Option(help="The ResNeXt block's width per group (default 4).")
+    ] = None,
+    depth: Annotated[int | None, typer.Option(help="Take width and size from this network's --stage instead.")] = None,
+    stage: Annotated[str | None, typer.Option(help="layer1..layer4, with --depth.")] = None,
+    input_size: Annotated[str, typer.Option(help="The network's input size, with --depth/--stage.")] = "224",
+    batch: Batch = 1,
+    fmt: FormatOption = None,
+    output: Output = None,
+) -> None:
+    """Basic against bottleneck (and ResNeXt) blocks at one place, conv by conv, with the arithmetic shown."""
+    from .compare import block_records, block_summary, compare_blocks
+    from .report import records_csv, records_json, records_markdown
+
+    try:
+        fmt = prepare_output(fmt, output)
+        if depth is not None and depth not in DEPTHS:
+            raise InspectError(f"--depth {depth} is not valid; use one of {', '.join(map(str, DEPTHS))}")
+        comparison = compare_blocks(
+            channels, parse_size(size), stride=stride, groups=groups, width_per_group=width_per_group,
+            depth=depth, stage=stage, input_size=parse_size(input_size), batch=batch,
+        )  # fmt: skip
+    except InspectError as error:
+        fail(str(error))
+    if fmt is Format.rich:
+        from .render import blocks_view
+
+        terminal().print(blocks_view(comparison))
+    else:
+        convs, summary = block_records(comparison), block_summary(comparison)
+        emit(fmt, output, lambda f: {
+            Format.json: lambda: records_json({"place": comparison.place, "convs": convs, "designs": summary,
+                                               "basic_minus_bottleneck": comparison.difference_formula()}),
+            Format.csv: lambda: records_csv(convs),
+            Format.markdown: lambda: records_markdown(convs) + "\n" + records_markdown(summary)
+            + f"\nbasic − bottleneck: {comparison.difference_formula()} MACs\n",
+        }[f]())  # fmt: skip
+    if not all(d.analysis.verified for d in comparison.designs):
+        typer.echo(f"{PROG}: check failed: a block disagrees with its hooked module", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def compare(
+    depths: Annotated[str | None, typer.Option(help="Paper depths side by side, like 18,34,50,101,152.")] = None,
+    archs: Annotated[
+        str | None,
+        typer.Option(help="Named configs side by side, like resnet50,resnet50d (knobs: resnet50:stride_in=v1)."),
+    ] = None,
+    diff: Annotated[
+        tuple[str, str] | None, typer.Option(help="Two configs, block by block: --diff resnet50:stride_in=v1 resnet50.")
+    ] = None,
+    size: Size = "224",
+    batch: Batch = 1,
+    fmt: FormatOption = None,
+    output: Output = None,
+) -> None:
+    """Networks stage by stage (params and MACs and their shares), or two configs block by block (--diff)."""
+    from .compare import compare_networks, diff_networks, diff_records, network_records
+    from .report import records_csv, records_json, records_markdown
+    from .spec import parse_arch
+
+    try:
+        fmt = prepare_output(fmt, output)
+        hw = parse_size(size)
+        if batch < 1:
+            raise InspectError(f"--batch {batch} is not valid; it must be ≥ 1")
+        if diff is not None:
+            if depths or archs:
+                raise InspectError("--diff compares two configs on its own; drop --depths/--archs")
+            specs = [parse_arch(text) for text in diff]
+        elif archs:
+            specs = [parse_arch(text) for text in _split_archs(archs)]
+        else:
+            specs = [
+                get_spec(int(d)) if d.strip().isdigit() else parse_arch(d)
+                for d in (depths or "18,34,50,101,152").split(",")
+            ]
+        analyses = compare_networks(specs, hw, batch=batch)
+    except InspectError as error:
+        fail(str(error))
+    if diff is not None:
+        differences = diff_networks(*analyses)
+        records = diff_records(differences)
+        if fmt is Format.rich:
+            from .render import diff_view
+
+            terminal().print(diff_view(differences, *analyses))
+        else:
+            emit(fmt, output, lambda f: {Format.json: records_json, Format.csv: records_csv,
+                                          Format.markdown: records_markdown}[f](records))  # fmt: skip
+    else:
+        records = network_records(analyses)
+        if fmt is Format.rich:
+            from .render import compare_view
+
+            terminal().print(compare_view(analyses, hw))
+        else:
+            emit(fmt, output, lambda f: {Format.json: records_json, Format.csv: records_csv,
+                                          Format.markdown: records_markdown}[f](records))  # fmt: skip
+    if not all(a.verified for a in analyses):
+        bad = [a.spec.name for a in analyses if not a.verified]
+        typer.echo(f"{PROG}: check failed: {', '.join(bad)} disagree with their models", err=True)
+        raise typer.Exit(1)
+
+
+def _split_archs(text: str) -> list[str]:
+    """`resnet50,resnet50:stride_in=v1,shortcut=A,resnet18` → each arch with its knobs."""
+    out: list[str] = []
+    for part in text.split(","):
+        if "=" in part and ":" not in part and out:
+            out[-1] += "," + part  # another knob of the previous arch
+        else:
+            out.append(part)
+    return [p.strip() for p in out if p.strip()]
+
+
+@app.command()
+def sweep(
+    depth: Depth = None,
+    arch: Arch = None,
+    sizes: Annotated[
+        str, typer.Option(help="start:stop:step (stop included), or a list: 224,225,256,480x640.")
+    ] = "32:1024:32",
+    batch: Annotated[str, typer.Option(help="Batch size, or a list to sweep activation memory: 1,8,64.")] = "1",
+    dtype: Annotated[
+        str, typer.Option(help="Bytes per activation: float32, float16, bfloat16, float64, int8.")
+    ] = "float32",
+    fmt: FormatOption = None,
+    output: Output = None,
+) -> None:
+    """One network over many input sizes: final feature map, MACs, MACs per pixel, activation memory."""
+    from .compare import parse_sizes, sweep_records
+    from .compare import sweep as run_sweep
+    from .report import records_csv, records_json, records_markdown
+
+    try:
+        fmt = prepare_output(fmt, output)
+        spec = network(depth, arch)
+        size_list = parse_sizes(sizes)
+        batches = parse_ints("--batch", batch)
+        with _progress(len(size_list)) as advance:
+            points = run_sweep(spec, size_list, batches=batches, dtype=dtype, progress=advance)
+    except InspectError as error:
+        fail(str(error))
+    records = sweep_records(points, dtype)
+    if fmt is Format.rich:
+        from .render import sweep_view
+
+        terminal().print(sweep_view(records, spec.name, dtype))
+    else:
+        emit(fmt, output, lambda f: {Format.json: records_json, Format.csv: records_csv,
+                                      Format.markdown: records_markdown}[f](records))  # fmt: skip
+    if not all(p.verified for p in points):
+        typer.echo(f"{PROG}: check failed: some sizes disagree with the model", err=True)
+        raise typer.Exit(1)
+
+
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr for long sweeps (when stderr is a terminal); a no-op otherwise."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if total < 100 or not console.is_terminal:
+        yield lambda step: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("tracing and verifying", total=total)
+        yield lambda step: bar.advance(task, step)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .analysis import Analysis, CrossCheck
+from .compare import BlockComparison, LayerDifference
 from .paper import PaperTable
 from .report import (
     CatalogEntry,
@@ -248,3 +249,152 @@ def paper_table(result: PaperTable) -> Group:
     for i, note in enumerate(result.footnotes, start=1):
         notes.append(f"{i}. {note}\n", style="dim" if i == 1 else "")
     return Group(table, notes)
+
+
+# ----------------------------------------------------------------------------------------- comparisons
+
+
+def blocks_view(comparison: BlockComparison) -> Group:
+    h, w = comparison.size
+    table = Table(
+        title=f"Block designs at {comparison.place}"
+        + (", stride 2 (first block of a stage)" if comparison.stride == 2 else ""),
+        title_style="bold", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0),
+        caption="convs only: batch norm adds the summary's params with BN",
+    )  # fmt: skip
+    for header, justify in (("Design", "left"), ("Conv", "left"), ("Kernel", "left"), ("Channels", "right"),
+                            ("Size", "left"), ("Params", "right"), ("MACs", "right")):  # fmt: skip
+        table.add_column(header, justify=justify, no_wrap=True)
+    for design in comparison.designs:
+        for i, conv in enumerate(design.convs):
+            kernel = f"{conv.kernel[0]}×{conv.kernel[1]}" + (f" /{conv.stride[0]}" if conv.stride[0] > 1 else "")
+            kernel += f" g{conv.groups}" if conv.groups > 1 else ""
+            table.add_row(
+                Text(design.label, style="bold") if i == 0 else "",
+                conv.name.removeprefix("block."),
+                kernel,
+                channels_text(conv.in_shape, conv.out_shape)
+                if conv.in_shape[1] != conv.out_shape[1]
+                else f"{conv.out_shape[1]}",
+                size_text(conv.in_shape, conv.out_shape),
+                f"{conv.params:,}",
+                f"{conv.macs:,}",
+            )
+        table.add_row("", Text("total", style="bold"), "", "", "", Text(f"{design.conv_params:,}", style="bold"),
+                      Text(f"{design.macs:,}", style="bold"), end_section=True)  # fmt: skip
+    summary = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, padding=(0, 1, 0, 0))
+    for header in ("Design", "Channels", "Conv params", "Params with BN", "MACs", "MACs ×basic", "Params ×basic", "✓"):
+        summary.add_column(header, justify="left" if header in ("Design", "Channels") else "right", no_wrap=True)
+    base = comparison.designs[0]
+    for d in comparison.designs:
+        summary.add_row(
+            d.label, f"{d.in_channels}→{d.out_channels}", f"{d.conv_params:,}", f"{d.params:,}", f"{d.macs:,}",
+            f"{d.macs / base.macs:.3f}", f"{d.conv_params / base.conv_params:.3f}",
+            Text("✓", style="green") if d.analysis.verified else Text("✗", style="bold red"),
+        )  # fmt: skip
+    delta = base.macs - comparison.designs[1].macs
+    words = Text()
+    words.append(f"basic − bottleneck: {comparison.difference_formula()} MACs", style="bold")
+    words.append(
+        f"\nthe bottleneck {'saves' if delta > 0 else 'costs'} {abs(delta):,} MACs "
+        f"({abs(delta) / base.macs:.1%}) while carrying {comparison.designs[1].out_channels // base.out_channels}× "
+        f"the channels ({comparison.designs[1].out_channels} against {base.out_channels}) at {h}×{w}"
+    )
+    return Group(table, summary, words)
+
+
+def compare_view(analyses: Sequence[Analysis], size: tuple[int, int]) -> Group:
+    """Two tables, parameters then MACs, one column per network: where each network keeps what."""
+    stage_rows = [{r.name: r for r in rows(a, Level.stage)} for a in analyses]
+    tables = []
+    for metric, unit in (("params", "M params"), ("macs", "GMACs, conv + linear")):
+        table = Table(
+            title=f"{unit} per stage at {size[0]}×{size[1]}, with each stage's share of its network",
+            title_style="bold", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0),
+        )  # fmt: skip
+        table.add_column("Stage", no_wrap=True)
+        for a in analyses:
+            table.add_column(a.spec.name, justify="right", no_wrap=True)
+        for stage in ("stem", "layer1", "layer2", "layer3", "layer4", "head"):
+            cells = [Text(f"{stage} ({paper_stage(stage)})", style=STAGE_STYLE.get(stage, ""))]
+            for a, by_stage in zip(analyses, stage_rows, strict=True):
+                r = by_stage[stage]
+                value, total = (r.params, a.params) if metric == "params" else (r.macs_conv_linear, a.macs)
+                scaled = f"{value / 1e6:.2f}" if metric == "params" else f"{value / 1e9:.3f}"
+                cells.append(f"{scaled} {100 * value / total:5.1f}%")
+            table.add_row(*cells)
+        table.add_row(
+            Text("total", style="bold"),
+            *(Text(f"{a.params / 1e6:.2f}" if metric == "params" else f"{a.macs / 1e9:.3f}", style="bold")
+              for a in analyses),
+        )  # fmt: skip
+        tables.append(table)
+    verdict = Text("✓ every network verified against its model; exact counts with --format csv or json", "green")
+    if not all(a.verified for a in analyses):
+        verdict = Text("✗ " + ", ".join(a.spec.name for a in analyses if not a.verified) + " disagree", "bold red")
+    return Group(*tables, verdict)
+
+
+def diff_view(differences: list[tuple[str, list[LayerDifference]]], a: Analysis, b: Analysis) -> Group:
+    table = Table(
+        title=f"A = {a.spec.name}  ·  B = {b.spec.name}  ·  input {'×'.join(map(str, a.input_shape))}",
+        title_style="bold", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0),
+    )  # fmt: skip
+    for header, justify in (("Block", "left"), ("Layer", "left"), ("A", "left"), ("B", "left"),
+                            ("Δ params", "right"), ("Δ MACs", "right")):  # fmt: skip
+        table.add_column(header, justify=justify, no_wrap=header not in ("A", "B"), overflow="fold")
+    for block, layer_diffs in differences:
+        for i, d in enumerate(layer_diffs):
+            table.add_row(
+                block if i == 0 else "", d.name.removeprefix(f"{block}."), d.side("a"), d.side("b"),
+                f"{d.params_delta:+,}" if d.params_delta else "", f"{d.macs_delta:+,}" if d.macs_delta else "",
+                end_section=i == len(layer_diffs) - 1,
+            )  # fmt: skip
+    dm, dp = b.macs - a.macs, b.params - a.params
+    text = Text()
+    if not differences:
+        text.append("A and B are the same network at this size.\n", "green")
+    else:
+        costly = [(blk, sum(d.macs_delta for d in ds)) for blk, ds in differences]
+        costly = [(blk, m) for blk, m in costly if m]
+        text.append(f"{len(differences)} blocks differ; B − A: {dp:+,} params, {dm:+,} MACs (conv + linear)", "bold")
+        if costly:
+            text.append("\nper block: " + ", ".join(f"{blk} {m:+,}" for blk, m in costly))
+    return Group(table, text)
+
+
+def sweep_view(records: Sequence[dict], spec_name: str, dtype: str) -> Table:
+    table = Table(
+        title=f"{spec_name} over {len(records)} input sizes", title_style="bold", header_style="bold",
+        box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0),
+        caption=f"▲ marks a size whose MACs per pixel rise more than 5% over the previous one: five halvings "
+        f"round up; activations: every layer output that allocates a tensor, {dtype}",
+    )  # fmt: skip
+    for header in (
+        "Size",
+        "Batch",
+        "Final map",
+        "MACs",
+        "MACs/pixel",
+        "",
+        "Activations/batch",
+        "Activations/sample",
+        "✓",
+    ):
+        table.add_column(header, justify="left" if header in ("Size", "Final map", "") else "right", no_wrap=True)
+    key_batch, key_sample = f"activation_bytes_per_batch_{dtype}", f"activation_bytes_per_sample_{dtype}"
+    for r in records:
+        table.add_row(
+            r["size"], str(r["batch"]), r["final_map"], f"{r['macs']:,}", f"{r['macs_per_pixel']:,.1f}",
+            Text("▲", style="bold yellow") if r["jump"] else "", _bytes(r[key_batch]), _bytes(r[key_sample]),
+            Text("✓", style="green") if r["verified"] else Text("✗", style="bold red"),
+            style="yellow" if r["jump"] else None,
+        )  # fmt: skip
+    return table
+
+
+def _bytes(n: int) -> str:
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= size:
+            return f"{n / size:,.1f} {unit}"
+    return f"{n} B"

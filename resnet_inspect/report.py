@@ -287,12 +287,7 @@ def table_records(analysis: Analysis, level: Level | str, *, flops: bool = False
 
 
 def to_csv(analysis: Analysis, level: Level | str = Level.layer, *, flops: bool = False) -> str:
-    records = table_records(analysis, level, flops=flops)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(records)
-    return buffer.getvalue()
+    return records_csv(table_records(analysis, level, flops=flops))
 
 
 def to_markdown(analysis: Analysis, level: Level | str = Level.layer, *, flops: bool = False) -> str:
@@ -444,24 +439,51 @@ def catalog(analyses: Sequence[Analysis]) -> list[CatalogEntry]:
     ]
 
 
-def _catalog_records(entries: Sequence[CatalogEntry]) -> list[dict[str, Any]]:
+def catalog_records(entries: Sequence[CatalogEntry]) -> list[dict[str, Any]]:
     return [dataclasses.asdict(entry) for entry in entries]
-
-
-def catalog_json(entries: Sequence[CatalogEntry]) -> str:
-    return json.dumps(_catalog_records(entries), indent=2, ensure_ascii=False) + "\n"
-
-
-def catalog_csv(entries: Sequence[CatalogEntry]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(_catalog_records(entries)[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(_catalog_records(entries))
-    return buffer.getvalue()
 
 
 def catalog_markdown(entries: Sequence[CatalogEntry]) -> str:
     lines = ["| arch | design | params | GMACs | ✓ |", "|---|---|---:|---:|:---:|"]
     for e in entries:
         lines.append(f"| `{e.name}` | {e.design} | {e.params:,} | {e.macs / 1e9:.2f} | {'✓' if e.verified else '✗'} |")
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------------------------------ plain records
+
+
+def records_csv(records: Sequence[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(records[0]) if records else [], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+    return buffer.getvalue()
+
+
+def records_json(records: Sequence[dict[str, Any]] | dict[str, Any]) -> str:
+    return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+
+
+def records_markdown(records: Sequence[dict[str, Any]]) -> str:
+    """A Markdown table of flat records; integers with thousands separators, numbers right-aligned."""
+    if not records:
+        return ""
+    columns = list(records[0])
+
+    def cell(column: str, value: Any) -> str:
+        if isinstance(value, bool):
+            if column == "verified":
+                return "✓" if value else "✗"
+            return "yes" if value else ""
+        if isinstance(value, int):
+            return f"{value:,}"
+        return str(value)
+
+    numeric = [isinstance(records[0][c], int | float) and not isinstance(records[0][c], bool) for c in columns]
+    lines = [
+        "| " + " | ".join(columns) + " |",
+        "|" + "|".join("---:" if n else "---" for n in numeric) + "|",
+        *("| " + " | ".join(cell(c, r[c]) for c in columns) + " |" for r in records),
+    ]
     return "\n".join(lines) + "\n"

@@ -177,3 +177,11 @@ def trace(spec: ResNetSpec, height: int, width: int | None = None, *, batch: int
         shape = tracer.block(plan, shape)
     tracer.run(head_ops(spec), shape, "head", "head")
     return Trace(spec, input_shape, tuple(tracer.layers))
+
+
+def trace_block(spec: ResNetSpec, plan: BlockPlan, height: int, width: int, *, batch: int = 1) -> Trace:
+    """The analytic trace of one block on its own, on an input of its in-channels at `height`×`width`."""
+    input_shape = (batch, plan.in_channels, height, width)
+    tracer = _Tracer(input_shape)
+    tracer.block(plan, input_shape)
+    return Trace(spec, input_shape, tuple(tracer.layers))

@@ -254,23 +254,25 @@ def block_plans(spec: ResNetSpec) -> tuple[BlockPlan, ...]:
     in_channels = spec.stem_widths[-1]
     for stage_index, (count, width) in enumerate(zip(spec.layers, spec.widths, strict=True)):
         stage = f"layer{stage_index + 1}"
-        out_channels = width * spec.expansion
         for index in range(count):
             stride = 2 if stage_index > 0 and index == 0 else 1
-            main = _main_path(spec, in_channels, width, out_channels, stride)
-            shortcut = _shortcut(spec, in_channels, out_channels, stride)
-            plans.append(
-                BlockPlan(
-                    f"{stage}.{index}",
-                    stage,
-                    main,
-                    shortcut,
-                    Op("add", "add", out_channels, out_channels),
-                    _relu(f"relu{sum(op.kind == 'conv' for op in main)}", out_channels),
-                )
-            )
-            in_channels = out_channels
+            plans.append(block_plan(spec, f"{stage}.{index}", stage, in_channels, width, stride))
+            in_channels = width * spec.expansion
     return tuple(plans)
+
+
+def block_plan(spec: ResNetSpec, name: str, stage: str, in_channels: int, width: int, stride: int) -> BlockPlan:
+    """One block of `spec`'s design at stage width `width`: the unit `block_plans` repeats."""
+    out_channels = width * spec.expansion
+    main = _main_path(spec, in_channels, width, out_channels, stride)
+    return BlockPlan(
+        name,
+        stage,
+        main,
+        _shortcut(spec, in_channels, out_channels, stride),
+        Op("add", "add", out_channels, out_channels),
+        _relu(f"relu{sum(op.kind == 'conv' for op in main)}", out_channels),
+    )
 
 
 def _main_path(spec: ResNetSpec, cin: int, width: int, cout: int, stride: int) -> tuple[Op, ...]:
@@ -415,3 +417,34 @@ def customize(base: ResNetSpec, **knobs: object) -> ResNetSpec:
     ]
     name = f"{base.name} with {', '.join(shown)}" if shown else base.name
     return dataclasses.replace(base, name=name, **changes)
+
+
+def parse_arch(text: str) -> ResNetSpec:
+    """A named config or depth, optionally with knobs: `resnet50`, `50`, `resnet50:stride_in=v1,shortcut=A`.
+
+    Tuple knobs take `+` between their numbers (`resnet50:layers=2+2+2+2`), since `,` separates knobs.
+    """
+    name, _, knobs = str(text).partition(":")
+    base = get_spec(name.strip())
+    if not knobs:
+        return base
+    fields = {f.name: f for f in dataclasses.fields(ResNetSpec)}
+    changes: dict[str, object] = {}
+    for item in knobs.split(","):
+        key, eq, value = (part.strip() for part in item.partition("="))
+        if not eq or key not in fields or key == "name":
+            valid = ", ".join(f for f in fields if f != "name")
+            raise InspectError(f"{item.strip()!r} in {text!r} is not a knob=value; knobs: {valid}")
+        current = getattr(base, key)
+        try:
+            if isinstance(current, bool):
+                changes[key] = value.lower() in ("1", "true", "yes")
+            elif isinstance(current, int):
+                changes[key] = int(value)
+            elif isinstance(current, tuple):
+                changes[key] = tuple(int(v) for v in value.split("+"))
+            else:
+                changes[key] = value
+        except ValueError:
+            raise InspectError(f"{key}={value!r} in {text!r} is not valid for {key}") from None
+    return customize(base, **changes)

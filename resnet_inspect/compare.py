@@ -1,0 +1,398 @@
+"""Comparisons: block designs at one place, networks stage by stage, two configs block by block, and sizes.
+
+Each comparison is built from verified analyses (the analytic trace held against hooked real modules, and
+fvcore's counts) and returns plain records; `*_frame` functions turn them into pandas DataFrames.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from math import prod
+from typing import Any
+
+from .analysis import Analysis, analyze, analyze_trace
+from .report import Level, rows
+from .shapes import Trace, TracedLayer, trace, trace_block
+from .spec import InspectError, ResNetSpec, block_plan, get_spec
+
+STAGES = ("stem", "layer1", "layer2", "layer3", "layer4", "head")
+
+# ------------------------------------------------------------------------------------------ block designs
+
+
+@dataclass(frozen=True)
+class BlockDesign:
+    """One block design at the compared place, traced and hook-verified on its own."""
+
+    label: str  # "basic", "bottleneck", "resnext 32×4d"
+    analysis: Analysis
+
+    @property
+    def convs(self) -> list[TracedLayer]:
+        return [row.traced for row in self.analysis.rows if row.traced.kind == "conv"]
+
+    @property
+    def conv_params(self) -> int:
+        return sum(conv.params for conv in self.convs)
+
+    @property
+    def params(self) -> int:
+        """Conv and batch-norm parameters."""
+        return self.analysis.params
+
+    @property
+    def macs(self) -> int:
+        return self.analysis.macs
+
+    @property
+    def in_channels(self) -> int:
+        return self.analysis.input_shape[1]
+
+    @property
+    def out_channels(self) -> int:
+        return self.analysis.rows[-1].traced.out_shape[1]
+
+
+@dataclass(frozen=True)
+class BlockComparison:
+    channels: int
+    size: tuple[int, int]
+    stride: int
+    place: str  # where the block sits, in words
+    designs: tuple[BlockDesign, ...]
+
+    def difference_formula(self, a: int = 0, b: int = 1) -> str:
+        """The MAC difference between designs a and b, written out as weights × output positions."""
+        first, second = self.designs[a], self.designs[b]
+
+        def terms(design: BlockDesign) -> list[tuple[str, int]]:
+            out = []
+            for conv in design.convs:
+                c_in = conv.in_shape[1] // conv.groups
+                kernel = "" if conv.kernel == (1, 1) else f"·{conv.kernel[0] * conv.kernel[1]}"
+                out.append((f"{c_in}·{conv.out_shape[1]}{kernel}", conv.out_shape[2] * conv.out_shape[3]))
+            return out
+
+        left, right = terms(first), terms(second)
+        positions = {p for _, p in left + right}
+        delta = first.macs - second.macs
+        n = first.analysis.input_shape[0]
+        batch = f"·{n}" if n != 1 else ""
+        if len(positions) == 1:
+            h, w = first.convs[-1].out_shape[2:]
+            expression = " + ".join(t for t, _ in left) + " − " + " − ".join(t for t, _ in right)
+            return f"({expression})·{h}·{w}{batch} = {delta:,}"
+        expression = " + ".join(f"{t}·{p}" for t, p in left) + " − " + " − ".join(f"{t}·{p}" for t, p in right)
+        return f"({expression}){batch} = {delta:,}"
+
+
+def _verified_block(spec: ResNetSpec, label: str, in_channels: int, width: int, stride: int,
+                    size: tuple[int, int], batch: int) -> BlockDesign:  # fmt: skip
+    from collections import OrderedDict
+
+    from torch import nn
+
+    from .model import ResidualBlock
+
+    plan = block_plan(spec, "block", "block", in_channels, width, stride)
+    traced = trace_block(spec, plan, *size, batch=batch)
+    model = nn.Sequential(OrderedDict(block=ResidualBlock(plan).to("meta")))
+    return BlockDesign(label, analyze_trace(traced, model))
+
+
+def compare_blocks(
+    channels: int = 64,
+    size: int | tuple[int, int] = 56,
+    *,
+    stride: int = 1,
+    groups: int | None = None,
+    width_per_group: int | None = None,
+    depth: int | None = None,
+    stage: str | None = None,
+    input_size: int | tuple[int, int] = 224,
+    batch: int = 1,
+) -> BlockComparison:
+    """Basic against bottleneck (and ResNeXt when `groups` is given) at stage width `channels` and `size`.
+
+    The basic block runs at `channels` in and out; the bottleneck carries 4× the channels and squeezes them to
+    `channels` for its 3×3. With `stride=2` each is the first block of a stage, with its projection shortcut.
+    `depth` and `stage` take width and size from that network at `input_size` instead.
+    """
+    if stride not in (1, 2):
+        raise InspectError(f"--stride {stride} is not valid; use 1 (a repeated block) or 2 (a stage's first block)")
+    height, width = (size, size) if isinstance(size, int) else size
+    place = f"stage width {channels} at {height}×{width}"
+    if depth is not None or stage is not None:
+        net = get_spec(depth or 50)
+        stage = stage or "layer1"
+        if stage not in STAGES[1:5]:
+            raise InspectError(f"--stage {stage!r} is not valid; use layer1, layer2, layer3 or layer4")
+        index = int(stage[-1]) - 1
+        channels = net.widths[index]
+        ih, iw = (input_size, input_size) if isinstance(input_size, int) else input_size
+        t = trace(net, ih, iw)
+        block_input = t.layer(f"{stage}.0.conv1").in_shape if stride == 2 else t.stage_output(stage)
+        if stride == 2 and index == 0:
+            raise InspectError("layer1 has no strided block; use --stride 1 or another --stage")
+        height, width = block_input[2], block_input[3]
+        place = f"{net.name} {stage} ({'first' if stride == 2 else 'a repeated'} block) at {ih}×{iw} input"
+    for label, value in (("--channels", channels), ("--size", min(height, width)), ("--batch", batch)):
+        if value < 1:
+            raise InspectError(f"{label} {value} is not valid; it must be ≥ 1")
+    basic, bottleneck = get_spec(18), get_spec(50)
+    designs = [
+        _verified_block(basic, "basic", channels if stride == 1 else channels // 2 or 1, channels, stride,
+                        (height, width), batch),
+        _verified_block(bottleneck, "bottleneck", channels * 4 if stride == 1 else channels * 2, channels, stride,
+                        (height, width), batch),
+    ]  # fmt: skip
+    if groups is not None or width_per_group is not None:
+        g, wpg = groups or 32, width_per_group or 4
+        resnext = dataclasses.replace(bottleneck, groups=g, width_per_group=wpg)
+        designs.append(
+            _verified_block(resnext, f"resnext {g}×{wpg}d", channels * 4 if stride == 1 else channels * 2, channels,
+                            stride, (height, width), batch)
+        )  # fmt: skip
+    return BlockComparison(channels, (height, width), stride, place, tuple(designs))
+
+
+def block_records(comparison: BlockComparison) -> list[dict[str, Any]]:
+    records = []
+    for design in comparison.designs:
+        for conv in design.convs:
+            records.append(
+                {
+                    "design": design.label,
+                    "layer": conv.name.removeprefix("block."),
+                    "kernel": f"{conv.kernel[0]}×{conv.kernel[1]}",
+                    "stride": conv.stride[0],
+                    "groups": conv.groups,
+                    "in_channels": conv.in_shape[1],
+                    "out_channels": conv.out_shape[1],
+                    "in_size": f"{conv.in_shape[2]}×{conv.in_shape[3]}",
+                    "out_size": f"{conv.out_shape[2]}×{conv.out_shape[3]}",
+                    "params": conv.params,
+                    "macs": conv.macs,
+                }
+            )
+    return records
+
+
+def block_summary(comparison: BlockComparison) -> list[dict[str, Any]]:
+    base = comparison.designs[0]
+    return [
+        {
+            "design": d.label,
+            "channels": f"{d.in_channels}→{d.out_channels}",
+            "conv_params": d.conv_params,
+            "params_with_bn": d.params,
+            "macs": d.macs,
+            "macs_vs_basic": round(d.macs / base.macs, 4),
+            "params_vs_basic": round(d.conv_params / base.conv_params, 4),
+            "verified": d.analysis.verified,
+        }
+        for d in comparison.designs
+    ]
+
+
+# ----------------------------------------------------------------------------------- networks side by side
+
+
+def compare_networks(specs: Sequence[ResNetSpec], size: tuple[int, int], *, batch: int = 1) -> list[Analysis]:
+    return [analyze(spec, size, batch=batch) for spec in specs]
+
+
+def network_records(analyses: Sequence[Analysis]) -> list[dict[str, Any]]:
+    """One record per network and stage (and total): params and MACs with their shares of the network's total."""
+    records = []
+    for a in analyses:
+        for r in [*rows(a, Level.stage), None]:
+            params = a.params if r is None else r.params
+            macs = a.macs if r is None else r.macs_conv_linear
+            records.append(
+                {
+                    "arch": a.spec.name,
+                    "stage": "total" if r is None else r.name,
+                    "out_shape": "×".join(map(str, (a.rows[-1].traced.out_shape if r is None else r.out_shape)[1:])),
+                    "params": params,
+                    "params_share": round(params / a.params, 6),
+                    "macs": macs,
+                    "macs_share": round(macs / a.macs, 6),
+                    "verified": a.verified if r is None else r.verified,
+                }
+            )
+    return records
+
+
+@dataclass(frozen=True)
+class LayerDifference:
+    name: str
+    a: TracedLayer | None
+    b: TracedLayer | None
+
+    @property
+    def macs_delta(self) -> int:
+        return (self.b.macs if self.b else 0) - (self.a.macs if self.a else 0)
+
+    @property
+    def params_delta(self) -> int:
+        return (self.b.params if self.b else 0) - (self.a.params if self.a else 0)
+
+    def side(self, which: str) -> str:
+        layer = self.a if which == "a" else self.b
+        return "—" if layer is None else _layer_words(layer)
+
+
+def _layer_words(layer: TracedLayer) -> str:
+    from .report import layer_op
+
+    out = layer.out_shape
+    size = f"{out[1]}×{out[2]}×{out[3]}" if len(out) == 4 else str(out[1])
+    return f"{layer_op(layer)}, out {size}"
+
+
+def diff_networks(a: Analysis, b: Analysis) -> list[tuple[str, list[LayerDifference]]]:
+    """Block by block, the layers whose op, shape, parameters or MACs differ between two analyses."""
+    layers_a = {row.name: row.traced for row in a.rows}
+    layers_b = {row.name: row.traced for row in b.rows}
+    names = list(dict.fromkeys([*layers_a, *layers_b]))
+    by_block: dict[str, list[LayerDifference]] = {}
+    for name in names:
+        la, lb = layers_a.get(name), layers_b.get(name)
+        same = (
+            la is not None and lb is not None and dataclasses.replace(la, block="") == dataclasses.replace(lb, block="")
+        )
+        if not same:
+            block = (la or lb).block
+            by_block.setdefault(block, []).append(LayerDifference(name, la, lb))
+    return list(by_block.items())
+
+
+def diff_records(differences: list[tuple[str, list[LayerDifference]]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "block": block,
+            "layer": d.name,
+            "a": d.side("a"),
+            "b": d.side("b"),
+            "params_delta": d.params_delta,
+            "macs_delta": d.macs_delta,
+        }
+        for block, layer_diffs in differences
+        for d in layer_diffs
+    ]
+
+
+# --------------------------------------------------------------------------------------------------- sweep
+
+DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8, "int8": 1}
+JUMP = 0.05  # a rise of more than 5% in MACs per pixel from one size to the next is marked
+
+
+def parse_sizes(text: str) -> list[tuple[int, int]]:
+    """`32:1024:32` (start:stop:step, stop included) or `224,225,256,480x640`."""
+    from .spec import parse_size
+
+    text = str(text).strip()
+    if ":" in text:
+        parts = text.split(":")
+        try:
+            start, stop, step = (int(p) for p in parts) if len(parts) == 3 else (*map(int, parts), 1)
+        except ValueError:
+            raise InspectError(f"--sizes {text!r} is not valid; use start:stop:step like 32:1024:32") from None
+        if start < 1 or stop < start or step < 1:
+            raise InspectError(f"--sizes {text!r} is not valid; need 1 ≤ start ≤ stop and step ≥ 1")
+        values = list(range(start, stop + 1, step))
+        if len(values) > 10_000:
+            raise InspectError(f"--sizes {text!r} gives {len(values):,} sizes; sweep at most 10,000")
+        return [(v, v) for v in values]
+    return [parse_size(part) for part in text.split(",") if part.strip()] or [parse_size(text)]
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    size: tuple[int, int]
+    batch: int
+    final_map: tuple[int, int]
+    params: int
+    macs: int  # conv + linear, for the batch
+    macs_fvcore: int
+    activation_bytes: int  # per batch
+    verified: bool
+
+    @property
+    def macs_per_pixel(self) -> float:
+        return self.macs / self.batch / (self.size[0] * self.size[1])
+
+
+def activation_elements(t: Trace | Analysis) -> int:
+    """Elements of every layer output that allocates a tensor (an in-place ReLU writes over its input)."""
+    layers = t.layers if isinstance(t, Trace) else [row.traced for row in t.rows]
+    return sum(prod(layer.out_shape) for layer in layers if layer.kind != "relu")
+
+
+def sweep(
+    spec: ResNetSpec,
+    sizes: Sequence[tuple[int, int]],
+    *,
+    batches: Sequence[int] = (1,),
+    dtype: str = "float32",
+    progress: Callable[[int], None] | None = None,
+) -> list[SweepPoint]:
+    """Every size (and batch), each traced, hook-verified against one reused model, and counted."""
+    from .model import build_model
+
+    if dtype not in DTYPE_BYTES:
+        raise InspectError(f"--dtype {dtype!r} is not valid; use one of {', '.join(DTYPE_BYTES)}")
+    for batch in batches:
+        if batch < 1:
+            raise InspectError(f"--batch {batch} is not valid; it must be ≥ 1")
+    model = build_model(spec, device="meta")
+    points = []
+    for size in sizes:
+        for batch in batches:
+            a = analyze_trace(trace(spec, *size, batch=batch), model)
+            last = next(row.traced.out_shape for row in reversed(a.rows) if row.traced.kind == "add")
+            points.append(
+                SweepPoint(size, batch, (last[2], last[3]), a.params, a.macs, a.macs_fvcore,
+                           activation_elements(a) * DTYPE_BYTES[dtype], a.verified)
+            )  # fmt: skip
+        if progress is not None:
+            progress(1)
+    return points
+
+
+def sweep_records(points: Sequence[SweepPoint], dtype: str) -> list[dict[str, Any]]:
+    records = []
+    previous: SweepPoint | None = None
+    for p in points:
+        jump = (
+            previous is not None
+            and previous.batch == p.batch
+            and p.macs_per_pixel > previous.macs_per_pixel * (1 + JUMP)
+        )
+        records.append(
+            {
+                "size": f"{p.size[0]}×{p.size[1]}",
+                "batch": p.batch,
+                "final_map": f"{p.final_map[0]}×{p.final_map[1]}",
+                "params": p.params,
+                "macs": p.macs,
+                "macs_per_pixel": round(p.macs_per_pixel, 1),
+                f"activation_bytes_per_batch_{dtype}": p.activation_bytes,
+                f"activation_bytes_per_sample_{dtype}": p.activation_bytes // p.batch,
+                "jump": bool(jump),
+                "verified": p.verified,
+            }
+        )
+        previous = p
+    return records
+
+
+def frame(records: Sequence[dict[str, Any]]):
+    """Records as a pandas DataFrame (pandas is imported here, not at start-up)."""
+    import pandas as pd
+
+    return pd.DataFrame.from_records(list(records))

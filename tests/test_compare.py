@@ -1,0 +1,154 @@
+"""Comparisons: block designs, networks side by side, block-by-block diffs, and size sweeps."""
+
+import json
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from resnet_inspect import analyze, build_model, get_spec, trace
+from resnet_inspect.cli import app
+from resnet_inspect.compare import (
+    activation_elements,
+    compare_blocks,
+    diff_networks,
+    network_records,
+    parse_sizes,
+    sweep,
+    sweep_records,
+)
+from resnet_inspect.spec import InspectError, parse_arch
+from resnet_inspect.verify import capture
+
+runner = CliRunner()
+
+
+def test_the_well_known_block_comparison():
+    c = compare_blocks()
+    basic, bottleneck = c.designs
+    assert (basic.conv_params, basic.macs) == (73_728, 231_211_008)
+    assert (bottleneck.conv_params, bottleneck.macs) == (69_632, 218_365_952)
+    assert (basic.in_channels, bottleneck.in_channels) == (64, 256)
+    assert basic.macs - bottleneck.macs == (64 * 64 * 9 * 2 - 2 * 256 * 64 - 64 * 64 * 9) * 56 * 56 == 12_845_056
+    assert c.difference_formula() == "(64·64·9 + 64·64·9 − 256·64 − 64·64·9 − 64·256)·56·56 = 12,845,056"
+    assert basic.analysis.verified and bottleneck.analysis.verified
+
+
+def test_resnext_block_divides_its_3x3_by_the_groups():
+    c = compare_blocks(64, 56, groups=32, width_per_group=4)
+    bottleneck, resnext = c.designs[1], c.designs[2]
+    dense = next(conv for conv in bottleneck.convs if conv.name == "block.conv2")
+    grouped = next(conv for conv in resnext.convs if conv.name == "block.conv2")
+    assert grouped.groups == 32 and grouped.in_shape[1] == 128  # 64·4/64·32 channels
+    assert grouped.macs == 128 * 128 * 9 * 56 * 56 // 32
+    assert dense.macs == 64 * 64 * 9 * 56 * 56
+    assert resnext.analysis.verified
+
+
+def test_first_block_of_a_stage_has_its_projection():
+    c = compare_blocks(128, 56, stride=2)
+    basic, bottleneck = c.designs
+    assert [conv.name for conv in basic.convs] == ["block.conv1", "block.conv2", "block.downsample.0"]
+    assert basic.convs[-1].out_shape == (1, 128, 28, 28)
+    assert bottleneck.in_channels == 256 and bottleneck.out_channels == 512
+    assert all(d.analysis.verified for d in c.designs)
+
+
+def test_block_taken_from_a_network():
+    c = compare_blocks(depth=50, stage="layer3")
+    assert c.channels == 256 and c.size == (14, 14)
+    assert c.designs[1].macs == next(r for r in analyze(50, 224).rows if r.name == "layer3.1.conv1").macs + sum(
+        r.macs for r in analyze(50, 224).rows if r.name in ("layer3.1.conv2", "layer3.1.conv3")
+    )
+    with pytest.raises(InspectError, match="--stage 'layer5'"):
+        compare_blocks(depth=50, stage="layer5")
+    with pytest.raises(InspectError, match="--stride 3"):
+        compare_blocks(stride=3)
+
+
+def test_networks_side_by_side_sum_to_their_totals():
+    analyses = [analyze(d, 224) for d in (18, 50)]
+    records = network_records(analyses)
+    for a in analyses:
+        mine = [r for r in records if r["arch"] == a.spec.name]
+        stages, total = mine[:-1], mine[-1]
+        assert sum(r["params"] for r in stages) == total["params"] == a.params
+        assert sum(r["macs"] for r in stages) == total["macs"] == a.macs
+        assert sum(r["macs_share"] for r in stages) == pytest.approx(1, abs=1e-5)
+
+
+def test_v1_against_v15_block_by_block():
+    v1, v15 = analyze(parse_arch("resnet50:stride_in=v1"), 224), analyze(50, 224)
+    differences = diff_networks(v1, v15)
+    assert [block for block, _ in differences] == ["layer2.0", "layer3.0", "layer4.0"]
+    per_block = [sum(d.macs_delta for d in ds) for _, ds in differences]
+    assert per_block == [77_070_336] * 3
+    assert v15.macs - v1.macs == 231_211_008
+    assert diff_networks(v15, analyze(50, 224)) == []
+
+
+def test_sweep_shows_the_rounding_staircase():
+    points = sweep(get_spec(50), parse_sizes("224,225,256"))
+    records = sweep_records(points, "float32")
+    assert [p.macs for p in points] == [4_089_184_256, 4_626_713_792, 5_340_348_416]
+    assert [r["final_map"] for r in records] == ["7×7", "8×8", "8×8"]
+    assert [r["jump"] for r in records] == [False, True, False]
+    assert all(p.verified for p in points)
+
+
+def test_sweep_batches_label_per_sample_and_per_batch():
+    points = sweep(get_spec(18), [(64, 64)], batches=(1, 4), dtype="float16")
+    one, four = sweep_records(points, "float16")
+    assert four["activation_bytes_per_batch_float16"] == 4 * one["activation_bytes_per_batch_float16"]
+    assert four["activation_bytes_per_sample_float16"] == one["activation_bytes_per_sample_float16"]
+    assert four["macs"] == 4 * one["macs"]
+
+
+def test_activation_elements_match_a_real_forward():
+    model = build_model(18).eval()
+    with capture(model) as seen, torch.no_grad():
+        model(torch.zeros(2, 3, 64, 48))
+    allocated = sum(torch.Size(o.out_shape).numel() for o in seen if o.module_type != "ReLU")
+    assert activation_elements(trace(get_spec(18), 64, 48, batch=2)) == allocated
+
+
+def test_parse_sizes():
+    assert parse_sizes("32:128:32") == [(32, 32), (64, 64), (96, 96), (128, 128)]
+    assert parse_sizes("224,480x640") == [(224, 224), (480, 640)]
+    for bad in ["32:16:8", "0:10:1", "a:b:c", "32:64:0"]:
+        with pytest.raises(InspectError, match="--sizes"):
+            parse_sizes(bad)
+
+
+def run(*args):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_cli_blocks():
+    result = run("blocks")
+    assert result.exit_code == 0
+    assert "= 12,845,056 MACs" in result.stdout and "the bottleneck saves 12,845,056 MACs" in result.stdout
+    data = json.loads(run("blocks", "--groups", "32", "--format", "json").stdout)
+    assert [d["design"] for d in data["designs"]] == ["basic", "bottleneck", "resnext 32×4d"]
+    assert data["designs"][0]["macs"] == 231_211_008
+    assert run("blocks", "--stride", "3").exit_code == 2
+
+
+def test_cli_compare_and_diff():
+    data = json.loads(run("compare", "--depths", "18,34", "--format", "json").stdout)
+    assert {r["arch"] for r in data} == {"resnet18", "resnet34"}
+    out = run("compare", "--diff", "resnet50:stride_in=v1", "resnet50").stdout
+    assert "3 blocks differ; B − A: +0 params, +231,211,008 MACs" in out
+    csv_out = run("compare", "--archs", "resnet50,resnet50:stride_in=v1,shortcut=A", "--format", "csv").stdout
+    assert "\"resnet50 with stride_in=v1, shortcut=A\",total,1000,22780456,1.0,3498311680,1.0,True" in csv_out
+    bad = run("compare", "--archs", "resnet50:bogus=1")
+    assert bad.exit_code == 2 and "is not a knob=value" in bad.stderr
+
+
+def test_cli_sweep():
+    result = run("sweep", "--sizes", "224,225", "--format", "json")
+    data = json.loads(result.stdout)
+    assert [r["macs"] for r in data] == [4_089_184_256, 4_626_713_792] and data[1]["jump"] is True
+    assert "▲" in run("sweep", "--sizes", "220:230:1").stdout
+    assert run("sweep", "--dtype", "float8").exit_code == 2
+    assert run("sweep", "--sizes", "1:100000:1").exit_code == 2
