@@ -9,13 +9,13 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import typer.core
+import typer.main
 
 from .report import Level
 from .spec import DEPTHS, REGISTRY, InspectError, ResNetSpec, customize, get_spec, parse_ints, parse_size
@@ -196,14 +196,9 @@ def check_writable(output: Path) -> None:
 
 def write_atomically(output: Path, text: str) -> None:
     """Write the whole file or nothing: a temporary file beside it, renamed over it when complete."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from .files import write_text
+
+    write_text(output, text)
 
 
 def terminal() -> Console:
@@ -612,6 +607,97 @@ def _progress(total: int) -> Iterator[Callable[[int], None]]:
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("tracing and verifying", total=total)
         yield lambda step: bar.advance(task, step)
+
+
+class PlotKind(StrEnum):
+    stages = "stages"
+    layers = "layers"
+    depths = "depths"
+    blocks = "blocks"
+    sweep = "sweep"
+    shapes = "shapes"
+
+
+@app.command()
+def plot(
+    kind: Annotated[PlotKind, typer.Argument(help="stages, layers, depths, blocks, sweep or shapes.")],
+    output: Annotated[Path, typer.Option(help="The figure file: .png or .svg.")],
+    depth: Depth = None,
+    arch: Arch = None,
+    size: Size = "224",
+    batch: Batch = 1,
+    archs: Annotated[
+        str | None, typer.Option(help="depths: the networks, like resnet18,resnet50 (default: 18..152).")
+    ] = None,
+    sizes: Annotated[str, typer.Option(help="sweep: start:stop:step or a list.")] = "32:1024:16",
+    log: Annotated[bool, typer.Option("--log", help="sweep: logarithmic axes.")] = False,
+    dtype: Annotated[str, typer.Option(help="sweep: bytes per activation (float32, float16, …).")] = "float32",
+    channels: Annotated[int, typer.Option(help="blocks: stage width.")] = 64,
+    block_size: Annotated[str, typer.Option(help="blocks: the block's input size.")] = "56",
+    stride: Annotated[int, typer.Option(help="blocks: 1 or 2.")] = 1,
+    groups: Annotated[int | None, typer.Option(help="blocks: add a ResNeXt block with this many groups.")] = None,
+    dpi: Annotated[int, typer.Option(help="Dots per inch for PNG.")] = 100,
+) -> None:
+    """Draw a figure from the same verified numbers the tables show, to a PNG or SVG file."""
+    from . import plots
+    from .analysis import analyze
+
+    try:
+        if output.suffix.lower() not in (".png", ".svg"):
+            raise InspectError(f"--output {str(output)!r}: name the figure .png or .svg")
+        if not 10 <= dpi <= 1200:
+            raise InspectError(f"--dpi {dpi} is not valid; use 10 to 1200")
+        check_writable(output)
+        if kind is PlotKind.depths:
+            from .spec import parse_arch
+
+            names = _split_archs(archs) if archs else [f"resnet{d}" for d in DEPTHS]
+            figure = plots.depths_figure([analyze(parse_arch(n), parse_size(size), batch=batch) for n in names])
+        elif kind is PlotKind.blocks:
+            from .compare import compare_blocks
+
+            figure = plots.blocks_figure(
+                compare_blocks(channels, parse_size(block_size), stride=stride, groups=groups, batch=batch)
+            )
+        elif kind is PlotKind.sweep:
+            from .compare import parse_sizes
+            from .compare import sweep as run_sweep
+
+            spec = network(depth, arch)
+            size_list = parse_sizes(sizes)
+            with _progress(len(size_list)) as advance:
+                points = run_sweep(spec, size_list, batches=(batch,), dtype=dtype, progress=advance)
+            figure = plots.sweep_figure(points, spec.name, log=log, dtype=dtype)
+        else:
+            analysis = analyze(network(depth, arch), parse_size(size), batch=batch)
+            draw = {PlotKind.stages: plots.stages_figure, PlotKind.layers: plots.layers_figure,
+                    PlotKind.shapes: plots.shapes_figure}[kind]  # fmt: skip
+            figure = draw(analysis)
+    except InspectError as error:
+        fail(str(error))
+    try:
+        plots.save(figure, output, dpi=dpi)
+    except OSError as error:
+        fail(f"cannot write --output {str(output)!r}: {error.strerror or error}")
+    typer.echo(f"wrote {output}", err=True)
+
+
+@app.command()
+def docs(
+    out: Annotated[Path, typer.Option(help="The docs folder to (re)generate.")] = Path("docs"),
+) -> None:
+    """Regenerate the docs: figures, Markdown tables, the CLI reference, and the pages that embed them."""
+    from .docs import generate
+
+    try:
+        if out.exists() and not out.is_dir():
+            raise InspectError(f"--out {str(out)!r} is a file; give a folder")
+        written = generate(out, typer.main.get_command(app))
+    except InspectError as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"cannot write into --out {str(out)!r}: {error.strerror or error}")
+    typer.echo(f"wrote {len(written)} files under {out}", err=True)
 
 
 def main() -> None:

@@ -1,8 +1,7 @@
 """The CLI as a user meets it: output formats, the JSON contract, files, and every kind of bad input."""
 
-import io
 import json
-import os
+import pathlib
 
 import pytest
 import torch
@@ -128,15 +127,15 @@ def test_a_failed_write_leaves_the_old_file_untouched(tmp_path, monkeypatch):
     target = tmp_path / "table.csv"
     target.write_text("old contents\n")
 
-    class FullDisk(io.StringIO):
-        def write(self, text):
-            raise OSError(28, "No space left on device")
+    written = []
 
-    def open_on_a_full_disk(fd, *args, **kwargs):
-        os.close(fd)
-        return FullDisk()
+    def write_on_a_full_disk(self, text, *args, **kwargs):
+        written.append(self)
+        with self.open("w") as handle:
+            handle.write(text[: len(text) // 2])  # part of it lands, then the disk is full
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(os, "fdopen", open_on_a_full_disk)
+    monkeypatch.setattr(pathlib.Path, "write_text", write_on_a_full_disk)
     result = run("--output", str(target))
     assert result.exit_code == 2
     assert "cannot write --output" in result.stderr and "No space left on device" in result.stderr

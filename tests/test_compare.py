@@ -140,7 +140,7 @@ def test_cli_compare_and_diff():
     out = run("compare", "--diff", "resnet50:stride_in=v1", "resnet50").stdout
     assert "3 blocks differ; B − A: +0 params, +231,211,008 MACs" in out
     csv_out = run("compare", "--archs", "resnet50,resnet50:stride_in=v1,shortcut=A", "--format", "csv").stdout
-    assert "\"resnet50 with stride_in=v1, shortcut=A\",total,1000,22780456,1.0,3498311680,1.0,True" in csv_out
+    assert '"resnet50 with stride_in=v1, shortcut=A",total,1000,22780456,1.0,3498311680,1.0,True' in csv_out
     bad = run("compare", "--archs", "resnet50:bogus=1")
     assert bad.exit_code == 2 and "is not a knob=value" in bad.stderr
 
