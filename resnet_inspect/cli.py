@@ -18,6 +18,7 @@ import typer.core
 import typer.main
 
 from .report import Level
+from .shapes import trace
 from .spec import DEPTHS, REGISTRY, InspectError, ResNetSpec, customize, get_spec, parse_ints, parse_size
 
 if TYPE_CHECKING:
@@ -242,6 +243,10 @@ def table(
     fmt: FormatOption = None,
     output: Output = None,
     flops: Annotated[bool, typer.Option("--flops", help="Show FLOPs = 2 × MACs instead of MACs.")] = False,
+    memory: Annotated[
+        bool, typer.Option("--memory", help="Bytes moved and MACs per byte per row; peak and training activations.")
+    ] = False,
+    dtype: Annotated[str, typer.Option(help="Bytes per value for --memory: float32, float16, bfloat16, …")] = "float32",
     cross_check: Annotated[
         bool,
         typer.Option(
@@ -280,16 +285,20 @@ def table(
         fmt = prepare_output(fmt, output)
         analysis = analyze(spec, (height, width), batch=batch)
         note = report.size_note(analysis)
+        memory_view = report.memory_view(analysis, dtype) if memory else None
     except InspectError as error:
         fail(str(error))
     checks = count_again(analysis) if cross_check else []
 
     if fmt is Format.rich:
-        from .render import cross_checks
+        from .render import cross_checks, memory_summary
         from .render import report as rich_report
 
         console = terminal()
-        console.print(rich_report(analysis, level, flops=flops, width=console.width))
+        layers = memory_view.layers if memory_view else None
+        console.print(rich_report(analysis, level, flops=flops, width=console.width, memory=layers))
+        if memory_view:
+            console.print(memory_summary(memory_view.peak, memory_view.training_bytes, dtype))
         if checks:
             console.print(cross_checks(checks))
     else:
@@ -299,7 +308,7 @@ def table(
             fmt,
             output,
             lambda f: {
-                Format.json: lambda: report.to_json(analysis, flops=flops, cross_checks=checks),
+                Format.json: lambda: report.to_json(analysis, flops=flops, cross_checks=checks, memory=memory_view),
                 Format.csv: lambda: report.to_csv(analysis, level, flops=flops),
                 Format.markdown: lambda: report.to_markdown(analysis, level, flops=flops),
             }[f](),
@@ -594,18 +603,18 @@ def sweep(
 
 
 @contextlib.contextmanager
-def _progress(total: int) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr for long sweeps (when stderr is a terminal); a no-op otherwise."""
+def _progress(total: int, minimum: int = 100) -> Iterator[Callable[[int], None]]:
+    """A transient progress bar on stderr for `minimum` steps or more (when stderr is a terminal); else a no-op."""
     from rich.console import Console
 
     console = Console(stderr=True)
-    if total < 100 or not console.is_terminal:
+    if total < minimum or not console.is_terminal:
         yield lambda step: None
         return
     from rich.progress import Progress
 
     with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("tracing and verifying", total=total)
+        task = bar.add_task("working", total=total)
         yield lambda step: bar.advance(task, step)
 
 
@@ -616,6 +625,7 @@ class PlotKind(StrEnum):
     blocks = "blocks"
     sweep = "sweep"
     shapes = "shapes"
+    roofline = "roofline"
 
 
 @app.command()
@@ -631,11 +641,20 @@ def plot(
     ] = None,
     sizes: Annotated[str, typer.Option(help="sweep: start:stop:step or a list.")] = "32:1024:16",
     log: Annotated[bool, typer.Option("--log", help="sweep: logarithmic axes.")] = False,
-    dtype: Annotated[str, typer.Option(help="sweep: bytes per activation (float32, float16, …).")] = "float32",
+    dtype: Annotated[
+        str, typer.Option(help="sweep, roofline: the value type (float32, float16, bfloat16).")
+    ] = "float32",
     channels: Annotated[int, typer.Option(help="blocks: stage width.")] = 64,
     block_size: Annotated[str, typer.Option(help="blocks: the block's input size.")] = "56",
     stride: Annotated[int, typer.Option(help="blocks: 1 or 2.")] = 1,
     groups: Annotated[int | None, typer.Option(help="blocks: add a ResNeXt block with this many groups.")] = None,
+    device: Annotated[
+        str, typer.Option(help="roofline: a known device (h100-sxm, h200, a100-sxm, laptop-cpu).")
+    ] = "h100-sxm",
+    peak_tflops: Annotated[float | None, typer.Option(help="roofline: peak TFLOP/s instead of --device's.")] = None,
+    peak_gbs: Annotated[
+        float | None, typer.Option(help="roofline: memory bandwidth GB/s instead of --device's.")
+    ] = None,
     dpi: Annotated[int, typer.Option(help="Dots per inch for PNG.")] = 100,
 ) -> None:
     """Draw a figure from the same verified numbers the tables show, to a PNG or SVG file."""
@@ -668,6 +687,17 @@ def plot(
             with _progress(len(size_list)) as advance:
                 points = run_sweep(spec, size_list, batches=(batch,), dtype=dtype, progress=advance)
             figure = plots.sweep_figure(points, spec.name, log=log, dtype=dtype)
+        elif kind is PlotKind.roofline:
+            from .devices import get_device
+            from .memory import layer_memory
+
+            analysis = analyze(network(depth, arch), parse_size(size), batch=batch)
+            known = get_device(device)
+            peak = peak_tflops * 1e12 / 2 if peak_tflops else known.peak_macs_per_s(dtype)
+            bandwidth = (peak_gbs or known.bandwidth_gbs) * 1e9
+            label = known.name if not (peak_tflops or peak_gbs) else "the given peaks"
+            figure = plots.roofline_figure(analysis, layer_memory(analysis.trace, dtype), peak_macs_per_s=peak,
+                                           bandwidth=bandwidth, device=label, dtype=dtype)  # fmt: skip
         else:
             analysis = analyze(network(depth, arch), parse_size(size), batch=batch)
             draw = {PlotKind.stages: plots.stages_figure, PlotKind.layers: plots.layers_figure,
@@ -698,6 +728,67 @@ def docs(
     except OSError as error:
         fail(f"cannot write into --out {str(out)!r}: {error.strerror or error}")
     typer.echo(f"wrote {len(written)} files under {out}", err=True)
+
+
+@app.command("profile")
+def profile_command(
+    depth: Depth = None,
+    arch: Arch = None,
+    size: Size = "224",
+    batch: Batch = 1,
+    device: Annotated[str, typer.Option(help="cpu, cuda, or auto (CUDA when present).")] = "auto",
+    dtype: Annotated[str, typer.Option(help="float32, float16 or bfloat16.")] = "float32",
+    channels_last: Annotated[bool, typer.Option("--channels-last", help="NHWC memory format.")] = False,
+    warmup: Annotated[int, typer.Option(help="Untimed passes first.")] = 3,
+    repeats: Annotated[int, typer.Option(help="Timed passes; medians and spreads are over these.")] = 10,
+    compile: Annotated[bool, typer.Option("--compile", help="Time torch.compile'd segments instead.")] = False,
+    level: Annotated[Level, typer.Option(help="stage or block rows (layer: as block).")] = Level.stage,
+    fmt: FormatOption = None,
+    output: Output = None,
+) -> None:
+    """Time the real model per stage and per block; time shares against MAC shares, and GMAC/s."""
+    from .memory import peak_inference
+    from .profile import block_records, headline, profile, stage_records
+    from .report import records_csv, records_json, records_markdown
+
+    try:
+        fmt = prepare_output(fmt, output)
+        spec = network(depth, arch)
+        hw = parse_size(size)
+        # The measured peak's baseline already holds the input: leave it out of the analytic live set too.
+        peak = peak_inference(trace(spec, *hw, batch=batch), dtype, include_input=False)
+        with _progress(repeats, minimum=1) as advance:
+            result = profile(spec, hw, device=device, batch=batch, dtype=dtype, channels_last=channels_last,
+                             warmup=warmup, repeats=repeats, compile=compile, progress=advance)  # fmt: skip
+    except InspectError as error:
+        fail(str(error))
+    except RuntimeError as error:  # a dtype or kernel the device does not have
+        fail(f"the model could not run as asked ({device}, {dtype}): {str(error).splitlines()[0]}", 1)
+    stages, blocks = stage_records(result), block_records(result)
+    summary = {
+        "arch": spec.name,
+        "input": list(result.input_shape),
+        "device": result.device,
+        "dtype": dtype,
+        "channels_last": channels_last,
+        "compiled": compile,
+        "whole_model_ms": round(result.whole.median, 4),
+        "segments_ms": round(result.segments_ms, 4),
+        "gmacs_per_s": round(result.macs / (result.whole.median * 1e6), 2),
+        "peak_activation_bytes_measured": result.peak_memory_bytes,
+        "peak_activation_bytes_analytic": peak.bytes,
+        "headline": headline(result),
+    }
+    if fmt is Format.rich:
+        from .render import profile_view
+
+        terminal().print(profile_view(result, stages, blocks if level is not Level.stage else None, summary))
+    else:
+        emit(fmt, output, lambda f: {
+            Format.json: lambda: records_json({**summary, "stages": stages, "blocks": blocks}),
+            Format.csv: lambda: records_csv(stages if level is Level.stage else blocks),
+            Format.markdown: lambda: records_markdown(stages if level is Level.stage else blocks),
+        }[f]())  # fmt: skip
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from .compare import BlockComparison, SweepPoint
+    from .memory import LayerMemory
 
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {
@@ -282,6 +283,60 @@ def shapes_figure(analysis: Analysis) -> Figure:
     ax.set_xlabel("block outputs in execution order (ticks: each stage's output, C×H×W)")
     ax.legend(lines, [line.get_label() for line in lines], frameon=False, loc="center left")
     ax.set_title(f"{analysis.spec.name} at {_input_text(analysis)}: the feature map narrows and deepens")
+    return fig
+
+
+def roofline_figure(
+    analysis: Analysis, layers: Sequence[LayerMemory], *, peak_macs_per_s: float, bandwidth: float, device: str,
+    dtype: str,
+) -> Figure:  # fmt: skip
+    """Each conv and linear layer at its arithmetic intensity, on the roofline of a device."""
+    plt = _pyplot()
+    stage_of = {row.name: row.traced.stage for row in analysis.rows}
+    weighted = [m for m in layers if m.macs > 0]
+    fig, ax = plt.subplots(figsize=(9, 5.5), layout="constrained")
+    intensities = [m.intensity for m in weighted]
+    low, high = min(intensities) / 2, max(intensities) * 2
+    ridge = peak_macs_per_s / bandwidth
+    xs = sorted({low, high, ridge} | set(intensities))
+    xs = [x for x in xs if low <= x <= high]
+    roof = f"roofline: {bandwidth / 1e9:,.0f} GB/s, {2 * peak_macs_per_s / 1e12:,.1f} TFLOP/s {dtype}"
+    ax.plot(xs, [min(peak_macs_per_s, bandwidth * x) / 1e9 for x in xs], color=OKABE_ITO["black"], linewidth=1.5,
+            label=roof)  # fmt: skip
+    if low <= ridge <= high:
+        ax.axvline(ridge, color=OKABE_ITO["grey"], linestyle=":", linewidth=1)
+        ax.annotate(f"ridge: {ridge:.0f} MACs/byte", (ridge, peak_macs_per_s / 1e9), textcoords="offset points",
+                    xytext=(6, -14), fontsize=8)  # fmt: skip
+    largest = max(m.macs for m in weighted)
+    for stage in STAGES:
+        members = [m for m in weighted if stage_of[m.name] == stage]
+        if not members:
+            continue
+        ax.scatter(
+            [m.intensity for m in members],
+            [min(peak_macs_per_s, bandwidth * m.intensity) / 1e9 for m in members],
+            s=[15 + 135 * m.macs / largest for m in members],
+            color=STAGE_COLOURS[stage], edgecolor="white", linewidth=0.5, alpha=0.9,
+            label=f"{stage} ({paper_stage(stage)})", zorder=3,
+        )  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+        axis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("arithmetic intensity (MACs per byte moved: weights + inputs + outputs)")
+    ax.set_ylabel("attainable GMAC/s (log scale)")
+    free = sum(m.bytes_moved for m in layers if m.macs == 0)
+    ax.set_title(
+        f"{analysis.spec.name} at {_input_text(analysis)}, {dtype}, on {device}\n"
+        f"conv and linear layers, marker area ∝ MACs\n"
+        f"(batch norm, ReLU, pooling and adds also move {free / 2**20:,.0f} MiB, at no MACs)",
+        fontsize=10,
+    )
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
     return fig
 
 

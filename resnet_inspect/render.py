@@ -11,7 +11,9 @@ from rich.text import Text
 
 from .analysis import Analysis, CrossCheck
 from .compare import BlockComparison, LayerDifference
+from .memory import LayerMemory, Peak
 from .paper import PaperTable
+from .profile import Profile
 from .report import (
     CatalogEntry,
     Level,
@@ -65,9 +67,17 @@ def _compact(value: int) -> str:
 
 
 def layer_table(
-    analysis: Analysis, level: Level | str = Level.layer, *, flops: bool = False, compact: bool = False
+    analysis: Analysis,
+    level: Level | str = Level.layer,
+    *,
+    flops: bool = False,
+    compact: bool = False,
+    memory: dict[str, LayerMemory] | None = None,
 ) -> Table:
-    """One row per layer (or block, or stage). `compact` rounds counts to 3 digits, for narrow terminals."""
+    """One row per layer (or block, or stage). `compact` rounds counts to 3 digits, for narrow terminals.
+
+    With `memory` (from `memory.layer_memory`), the share columns give way to bytes moved and MACs per byte.
+    """
     level = Level(level)
     number = _compact if compact else "{:,}".format
     unit, scale = ("FLOPs", 2) if flops else ("MACs", 1)
@@ -78,6 +88,11 @@ def layer_table(
         header_style="bold",
         caption=f"{'FLOPs = 2 × MACs; MACs' if flops else 'MACs'}: fvcore's count per layer, "
         "batch norm and avg pool included (see totals)"
+        + (
+            "\nMoved: weights + inputs read + outputs written; MACs/B: conv + linear MACs per byte moved"
+            if memory
+            else ""
+        )
         + ("\nRounded to fit: widen the terminal, or use --format csv, for exact counts" if compact else ""),
         box=box.SIMPLE_HEAD,
         pad_edge=False,
@@ -92,13 +107,14 @@ def layer_table(
             _size_cell(row),
             number(row.params),
             number(row.macs * scale),
-            _share(row.macs, analysis.macs_fvcore),
-            _share(row.params, analysis.params),
+            *(_memory_cells(row, memory) if memory else
+              (_share(row.macs, analysis.macs_fvcore), _share(row.params, analysis.params))),
             Text("✓", style="green") if row.verified else Text("✗", style="bold red"),
         ]
         for row in table_rows
-    ]
-    headers = [level.value.title(), "Op", "Channels", "Size", "Params", unit, f"%{unit}", "%Params", "✓"]
+    ]  # fmt: skip
+    shares = ["Moved", "MACs/B"] if memory else [f"%{unit}", "%Params"]
+    headers = [level.value.title(), "Op", "Channels", "Size", "Params", unit, *shares, "✓"]
     stage_titles = [f"{stage} ({paper_stage(stage)})" for stage in dict.fromkeys(r.stage for r in table_rows)]
     name_width = max(_fit(cells, 0, headers[0]), *(len(t) for t in stage_titles)) if level is Level.layer else None
     table.add_column(headers[0], no_wrap=True, min_width=name_width or _fit(cells, 0, headers[0]))
@@ -120,6 +136,21 @@ def layer_table(
             end_section=last_of_stage and level is not Level.stage,
         )
     return table
+
+
+def _memory_cells(row: Row, memory: dict[str, LayerMemory]) -> tuple[str, str]:
+    moved = sum(memory[layer.name].bytes_moved for layer in row.layers)
+    return _bytes(moved), f"{row.macs_conv_linear / moved:.1f}" if moved else "—"
+
+
+def memory_summary(peak: Peak, training_bytes: int, dtype: str) -> Text:
+    text = Text()
+    text.append(f"Activations at {dtype}: ", style="bold")
+    text.append(
+        f"{_bytes(peak.bytes)} alive at once at most in inference (during {peak.at}); "
+        f"{_bytes(training_bytes)} kept for a training step's backward pass\n"
+    )
+    return text
 
 
 def _bar(share: float, width: int) -> str:
@@ -193,12 +224,17 @@ def cross_checks(checks: Sequence[CrossCheck]) -> Text:
 
 
 def report(
-    analysis: Analysis, level: Level | str = Level.layer, *, flops: bool = False, width: int | None = None
+    analysis: Analysis,
+    level: Level | str = Level.layer,
+    *,
+    flops: bool = False,
+    width: int | None = None,
+    memory: dict[str, LayerMemory] | None = None,
 ) -> Group:
     """The layer table, the stage summary and the totals; counts are rounded only if `width` cannot hold them."""
-    table = layer_table(analysis, level, flops=flops)
+    table = layer_table(analysis, level, flops=flops, memory=memory)
     if width is not None and _natural_width(table) > width:
-        table = layer_table(analysis, level, flops=flops, compact=True)
+        table = layer_table(analysis, level, flops=flops, compact=True, memory=memory)
     summary = stage_summary(analysis, flops=flops)
     if width is not None and _natural_width(summary) > width:
         summary = stage_summary(analysis, flops=flops, compact=True)
@@ -398,3 +434,53 @@ def _bytes(n: int) -> str:
         if n >= size:
             return f"{n / size:,.1f} {unit}"
     return f"{n} B"
+
+
+def profile_view(result: Profile, stages: list[dict], blocks: list[dict] | None, summary: dict) -> Group:
+    n, _, h, w = result.input_shape
+    table = Table(
+        title=f"{result.spec.name} at {h}×{w}, batch {n}, {result.dtype}"
+        + (", channels-last" if result.channels_last else "") + (", compiled" if result.compiled else "")
+        + f" on {result.device}",
+        title_style="bold", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0),
+        caption=f"median of {len(result.whole.samples)} timed passes (min–max); MACs: conv + linear",
+    )  # fmt: skip
+    for header in ("Stage", "Time (ms)", "min–max", "% time", "% MACs", "", "GMAC/s"):
+        table.add_column(header, justify="left" if header in ("Stage", "") else "right", no_wrap=True)
+    for r in stages:
+        gap = r["time_share"] - r["macs_share"]
+        marker = Text("▲ slower than its MACs" if gap > 0.05 else "▼ faster" if gap < -0.05 else "",
+                      style="yellow" if gap > 0.05 else "cyan")  # fmt: skip
+        table.add_row(
+            Text(f"{r['stage']} ({paper_stage(r['stage'])})", style=STAGE_STYLE.get(r["stage"], "")),
+            f"{r['median_ms']:,.3f}", f"{r['min_ms']:,.3f}–{r['max_ms']:,.3f}", f"{100 * r['time_share']:.1f}%",
+            f"{100 * r['macs_share']:.1f}%", marker, f"{r['gmacs_per_s']:,.1f}",
+        )  # fmt: skip
+    parts: list = [table]
+    if blocks is not None:
+        detail = Table(title="Per block", title_style="bold", header_style="bold", box=box.SIMPLE_HEAD,
+                       pad_edge=False, padding=(0, 1, 0, 0))  # fmt: skip
+        for header in ("Block", "Time (ms)", "min–max", "MACs", "GMAC/s"):
+            detail.add_column(header, justify="left" if header == "Block" else "right", no_wrap=True)
+        for r in blocks:
+            detail.add_row(r["block"], f"{r['median_ms']:,.3f}", f"{r['min_ms']:,.3f}–{r['max_ms']:,.3f}",
+                           f"{r['macs']:,}", f"{r['gmacs_per_s']:,.1f}")  # fmt: skip
+        parts.append(detail)
+    text = Text()
+    text.append(
+        f"whole model {summary['whole_model_ms']:,.3f} ms ({summary['gmacs_per_s']:,.1f} GMAC/s); "
+        f"the segments add up to {summary['segments_ms']:,.3f} ms\n"
+    )
+    text.append(summary["headline"] + "\n", style="bold")
+    if summary["peak_activation_bytes_measured"] is not None:
+        text.append(
+            f"peak activation memory: {_bytes(summary['peak_activation_bytes_measured'])} measured "
+            f"(torch.cuda.max_memory_allocated), {_bytes(summary['peak_activation_bytes_analytic'])} by the analysis\n"
+        )
+    else:
+        text.append(
+            f"peak activation memory by the analysis: {_bytes(summary['peak_activation_bytes_analytic'])} "
+            "(measured only on CUDA)\n", style="dim",
+        )  # fmt: skip
+    parts.append(text)
+    return Group(*parts)

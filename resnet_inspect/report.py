@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from .analysis import Analysis, CrossCheck, LayerRow
+from .memory import LayerMemory, Peak
 from .shapes import Shape, TracedLayer, trace
 from .spec import PAPER_STAGE_NAMES
 
@@ -147,7 +148,35 @@ def _shares(value: int, total: int) -> float:
     return value / total if total else 0.0
 
 
-def to_dict(analysis: Analysis, *, flops: bool = False, cross_checks: Sequence[CrossCheck] = ()) -> dict[str, Any]:
+@dataclass(frozen=True)
+class MemoryView:
+    """The analytic memory of an analysis at one dtype: per layer, the inference peak, training storage."""
+
+    dtype: str
+    layers: dict[str, LayerMemory]
+    peak: Peak
+    training_bytes: int
+
+
+def memory_view(analysis: Analysis, dtype: str = "float32") -> MemoryView:
+    from .memory import layer_memory, peak_inference, training_storage
+
+    traced = analysis.trace
+    return MemoryView(
+        dtype,
+        {m.name: m for m in layer_memory(traced, dtype)},
+        peak_inference(traced, dtype),
+        training_storage(traced, dtype),
+    )
+
+
+def to_dict(
+    analysis: Analysis,
+    *,
+    flops: bool = False,
+    cross_checks: Sequence[CrossCheck] = (),
+    memory: MemoryView | None = None,
+) -> dict[str, Any]:
     """The JSON contract: every layer, every block, every stage, and the totals."""
     scale = 2 if flops else 1
 
@@ -176,6 +205,10 @@ def to_dict(analysis: Analysis, *, flops: bool = False, cross_checks: Sequence[C
             "macs": row.macs,
             "verified": row.verified,
         }
+        if memory is not None:
+            m = memory.layers[t.name]
+            record |= {"weight_bytes": m.weight_bytes, "input_bytes": m.input_bytes, "output_bytes": m.output_bytes,
+                       "macs_per_byte": round(m.intensity, 4)}  # fmt: skip
         if not row.verified:
             observed = row.check.observed_out_shape
             record["model_out_shape"] = list(observed) if observed else None
@@ -211,26 +244,41 @@ def to_dict(analysis: Analysis, *, flops: bool = False, cross_checks: Sequence[C
         },
         ("macs", "macs_fvcore"),
     )
-    return {
-        "arch": analysis.spec.name,
-        "input": list(analysis.input_shape),
-        "spec": {
-            "block": analysis.spec.block,
-            "layers": list(analysis.spec.layers),
-            "widths": list(analysis.spec.widths),
-            "stride_in": analysis.spec.stride_in,
-            "groups": analysis.spec.groups,
-            "width_per_group": analysis.spec.width_per_group,
-            "in_channels": analysis.spec.in_channels,
-            "num_classes": analysis.spec.num_classes,
-        },
-        "units": MACS_NOTE,
-        "layers": layers,
-        "blocks": summary(Level.block),
-        "stages": summary(Level.stage),
-        "totals": totals,
-        "problems": list(analysis.problems),
-    } | ({"cross_check": [cross_check_record(check) for check in cross_checks]} if cross_checks else {})
+    return (
+        {
+            "arch": analysis.spec.name,
+            "input": list(analysis.input_shape),
+            "spec": {
+                "block": analysis.spec.block,
+                "layers": list(analysis.spec.layers),
+                "widths": list(analysis.spec.widths),
+                "stride_in": analysis.spec.stride_in,
+                "groups": analysis.spec.groups,
+                "width_per_group": analysis.spec.width_per_group,
+                "in_channels": analysis.spec.in_channels,
+                "num_classes": analysis.spec.num_classes,
+            },
+            "units": MACS_NOTE,
+            "layers": layers,
+            "blocks": summary(Level.block),
+            "stages": summary(Level.stage),
+            "totals": totals,
+            "problems": list(analysis.problems),
+        }
+        | ({"cross_check": [cross_check_record(check) for check in cross_checks]} if cross_checks else {})
+        | (
+            {
+                "memory": {
+                    "dtype": memory.dtype,
+                    "peak_inference_bytes": memory.peak.bytes,
+                    "peak_during": memory.peak.at,
+                    "training_storage_bytes": memory.training_bytes,
+                }
+            }
+            if memory is not None
+            else {}
+        )
+    )
 
 
 def cross_check_record(check: CrossCheck) -> dict[str, Any]:
@@ -254,8 +302,15 @@ def cross_check_lines(checks: Sequence[CrossCheck]) -> list[str]:
     return lines
 
 
-def to_json(analysis: Analysis, *, flops: bool = False, cross_checks: Sequence[CrossCheck] = ()) -> str:
-    return json.dumps(to_dict(analysis, flops=flops, cross_checks=cross_checks), indent=2, ensure_ascii=False) + "\n"
+def to_json(
+    analysis: Analysis,
+    *,
+    flops: bool = False,
+    cross_checks: Sequence[CrossCheck] = (),
+    memory: MemoryView | None = None,
+) -> str:
+    data = to_dict(analysis, flops=flops, cross_checks=cross_checks, memory=memory)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def _shape_text(shape: Shape) -> str:

@@ -53,6 +53,7 @@ class TracedLayer:
     stride: tuple[int, int] | None = None
     padding: tuple[int, int] | None = None
     groups: int = 1
+    inputs: tuple[str, ...] = ()  # the layers whose outputs this one reads ("input": the network's input)
 
     @property
     def out_elements(self) -> int:
@@ -135,33 +136,45 @@ def _window(op: Op, in_shape: Shape) -> dict:
     return {}
 
 
-class _Tracer:
-    def __init__(self, input_shape: Shape) -> None:
-        self.layers: list[TracedLayer] = []
-        self.input_shape = input_shape
+# A value flowing through the trace: its shape and the layer that produced it ("input": the network's input).
+Tensor = tuple[Shape, str]
+INPUT = "input"
 
-    def run(self, ops: tuple[Op, ...], shape: Shape, stage: str, block: str, prefix: str = "") -> Shape:
+
+class _Tracer:
+    def __init__(self) -> None:
+        self.layers: list[TracedLayer] = []
+
+    def run(self, ops: tuple[Op, ...], x: Tensor, stage: str, block: str, prefix: str = "") -> Tensor:
+        shape, source = x
         for op in ops:
             if op.kind == "linear":
-                shape = (shape[0], prod(shape[1:]))  # the flatten before fc
+                shape = (shape[0], prod(shape[1:]))  # the flatten before fc: a view
             out, params, macs = trace_op(op, shape)
+            name = prefix + op.name
             self.layers.append(
-                TracedLayer(prefix + op.name, op.kind, stage, block, shape, out, params, macs, **_window(op, shape))
+                TracedLayer(
+                    name, op.kind, stage, block, shape, out, params, macs, inputs=(source,), **_window(op, shape)
+                )
             )
-            shape = out
-        return shape
+            shape, source = out, name
+        return shape, source
 
-    def block(self, plan: BlockPlan, shape: Shape) -> Shape:
+    def block(self, plan: BlockPlan, x: Tensor) -> Tensor:
         prefix = f"{plan.name}."
-        residual = self.run(plan.main, shape, plan.stage, plan.name, prefix)
-        shortcut = self.run(plan.shortcut, shape, plan.stage, plan.name, prefix)
-        if residual != shortcut:
+        residual = self.run(plan.main, x, plan.stage, plan.name, prefix)
+        shortcut = self.run(plan.shortcut, x, plan.stage, plan.name, prefix)
+        if residual[0] != shortcut[0]:
             raise InspectError(
-                f"{plan.name}: the residual {'×'.join(map(str, residual))} cannot be added to the shortcut "
-                f"{'×'.join(map(str, shortcut))}"
+                f"{plan.name}: the residual {'×'.join(map(str, residual[0]))} cannot be added to the shortcut "
+                f"{'×'.join(map(str, shortcut[0]))}"
             )
-        self.layers.append(TracedLayer(prefix + plan.add.name, "add", plan.stage, plan.name, residual, residual, 0, 0))
-        return self.run((plan.out_relu,), residual, plan.stage, plan.name, prefix)
+        add = prefix + plan.add.name
+        self.layers.append(
+            TracedLayer(add, "add", plan.stage, plan.name, residual[0], residual[0], 0, 0,
+                        inputs=(residual[1], shortcut[1]))
+        )  # fmt: skip
+        return self.run((plan.out_relu,), (residual[0], add), plan.stage, plan.name, prefix)
 
 
 def trace(spec: ResNetSpec, height: int, width: int | None = None, *, batch: int = 1) -> Trace:
@@ -171,17 +184,17 @@ def trace(spec: ResNetSpec, height: int, width: int | None = None, *, batch: int
         if value < 1:
             raise InspectError(f"{label} {value} is not valid; it must be ≥ 1")
     input_shape = (batch, spec.in_channels, height, width)
-    tracer = _Tracer(input_shape)
-    shape = tracer.run(stem_ops(spec), input_shape, "stem", "stem")
+    tracer = _Tracer()
+    x = tracer.run(stem_ops(spec), (input_shape, INPUT), "stem", "stem")
     for plan in block_plans(spec):
-        shape = tracer.block(plan, shape)
-    tracer.run(head_ops(spec), shape, "head", "head")
+        x = tracer.block(plan, x)
+    tracer.run(head_ops(spec), x, "head", "head")
     return Trace(spec, input_shape, tuple(tracer.layers))
 
 
 def trace_block(spec: ResNetSpec, plan: BlockPlan, height: int, width: int, *, batch: int = 1) -> Trace:
     """The analytic trace of one block on its own, on an input of its in-channels at `height`×`width`."""
     input_shape = (batch, plan.in_channels, height, width)
-    tracer = _Tracer(input_shape)
-    tracer.block(plan, input_shape)
+    tracer = _Tracer()
+    tracer.block(plan, (input_shape, INPUT))
     return Trace(spec, input_shape, tuple(tracer.layers))

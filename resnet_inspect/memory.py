@@ -1,0 +1,164 @@
+"""Memory and arithmetic intensity, from the trace alone: bytes per layer, the inference peak, training storage.
+
+- Bytes moved by a layer: its weights, the inputs it reads and the output it writes, at `dtype`.
+  Arithmetic intensity = MACs ÷ bytes moved.
+- Peak inference memory: the largest set of activation tensors alive at once along the residual graph
+  (a block's input stays alive until its shortcut has used it). Every layer's output is a new tensor except
+  an in-place ReLU's, which overwrites its input; a tensor is freed after its last reader.
+- Training storage: what autograd keeps for the backward pass, by PyTorch's own rules: a conv, batch norm,
+  linear or pooling layer keeps its input; an in-place ReLU keeps its output (the same storage as its input);
+  max pool also keeps int64 indices; batch norm keeps its per-channel mean and inverse std (float32);
+  the residual add and the global average pool keep nothing. Each storage is counted once.
+
+No torch here; the tests hold the training number to what `torch.autograd.graph.saved_tensors_hooks`
+sees, and (on CUDA) the inference peak to `torch.cuda.max_memory_allocated`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+
+from .shapes import INPUT, Trace
+from .spec import InspectError
+
+DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8, "int8": 1}
+INDEX_BYTES = 8  # max pool's int64 indices
+STATS_BYTES = 4  # batch norm's saved mean and inverse std stay float32
+
+
+def dtype_bytes(dtype: str) -> int:
+    try:
+        return DTYPE_BYTES[dtype]
+    except KeyError:
+        raise InspectError(f"--dtype {dtype!r} is not valid; use one of {', '.join(DTYPE_BYTES)}") from None
+
+
+@dataclass(frozen=True)
+class LayerMemory:
+    name: str
+    stage: str
+    kind: str
+    weight_bytes: int
+    input_bytes: int  # read
+    output_bytes: int  # written
+    macs: int  # conv + linear
+
+    @property
+    def bytes_moved(self) -> int:
+        return self.weight_bytes + self.input_bytes + self.output_bytes
+
+    @property
+    def intensity(self) -> float:
+        """MACs per byte moved."""
+        return self.macs / self.bytes_moved if self.bytes_moved else 0.0
+
+
+def _shapes(trace: Trace) -> dict[str, tuple[int, ...]]:
+    return {INPUT: trace.input_shape, **{layer.name: layer.out_shape for layer in trace.layers}}
+
+
+def layer_memory(trace: Trace, dtype: str = "float32") -> list[LayerMemory]:
+    size = dtype_bytes(dtype)
+    shapes = _shapes(trace)
+    return [
+        LayerMemory(
+            layer.name,
+            layer.stage,
+            layer.kind,
+            layer.params * size,
+            sum(prod(shapes[i]) for i in layer.inputs) * size,
+            0 if layer.kind == "relu" else prod(layer.out_shape) * size,  # an in-place ReLU writes over its input
+            layer.macs,
+        )
+        for layer in trace.layers
+    ]
+
+
+def _storage(trace: Trace) -> dict[str, str]:
+    """Layer name → the name of the layer whose allocation holds its output (in-place ReLUs share it)."""
+    owner = {INPUT: INPUT}
+    for layer in trace.layers:
+        owner[layer.name] = owner[layer.inputs[0]] if layer.kind == "relu" else layer.name
+    return owner
+
+
+@dataclass(frozen=True)
+class Peak:
+    bytes: int
+    at: str  # the layer running when the live set is largest
+    live: tuple[str, ...]  # the storages alive then, by the layer that allocated them
+
+
+def peak_inference(trace: Trace, dtype: str = "float32", *, include_input: bool = True) -> Peak:
+    """The largest set of activations alive at once in a forward pass (weights excluded).
+
+    `include_input=False` leaves the input out, as a measurement does whose baseline already holds it.
+    """
+    size = dtype_bytes(dtype)
+    owner = _storage(trace)
+    shapes = _shapes(trace)
+    last_use: dict[str, int] = {}
+    for i, layer in enumerate(trace.layers):
+        for source in layer.inputs:
+            last_use[owner[source]] = i
+        last_use.setdefault(owner[layer.name], i)
+    last_use[owner[trace.layers[-1].name]] = len(trace.layers)  # the result outlives the pass
+    best = Peak(0, "", ())
+    allocated_at = {INPUT: -1, **{layer.name: i for i, layer in enumerate(trace.layers)}}
+    for i, layer in enumerate(trace.layers):
+        live = sorted(
+            s
+            for s in set(owner.values())
+            if allocated_at[s] <= i and last_use.get(s, -1) >= i and (include_input or s != INPUT)
+        )
+        total = sum(prod(shapes[s]) for s in live) * size
+        if total > best.bytes:
+            best = Peak(total, layer.name, tuple(live))
+    return best
+
+
+def training_storage(trace: Trace, dtype: str = "float32") -> int:
+    """Bytes of activations autograd keeps for the backward pass (weights excluded)."""
+    size = dtype_bytes(dtype)
+    owner = _storage(trace)
+    shapes = _shapes(trace)
+    kept: set[str] = set()
+    extra = 0
+    for layer in trace.layers:
+        if layer.kind in ("conv", "bn", "linear", "maxpool", "downpool"):
+            kept.add(owner[layer.inputs[0]])
+        elif layer.kind == "relu":
+            kept.add(owner[layer.name])
+        if layer.kind == "maxpool":
+            extra += prod(layer.out_shape) * INDEX_BYTES
+        elif layer.kind == "bn":
+            extra += 2 * layer.out_shape[1] * STATS_BYTES
+    return sum(prod(shapes[s]) for s in kept) * size + extra
+
+
+@dataclass(frozen=True)
+class StageMemory:
+    stage: str
+    weight_bytes: int
+    bytes_moved: int
+    macs: int
+
+    @property
+    def intensity(self) -> float:
+        return self.macs / self.bytes_moved if self.bytes_moved else 0.0
+
+
+def stage_memory(layers: list[LayerMemory]) -> list[StageMemory]:
+    stages: dict[str, list[LayerMemory]] = {}
+    for layer in layers:
+        stages.setdefault(layer.stage, []).append(layer)
+    return [
+        StageMemory(
+            stage,
+            sum(m.weight_bytes for m in members),
+            sum(m.bytes_moved for m in members),
+            sum(m.macs for m in members),
+        )
+        for stage, members in stages.items()
+    ]

@@ -1,0 +1,262 @@
+"""Measured time per stage and per block of the real model, on the CPU or a CUDA device.
+
+The forward pass runs as segments (the stem, every block, the head) with a timestamp between segments:
+CUDA events recorded on the stream and read after one synchronisation, or `time.perf_counter` on the CPU,
+where every op runs to completion before the next. Warm-up runs first, then `repeats` timed passes; each
+segment reports its median and spread over the passes. A plain forward is timed the same way, so the
+segments can be held to the whole.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .shapes import trace
+from .spec import InspectError, ResNetSpec
+
+TORCH_DTYPES = ("float32", "float16", "bfloat16")
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Milliseconds over the timed passes."""
+
+    samples: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def low(self) -> float:
+        return min(self.samples)
+
+    @property
+    def high(self) -> float:
+        return max(self.samples)
+
+
+@dataclass(frozen=True)
+class SegmentProfile:
+    name: str  # "stem", "layer1.0", "head"
+    stage: str
+    timing: Timing
+    macs: int  # conv + linear, for the batch
+
+
+@dataclass(frozen=True)
+class Profile:
+    spec: ResNetSpec
+    input_shape: tuple[int, ...]
+    device: str  # "cpu", "cuda: NVIDIA H100 80GB HBM3"
+    dtype: str
+    channels_last: bool
+    compiled: bool
+    blocks: tuple[SegmentProfile, ...]
+    stages: tuple[SegmentProfile, ...]
+    whole: Timing
+    peak_memory_bytes: int | None  # measured (CUDA), activations only: peak minus what was allocated before
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def macs(self) -> int:
+        return sum(s.macs for s in self.stages)
+
+    @property
+    def segments_ms(self) -> float:
+        return sum(s.timing.median for s in self.stages)
+
+
+def _segments(model: Any) -> list[tuple[str, str, Callable]]:
+    """(name, stage, callable) for the stem, every block, and the head, in execution order."""
+    import torch
+
+    def stem(x):
+        for name in model._stem:
+            x = model.get_submodule(name)(x)
+        return x
+
+    def head(x):
+        return model.fc(torch.flatten(model.avgpool(x), 1))
+
+    segments = [("stem", "stem", stem)]
+    for stage in ("layer1", "layer2", "layer3", "layer4"):
+        for index, block in enumerate(getattr(model, stage)):
+            segments.append((f"{stage}.{index}", stage, block))
+    segments.append(("head", "head", head))
+    return segments
+
+
+def resolve_device(device: str) -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise InspectError("--device cuda: no CUDA device is available here; use --device cpu or auto")
+    if device not in ("cpu", "cuda"):
+        raise InspectError(f"--device {device!r} is not valid; use cpu, cuda or auto")
+    return device
+
+
+def profile(
+    spec: ResNetSpec,
+    size: tuple[int, int],
+    *,
+    device: str = "auto",
+    batch: int = 1,
+    dtype: str = "float32",
+    channels_last: bool = False,
+    warmup: int = 3,
+    repeats: int = 10,
+    compile: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Profile:
+    """Time the real model (random weights, random input) segment by segment; see the module docstring."""
+    import torch
+
+    from .model import build_model
+
+    if dtype not in TORCH_DTYPES:
+        raise InspectError(f"--dtype {dtype!r} is not valid for timing; use one of {', '.join(TORCH_DTYPES)}")
+    for label, value, least in (("--batch", batch, 1), ("--repeats", repeats, 1), ("--warmup", warmup, 0)):
+        if value < least:
+            raise InspectError(f"{label} {value} is not valid; it must be ≥ {least}")
+    device = resolve_device(device)
+    torch_dtype = getattr(torch, dtype)
+    traced = trace(spec, *size, batch=batch)
+    block_macs: dict[str, int] = {}
+    for layer in traced.layers:
+        block_macs[layer.block] = block_macs.get(layer.block, 0) + layer.macs
+
+    torch.manual_seed(0)
+    model = build_model(spec).eval().to(device=device, dtype=torch_dtype)
+    memory_format = torch.channels_last if channels_last else torch.contiguous_format
+    model = model.to(memory_format=memory_format)
+    x = torch.randn(traced.input_shape, device=device, dtype=torch_dtype).contiguous(memory_format=memory_format)
+    segments = _segments(model)
+    if compile:
+        segments = [(name, stage, torch.compile(fn)) for name, stage, fn in segments]
+    whole_fn = (lambda t: _chain(segments, t)) if compile else model
+
+    cuda = device == "cuda"
+    samples: dict[str, list[float]] = {name: [] for name, _, _ in segments}
+    whole: list[float] = []
+    peak = None
+    with torch.inference_mode():
+        for _ in range(warmup):
+            _chain(segments, x)
+            whole_fn(x)
+        if cuda:
+            torch.cuda.synchronize()
+            torch.cuda.reset_peak_memory_stats()
+            before = torch.cuda.memory_allocated()
+            whole_fn(x)
+            torch.cuda.synchronize()
+            peak = torch.cuda.max_memory_allocated() - before
+        for _ in range(repeats):
+            for name, ms in _timed_chain(segments, x, cuda).items():
+                samples[name].append(ms)
+            whole.append(_timed_whole(whole_fn, x, cuda))
+            if progress is not None:
+                progress(1)
+
+    blocks = tuple(
+        SegmentProfile(name, stage, Timing(tuple(samples[name])), block_macs.get(name, 0))
+        for name, stage, _ in segments
+    )
+    stages = []
+    for stage in ("stem", "layer1", "layer2", "layer3", "layer4", "head"):
+        members = [b for b in blocks if b.stage == stage]
+        per_pass = tuple(sum(b.timing.samples[i] for b in members) for i in range(repeats))
+        stages.append(SegmentProfile(stage, stage, Timing(per_pass), sum(b.macs for b in members)))
+    name = "cpu" if not cuda else f"cuda: {torch.cuda.get_device_name()}"
+    return Profile(spec, traced.input_shape, name, dtype, channels_last, compile, blocks, tuple(stages),
+                   Timing(tuple(whole)), peak)  # fmt: skip
+
+
+def _chain(segments, x):
+    for _, _, fn in segments:
+        x = fn(x)
+    return x
+
+
+def _timed_chain(segments, x, cuda: bool) -> dict[str, float]:
+    import torch
+
+    if cuda:
+        events = [torch.cuda.Event(enable_timing=True) for _ in range(len(segments) + 1)]
+        events[0].record()
+        for (_, _, fn), event in zip(segments, events[1:], strict=True):
+            x = fn(x)
+            event.record()
+        events[-1].synchronize()
+        return {name: events[i].elapsed_time(events[i + 1]) for i, (name, _, _) in enumerate(segments)}
+    stamps = [time.perf_counter()]
+    for _, _, fn in segments:
+        x = fn(x)
+        stamps.append(time.perf_counter())
+    return {name: 1e3 * (stamps[i + 1] - stamps[i]) for i, (name, _, _) in enumerate(segments)}
+
+
+def _timed_whole(fn, x, cuda: bool) -> float:
+    import torch
+
+    if cuda:
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn(x)
+        end.record()
+        end.synchronize()
+        return start.elapsed_time(end)
+    start_s = time.perf_counter()
+    fn(x)
+    return 1e3 * (time.perf_counter() - start_s)
+
+
+def stage_records(p: Profile) -> list[dict[str, Any]]:
+    total_ms = p.segments_ms
+    return [
+        {
+            "stage": s.name,
+            "median_ms": round(s.timing.median, 4),
+            "min_ms": round(s.timing.low, 4),
+            "max_ms": round(s.timing.high, 4),
+            "time_share": round(s.timing.median / total_ms, 4) if total_ms else 0.0,
+            "macs": s.macs,
+            "macs_share": round(s.macs / p.macs, 4) if p.macs else 0.0,
+            "gmacs_per_s": round(s.macs / (s.timing.median * 1e6), 2) if s.timing.median else 0.0,
+        }
+        for s in p.stages
+    ]
+
+
+def block_records(p: Profile) -> list[dict[str, Any]]:
+    return [
+        {
+            "block": b.name,
+            "stage": b.stage,
+            "median_ms": round(b.timing.median, 4),
+            "min_ms": round(b.timing.low, 4),
+            "max_ms": round(b.timing.high, 4),
+            "macs": b.macs,
+            "gmacs_per_s": round(b.macs / (b.timing.median * 1e6), 2) if b.timing.median else 0.0,
+        }
+        for b in p.blocks
+    ]
+
+
+def headline(p: Profile) -> str:
+    """Where time and MACs disagree most, in words."""
+    records = stage_records(p)
+    worst = max(records, key=lambda r: abs(r["time_share"] - r["macs_share"]))
+    direction = "more" if worst["time_share"] > worst["macs_share"] else "less"
+    return (
+        f"{worst['stage']} takes {worst['time_share']:.0%} of the time for {worst['macs_share']:.0%} of the MACs "
+        f"({direction} time than its arithmetic: {worst['gmacs_per_s']:,.1f} GMAC/s against "
+        f"{p.macs / (p.segments_ms * 1e6):,.1f} for the whole model)"
+    )
