@@ -20,8 +20,10 @@ from .compare import (
     parse_sizes,
     sweep,
 )
+from .devices import get_device
 from .explain import explain
 from .files import write_text
+from .memory import layer_memory
 from .paper import paper_table
 from .paper import to_markdown as paper_markdown
 from .report import catalog, catalog_markdown, records_markdown, to_markdown
@@ -34,6 +36,7 @@ FIGURES = {
     "blocks.png": "basic, bottleneck and ResNeXt blocks",
     "resnet50_sweep.png": "ResNet-50 over input sizes",
     "resnet50_shapes.png": "ResNet-50's feature map",
+    "resnet50_roofline.png": "ResNet-50's layers on an H100's roofline",
 }
 
 
@@ -81,6 +84,13 @@ def generate(out: Path | str, command: Any = None) -> list[Path]:
     figure("blocks.png", plots.blocks_figure(blocks))
     figure("resnet50_sweep.png", plots.sweep_figure(sweep_points, "resnet50"))
     figure("resnet50_shapes.png", plots.shapes_figure(r50))
+    h100, batch256 = get_device("h100-sxm"), analyze(50, 224, batch=256)
+    figure(
+        "resnet50_roofline.png",
+        plots.roofline_figure(batch256, layer_memory(batch256.trace, "bfloat16"),
+                              peak_macs_per_s=h100.peak_macs_per_s("bfloat16"), bandwidth=h100.bandwidth_gbs * 1e9,
+                              device=h100.name, dtype="bfloat16"),
+    )  # fmt: skip
 
     text("index.md", _index(r50, r152, tables))
     text("arithmetic.md", _arithmetic(r50, v1, blocks))
@@ -151,6 +161,15 @@ The per-stage numbers: [tables/depths.md](tables/depths.md). The paper's Table 1
 ![{FIGURES["resnet50_sweep.png"]}](figures/resnet50_sweep.png)
 
 ![{FIGURES["resnet50_shapes.png"]}](figures/resnet50_shapes.png)
+
+## Why time does not follow the MACs
+
+On a GPU the early layers take far more of the time than of the MACs: they move many bytes per
+multiply-add. Each conv's arithmetic intensity against an H100's roofline (bf16, batch 256) shows the stem
+and layer1 left of the ridge, bound by memory bandwidth. `resnet-inspect profile` measures it
+(a measured run: [benchmarks/PROFILE_H100.md](../benchmarks/PROFILE_H100.md)).
+
+![{FIGURES["resnet50_roofline.png"]}](figures/resnet50_roofline.png)
 
 ## More
 
