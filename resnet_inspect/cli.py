@@ -7,6 +7,7 @@ a model that disagrees with the formula ends in exit code 1.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import sys
 from enum import StrEnum
@@ -789,6 +790,103 @@ def profile_command(
             Format.csv: lambda: records_csv(stages if level is Level.stage else blocks),
             Format.markdown: lambda: records_markdown(stages if level is Level.stage else blocks),
         }[f]())  # fmt: skip
+
+
+@app.command()
+def check(
+    target: Annotated[
+        str,
+        typer.Argument(help="path/to/file.py:factory or package.module:factory (a model), or a checkpoint file."),
+    ],
+    depth: Depth = None,
+    arch: Arch = None,
+    size: Size = "224",
+    kwargs: Annotated[str | None, typer.Option(help="JSON keyword arguments for the factory.")] = None,
+    fmt: FormatOption = None,
+    output: Output = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback when loading fails.")] = False,
+) -> None:
+    """Hold your ResNet implementation (or a checkpoint) against a reference config, and say where it departs."""
+    from .check import LoadError, check_checkpoint, compare_model, load_factory, reference_for, stage_records
+    from .report import records_json
+
+    is_model = ":" in target and not Path(target).is_file()
+    try:
+        fmt = prepare_output(fmt, output)
+        if fmt in (Format.csv, Format.markdown):
+            raise InspectError(f"--format {fmt.value} is not available for check; use rich or json")
+        reference = reference_for(depth, arch) if (is_model or depth or arch) else None
+        hw = parse_size(size)
+        if is_model:
+            comparison = compare_model(load_factory(target, kwargs), reference, hw)
+        else:
+            result = check_checkpoint(target)
+    except LoadError as error:
+        if debug:
+            raise
+        fail(str(error), 2)
+    except InspectError as error:
+        fail(str(error))
+
+    if is_model:
+        stages = stage_records(comparison)
+        data = {
+            "target": target,
+            "reference": comparison.reference.name,
+            "matches": comparison.matches,
+            "equals": comparison.equals,
+            "run": comparison.probe,
+            "differences": [{"where": d.where, "words": d.words} for d in comparison.differences],
+            "shortcut_runs_first_in": list(comparison.moved_shortcuts),
+            "relu_calls_seen": comparison.other_relu_calls,
+            "unrecognised_modules": list(comparison.unknown_modules),
+            "stages": stages,
+        }
+        if fmt is Format.rich:
+            from .render import check_view
+
+            terminal().print(check_view(comparison, stages))
+        else:
+            emit(fmt, output, lambda f: records_json(data))
+        if not comparison.matches:
+            raise typer.Exit(1)
+        return
+
+    verdict = _checkpoint_verdict(result, reference)
+    data = {
+        "target": target,
+        "inferred": dataclasses.asdict(result.spec) if result.spec else None,
+        "recognised_as": result.recognised_as,
+        "reference": reference.name if reference else None,
+        "matches": verdict is None and not result.problems,
+        "notes": list(result.notes),
+        "problems": list(result.problems) + ([verdict] if verdict else []),
+    }
+    if fmt is Format.rich:
+        from .render import checkpoint_view
+
+        terminal().print(checkpoint_view(result, reference, verdict))
+    else:
+        emit(fmt, output, lambda f: records_json(data))
+    if result.problems or verdict or result.spec is None:
+        raise typer.Exit(1)
+
+
+def _checkpoint_verdict(result, reference: ResNetSpec | None) -> str | None:
+    """How the checkpoint's config differs from the reference, in words; None when it does not."""
+    if reference is None or result.spec is None:
+        return None
+    skip = {"name", "stride_in"}
+    fields = [f.name for f in dataclasses.fields(ResNetSpec) if f.name not in skip]
+    differ = [f for f in fields if getattr(result.spec, f) != getattr(reference, f)]
+    if not differ:
+        return None
+    return (
+        "differs from "
+        + reference.name
+        + ": "
+        + ", ".join(f"{f} {getattr(result.spec, f)!r} (reference {getattr(reference, f)!r})" for f in differ)
+    )
 
 
 def main() -> None:

@@ -19,16 +19,17 @@ from typing import Any
 from .shapes import Shape
 from .verify import ObservedLayer
 
-# The aten op each leaf module emits when traced, which is how fvcore picks its rule. Ops with no rule
-# (max pool, ReLU, add) count 0, as in FlopCountAnalysis, which skips them.
+# The aten op each kind of leaf module emits when traced, which is how fvcore picks its rule. Ops with no
+# rule (max pool, average pool, ReLU, add, pad) count 0, as in FlopCountAnalysis, which skips them.
 ATEN_OP: dict[str, str] = {
-    "Conv2d": "aten::_convolution",
-    "BatchNorm2d": "aten::batch_norm",
-    "ReLU": "aten::relu_",
-    "MaxPool2d": "aten::max_pool2d",
-    "ResidualAdd": "aten::add",
-    "AdaptiveAvgPool2d": "aten::adaptive_avg_pool2d",
-    "Linear": "aten::linear",
+    "conv": "aten::_convolution",
+    "bn": "aten::batch_norm",
+    "relu": "aten::relu_",
+    "maxpool": "aten::max_pool2d",
+    "downpool": "aten::avg_pool2d",
+    "add": "aten::add",
+    "avgpool": "aten::adaptive_avg_pool2d",
+    "linear": "aten::linear",
 }
 
 
@@ -52,19 +53,19 @@ class _ShapeValue:
         return self._constant
 
 
-def _op_inputs(module_type: str, in_shape: Shape, weight_shape: Shape | None) -> list[_ShapeValue]:
+def _op_inputs(kind: str, in_shape: Shape, weight_shape: Shape | None) -> list[_ShapeValue]:
     """The op's argument list in aten's order, with only what fvcore's rules read filled in."""
     x = _ShapeValue(in_shape)
     w = _ShapeValue(weight_shape)
     none = _ShapeValue()
-    if module_type == "Conv2d":
+    if kind == "conv":
         # input, weight, bias, stride, padding, dilation, transposed, output_padding, groups,
         # benchmark, deterministic, cudnn_enabled, allow_tf32
         return [x, w, none, none, none, none, _ShapeValue(constant=False), *[none] * 6]
-    if module_type == "BatchNorm2d":
+    if kind == "bn":
         # input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled
         return [x, w, w, none, none, _ShapeValue(constant=False), none, none, none]
-    if module_type == "Linear":
+    if kind == "linear":
         return [x, w, none]
     return [x]
 
@@ -91,14 +92,14 @@ def count_layers(observed: Sequence[ObservedLayer], batch: int | None = None) ->
     handles = _default_handles()
     counts = []
     for layer in observed:
-        op = ATEN_OP.get(layer.module_type, f"<{layer.module_type}>")
+        op = ATEN_OP.get(layer.kind, f"<{layer.module_type}>")
         handle = handles.get(op)
         macs = 0
         if handle is not None:
             in_shape, out_shape = layer.in_shape, layer.out_shape
             if batch is not None:
                 in_shape, out_shape = (batch, *in_shape[1:]), (batch, *out_shape[1:])
-            result = handle(_op_inputs(layer.module_type, in_shape, layer.weight_shape), [_ShapeValue(out_shape)])
+            result = handle(_op_inputs(layer.kind, in_shape, layer.weight_shape), [_ShapeValue(out_shape)])
             macs = sum(result.values()) if hasattr(result, "values") else result
         counts.append(LayerCount(layer.name, op, int(macs)))
     return counts

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .analysis import Analysis, CrossCheck
+from .check import CheckpointResult, Comparison
 from .compare import BlockComparison, LayerDifference
 from .memory import LayerMemory, Peak
 from .paper import PaperTable
@@ -20,6 +21,7 @@ from .report import (
     Row,
     channels_text,
     cross_check_lines,
+    design_text,
     paper_stage,
     rows,
     size_text,
@@ -484,3 +486,75 @@ def profile_view(result: Profile, stages: list[dict], blocks: list[dict] | None,
         )  # fmt: skip
     parts.append(text)
     return Group(*parts)
+
+
+# ----------------------------------------------------------------------------------------------- check
+
+
+def check_view(comparison: Comparison, stages: list[dict]) -> Group:
+    parts: list = []
+    verdict = Text()
+    if comparison.matches:
+        verdict.append(f"✓ matches {comparison.reference.name}", style="bold green")
+        verdict.append(": every conv, batch norm, pool and linear layer, with the same shapes, params and MACs\n")
+    else:
+        verdict.append(f"✗ differs from {comparison.reference.name}", style="bold red")
+        verdict.append(f" in {len(comparison.differences)} place(s); first: ")
+        verdict.append(comparison.differences[0].words + "\n", style="bold")
+    if comparison.equals:
+        verdict.append(f"Your model equals {comparison.equals}.\n", style="bold yellow")
+    parts.append(verdict)
+    table = Table(title="Per stage: yours against the reference", title_style="bold", header_style="bold",
+                  box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))  # fmt: skip
+    for header in ("Stage", "Output (ref)", "Output (yours)", "Params (ref)", "Params (yours)", "MACs (ref)",
+                   "MACs (yours)"):  # fmt: skip
+        table.add_column(header, justify="left" if "Output" in header or header == "Stage" else "right", no_wrap=True)
+    for r in stages:
+        style = None if r["same"] else "bold red"
+        table.add_row(
+            Text(f"{r['stage']} ({paper_stage(r['stage'])})", style=STAGE_STYLE.get(r["stage"], "")),
+            r["reference_out"], Text(r["your_out"], style=style if r["your_out"] != r["reference_out"] else None),
+            f"{r['reference_params']:,}",
+            Text(f"{r['your_params']:,}", style=style if r["your_params"] != r["reference_params"] else None),
+            f"{r['reference_macs']:,}",
+            Text(f"{r['your_macs']:,}", style=style if r["your_macs"] != r["reference_macs"] else None),
+        )  # fmt: skip
+    parts.append(table)
+    notes = Text()
+    for d in comparison.differences:
+        notes.append(f"  • {d.words}\n", style="red")
+    if comparison.moved_shortcuts:
+        notes.append(f"Your blocks run the shortcut before the main path ({', '.join(comparison.moved_shortcuts)}): "
+                     "the same network, not a difference.\n", style="dim")  # fmt: skip
+    notes.append(
+        f"Run: {comparison.probe}; {comparison.other_relu_calls} ReLU calls seen through modules "
+        "(functional ones and residual adds written as `+` are not visible to hooks).\n",
+        style="dim",
+    )
+    if comparison.unknown_modules:
+        notes.append(f"Not compared (not a ResNet layer type): {', '.join(comparison.unknown_modules[:5])}\n",
+                     style="yellow")  # fmt: skip
+    parts.append(notes)
+    return Group(*parts)
+
+
+def checkpoint_view(result: CheckpointResult, reference, verdict: str | None) -> Text:
+    text = Text()
+    if result.spec is None:
+        text.append(f"✗ {result.path}: not a ResNet state_dict this tool can read\n", style="bold red")
+    elif result.problems:
+        text.append(f"✗ {result.path}: laid out like {result.spec.name}, but it does not load into it strictly\n",
+                    style="bold red")  # fmt: skip
+    else:
+        name = result.recognised_as or "a config of its own"
+        text.append(f"✓ {result.path}: {name}", style="bold green")
+        text.append(f" ({design_text(result.spec)}); loads strictly, key for key and shape for shape\n")
+    for problem in result.problems:
+        text.append(f"  • {problem}\n", style="red")
+    if verdict:
+        text.append(f"✗ {verdict}\n", style="bold red")
+    elif reference is not None and result.spec is not None and not result.problems:
+        text.append(f"✓ the same architecture as {reference.name}\n", style="green")
+    for note in result.notes:
+        text.append(f"note: {note}\n", style="dim")
+    return text

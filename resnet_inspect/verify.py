@@ -32,6 +32,37 @@ class ObservedLayer:
     out_shape: Shape
     params: int
     weight_shape: Shape | None
+    kind: str = "other"  # the trace's word for it: conv, bn, relu, maxpool, downpool, avgpool, linear, add, pad
+    window: tuple[int, int, int, int, bool] | None = None  # kernel, stride, padding, groups, bias (square)
+
+
+def module_kind(module: nn.Module) -> str:
+    """What a module does, in the trace's words, by its class (subclasses included)."""
+    from .model import ResidualAdd, ZeroPadShortcut
+
+    for cls, kind in (
+        (nn.Conv2d, "conv"), (nn.BatchNorm2d, "bn"), (nn.ReLU, "relu"), (nn.MaxPool2d, "maxpool"),
+        (nn.AvgPool2d, "downpool"), (nn.AdaptiveAvgPool2d, "avgpool"), (nn.Linear, "linear"),
+        (ResidualAdd, "add"), (ZeroPadShortcut, "pad"),
+    ):  # fmt: skip
+        if isinstance(module, cls):
+            return kind
+    return "other"
+
+
+def _first(value) -> int:
+    return int(value[0] if isinstance(value, tuple | list) else value)
+
+
+def module_window(module: nn.Module) -> tuple[int, int, int, int, bool] | None:
+    if isinstance(module, nn.Conv2d):
+        padding = module.padding if not isinstance(module.padding, str) else (module.kernel_size[0] // 2,)
+        return (_first(module.kernel_size), _first(module.stride), _first(padding), module.groups,
+                module.bias is not None)  # fmt: skip
+    if isinstance(module, nn.MaxPool2d | nn.AvgPool2d):
+        stride = module.stride if module.stride is not None else module.kernel_size
+        return (_first(module.kernel_size), _first(stride), _first(module.padding), 1, False)
+    return None
 
 
 def leaf_modules(model: nn.Module) -> Iterator[tuple[str, nn.Module]]:
@@ -68,6 +99,8 @@ def capture(model: nn.Module) -> Iterator[list[ObservedLayer]]:
                     out_shape=tuple(output.shape),
                     params=sum(p.numel() for p in module.parameters(recurse=False)),
                     weight_shape=tuple(weight.shape) if isinstance(weight, torch.Tensor) else None,
+                    kind=module_kind(module),
+                    window=module_window(module),
                 )
             )
 

@@ -1,0 +1,138 @@
+"""`resnet-inspect check`: from-scratch ResNets with one mistake each, a correct one, and checkpoints."""
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from resnet_inspect import REGISTRY, build_model
+from resnet_inspect.check import check_state_dict, compare_model, load_factory
+from resnet_inspect.cli import app
+from resnet_inspect.spec import get_spec
+
+HERE = Path(__file__).resolve().parent
+MODELS = HERE / "user_models" / "from_scratch.py"
+runner = CliRunner()
+
+
+def check(factory, *args):
+    return runner.invoke(app, ["check", f"{MODELS}:{factory}", *args])
+
+
+def test_a_correct_independent_resnet18_matches():
+    result = check("correct", "--depth", "18", "--format", "json")
+    assert result.exit_code == 0, result.stdout
+    data = json.loads(result.stdout)
+    assert data["matches"] is True and data["differences"] == []
+    assert data["shortcut_runs_first_in"] == ["layer2.0", "layer3.0", "layer4.0"]  # the same network
+    assert all(stage["same"] for stage in data["stages"])
+
+
+@pytest.mark.parametrize(
+    ("factory", "depth", "words", "equals"),
+    [
+        ("one_by_one", "18",
+         "layer1.0: your block has a 3×3 conv then a 1×1 conv where the reference basic block has two 3×3 convs",
+         None),
+        ("projection", "18",
+         "layer1.0: a projection shortcut (1×1 conv + BN, 4,224 params) where the reference uses the identity",
+         None),
+        ("resnet50_v1", "50",
+         "layer2.0: stride 2 on the first 1×1 conv (v1) where the reference puts it on the 3×3 (v1.5)",
+         "resnet50 with stride_in=v1"),
+        ("stem_bias", "18", "conv1 (your entry.0.0): bias=True adds 64 params", None),
+        ("option_a", "18",
+         "layer2.0: the identity where the reference has a projection shortcut (1×1 conv /2 64→128 + BN, "
+         "8,448 params)", "resnet18 with shortcut=A"),
+    ],
+)  # fmt: skip
+def test_each_mistake_is_found_and_named(factory, depth, words, equals):
+    result = check(factory, "--depth", depth, "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["matches"] is False
+    assert data["differences"][0]["words"] == words.replace("entry.0.0", "entry.0")
+    assert data["equals"] == equals
+
+
+def test_rich_report_names_the_first_divergence():
+    out = check("one_by_one", "--depth", "18").stdout
+    assert "✗ differs from resnet18 in 1 place(s); first: layer1.0: your block has a 3×3 conv then a 1×1 conv" in out
+    assert "147,968" in out and "115,200" in out  # layer1's params, the reference's and yours
+
+
+def test_a_different_depth_is_recognised():
+    comparison = compare_model(load_factory(f"{MODELS}:correct"), get_spec(34), (224, 224))
+    assert not comparison.matches and comparison.equals == "resnet18"
+
+
+def test_kwargs_and_module_paths(monkeypatch):
+    monkeypatch.chdir(HERE)
+    result = runner.invoke(app, ["check", "user_models.from_scratch:ten_classes", "--kwargs", '{"num_classes": 10}',
+                                 "--depth", "18", "--format", "json"])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["stages"][-1]["your_out"] == "10"
+
+
+@pytest.mark.parametrize(
+    ("target", "extra", "message"),
+    [
+        ("nope.py:x", [], "'nope.py': no such file"),
+        (f"{MODELS}:corect", [], "has no 'corect'; did you mean correct"),
+        (f"{MODELS}:broken", [], "broken(**{}) failed: RuntimeError: CUDA is required for this model"),
+        (f"{MODELS}:NotAModel", [], "NotAModel returned a NotAModel, not a torch.nn.Module"),
+        (f"{MODELS}:correct", ["--kwargs", "{num_classes: 10}"], "is not JSON"),
+        ("no_such_package.models:resnet", [], "cannot import 'no_such_package.models': ModuleNotFoundError"),
+    ],
+)
+def test_models_that_cannot_be_loaded_exit_2_in_one_line(target, extra, message):
+    result = runner.invoke(app, ["check", target, *extra])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and message in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("name", list(REGISTRY))
+def test_state_dicts_of_every_named_config_are_recognised(name):
+    state = build_model(name, device="meta").state_dict()
+    result = check_state_dict(state, name)
+    assert result.problems == ()
+    assert name in result.recognised_as.split(" = ")
+
+
+def test_checkpoint_files(tmp_path):
+    model = build_model(18)
+    good = tmp_path / "r18.pt"
+    torch.save(model.state_dict(), good)
+    result = runner.invoke(app, ["check", str(good), "--depth", "18"])
+    assert result.exit_code == 0 and "✓" in result.stdout and "resnet18" in result.stdout
+    wrong = runner.invoke(app, ["check", str(good), "--depth", "34"])
+    assert (
+        wrong.exit_code == 1 and "differs from resnet34: layers (2, 2, 2, 2) (reference (3, 4, 6, 3))" in wrong.stdout
+    )
+
+    wrapped = tmp_path / "wrapped.pt"
+    torch.save({"epoch": 3, "state_dict": {f"module.{k}": v for k, v in model.state_dict().items()}}, wrapped)
+    assert runner.invoke(app, ["check", str(wrapped)]).exit_code == 0
+
+    truncated = tmp_path / "truncated.pt"
+    state = model.state_dict()
+    del state["layer4.1.conv2.weight"]
+    torch.save(state, truncated)
+    result = runner.invoke(app, ["check", str(truncated), "--format", "json"])
+    data = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert data["problems"] == ["1 keys the inferred resnet18 needs are missing: layer4.1.conv2.weight"]
+
+    renamed = tmp_path / "renamed.pt"
+    torch.save({k.replace("layer", "stage"): v for k, v in model.state_dict().items()}, renamed)
+    data = json.loads(runner.invoke(app, ["check", str(renamed), "--format", "json"]).stdout)
+    assert data["problems"][0] == "no blocks under layer1: keys like layer1.0.conv1.weight are missing"
+    assert data["problems"][1].startswith("114 keys look like no ResNet part: stage1.0.conv1.weight")
+
+    pickled = tmp_path / "module.pt"
+    torch.save(model, pickled)
+    result = runner.invoke(app, ["check", str(pickled)])
+    assert result.exit_code == 2
+    assert "holds pickled code" in result.stderr and "never unpickled" in result.stderr
