@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .shapes import Trace, trace
-from .spec import DEPTHS, REGISTRY, InspectError, ResNetSpec, customize
+from .spec import DEPTHS, REGISTRY, STAGE_NAMES, InspectError, ResNetSpec, customize
 
 STRUCTURAL = ("conv", "bn", "maxpool", "downpool", "avgpool", "linear")
 
@@ -465,7 +465,7 @@ def stage_records(comparison: Comparison) -> list[dict[str, Any]]:
             entry["your_params"] += yours.params
             entry["your_macs"] += yours.macs
             entry["your_out"] = (yours.c_out, *yours.out_hw)
-    for stage in ("stem", "layer1", "layer2", "layer3", "layer4", "head"):
+    for stage in STAGE_NAMES:
         e = totals.get(stage)
         if e is None:
             continue

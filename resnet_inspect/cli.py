@@ -196,13 +196,6 @@ def check_writable(output: Path) -> None:
         raise InspectError(f"--output {str(output)!r} is not writable")
 
 
-def write_atomically(output: Path, text: str) -> None:
-    """Write the whole file or nothing: a temporary file beside it, renamed over it when complete."""
-    from .files import write_text
-
-    write_text(output, text)
-
-
 def terminal() -> Console:
     from rich.console import Console
 
@@ -214,12 +207,14 @@ def terminal() -> Console:
 
 def emit(fmt: Format, output: Path | None, text: Callable[[Format], str]) -> None:
     """Print or write (atomically) the text of a non-rich format."""
+    from .files import write_text
+
     body = text(fmt)
     if output is None:
         sys.stdout.write(body)
         return
     try:
-        write_atomically(output, body)
+        write_text(output, body)
     except OSError as error:
         fail(f"cannot write --output {str(output)!r}: {error.strerror or error}")
 

@@ -1,7 +1,7 @@
 """Comparisons: block designs at one place, networks stage by stage, two configs block by block, and sizes.
 
 Each comparison is built from verified analyses (the analytic trace held against hooked real modules, and
-fvcore's counts) and returns plain records; `*_frame` functions turn them into pandas DataFrames.
+fvcore's counts) and returns plain records; `frame(records)` turns any of them into a pandas DataFrame.
 """
 
 from __future__ import annotations
@@ -9,15 +9,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from math import prod
 from typing import Any
 
 from .analysis import Analysis, analyze, analyze_trace
+from .memory import activation_bytes, dtype_bytes
 from .report import Level, rows
-from .shapes import Trace, TracedLayer, trace, trace_block
-from .spec import InspectError, ResNetSpec, block_plan, get_spec
-
-STAGES = ("stem", "layer1", "layer2", "layer3", "layer4", "head")
+from .shapes import TracedLayer, trace, trace_block
+from .spec import STAGE_NAMES, InspectError, ResNetSpec, block_plan, get_spec
 
 # ------------------------------------------------------------------------------------------ block designs
 
@@ -127,7 +125,7 @@ def compare_blocks(
     if depth is not None or stage is not None:
         net = get_spec(depth or 50)
         stage = stage or "layer1"
-        if stage not in STAGES[1:5]:
+        if stage not in STAGE_NAMES[1:5]:
             raise InspectError(f"--stage {stage!r} is not valid; use layer1, layer2, layer3 or layer4")
         index = int(stage[-1]) - 1
         channels = net.widths[index]
@@ -287,7 +285,6 @@ def diff_records(differences: list[tuple[str, list[LayerDifference]]]) -> list[d
 
 # --------------------------------------------------------------------------------------------------- sweep
 
-DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8, "int8": 1}
 JUMP = 0.05  # a rise of more than 5% in MACs per pixel from one size to the next is marked
 
 
@@ -327,12 +324,6 @@ class SweepPoint:
         return self.macs / self.batch / (self.size[0] * self.size[1])
 
 
-def activation_elements(t: Trace | Analysis) -> int:
-    """Elements of every layer output that allocates a tensor (an in-place ReLU writes over its input)."""
-    layers = t.layers if isinstance(t, Trace) else [row.traced for row in t.rows]
-    return sum(prod(layer.out_shape) for layer in layers if layer.kind != "relu")
-
-
 def sweep(
     spec: ResNetSpec,
     sizes: Sequence[tuple[int, int]],
@@ -344,8 +335,7 @@ def sweep(
     """Every size (and batch), each traced, hook-verified against one reused model, and counted."""
     from .model import build_model
 
-    if dtype not in DTYPE_BYTES:
-        raise InspectError(f"--dtype {dtype!r} is not valid; use one of {', '.join(DTYPE_BYTES)}")
+    dtype_bytes(dtype)  # an unknown dtype is refused before any work
     for batch in batches:
         if batch < 1:
             raise InspectError(f"--batch {batch} is not valid; it must be ≥ 1")
@@ -357,7 +347,7 @@ def sweep(
             last = next(row.traced.out_shape for row in reversed(a.rows) if row.traced.kind == "add")
             points.append(
                 SweepPoint(size, batch, (last[2], last[3]), a.params, a.macs, a.macs_fvcore,
-                           activation_elements(a) * DTYPE_BYTES[dtype], a.verified)
+                           activation_bytes(a.trace, dtype), a.verified)
             )  # fmt: skip
         if progress is not None:
             progress(1)

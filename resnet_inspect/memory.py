@@ -137,28 +137,6 @@ def training_storage(trace: Trace, dtype: str = "float32") -> int:
     return sum(prod(shapes[s]) for s in kept) * size + extra
 
 
-@dataclass(frozen=True)
-class StageMemory:
-    stage: str
-    weight_bytes: int
-    bytes_moved: int
-    macs: int
-
-    @property
-    def intensity(self) -> float:
-        return self.macs / self.bytes_moved if self.bytes_moved else 0.0
-
-
-def stage_memory(layers: list[LayerMemory]) -> list[StageMemory]:
-    stages: dict[str, list[LayerMemory]] = {}
-    for layer in layers:
-        stages.setdefault(layer.stage, []).append(layer)
-    return [
-        StageMemory(
-            stage,
-            sum(m.weight_bytes for m in members),
-            sum(m.bytes_moved for m in members),
-            sum(m.macs for m in members),
-        )
-        for stage, members in stages.items()
-    ]
+def activation_bytes(trace: Trace, dtype: str = "float32") -> int:
+    """Every layer output that allocates a tensor (an in-place ReLU writes over its input), summed."""
+    return sum(m.output_bytes for m in layer_memory(trace, dtype))

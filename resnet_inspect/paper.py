@@ -42,10 +42,9 @@ def _block_lines(spec: ResNetSpec, stage: str) -> tuple[str, ...]:
     plans = [plan for plan in block_plans(spec) if plan.stage == stage]
     convs = [f"{c.kernel}×{c.kernel}, {c.out_channels}" for c in plans[0].convs]
     lines = [f"[{convs[0]}", *(f" {c}" for c in convs[1:-1]), f" {convs[-1]}] ×{len(plans)}"]
-    if len(convs) == 1:
-        lines = [f"[{convs[0]}] ×{len(plans)}"]
-    if plans[0].convs[0].groups > 1 or any(c.groups > 1 for c in plans[0].convs):
-        lines[-1] += f", C={max(c.groups for c in plans[0].convs)}"
+    groups = max(c.groups for c in plans[0].convs)
+    if groups > 1:
+        lines[-1] += f", C={groups}"
     return tuple(lines)
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .analysis import Analysis
 from .report import Level, paper_stage, rows
+from .spec import STAGE_NAMES as STAGES
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -40,7 +41,6 @@ STAGE_COLOURS = {
     "head": OKABE_ITO["purple"],
 }
 MACS_COLOUR, PARAMS_COLOUR = OKABE_ITO["vermillion"], OKABE_ITO["blue"]
-STAGES = ("stem", "layer1", "layer2", "layer3", "layer4", "head")
 
 
 def _pyplot():

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .shapes import trace
-from .spec import InspectError, ResNetSpec
+from .spec import STAGE_NAMES, InspectError, ResNetSpec
 
 TORCH_DTYPES = ("float32", "float16", "bfloat16")
 
@@ -170,7 +170,7 @@ def profile(
         for name, stage, _ in segments
     )
     stages = []
-    for stage in ("stem", "layer1", "layer2", "layer3", "layer4", "head"):
+    for stage in STAGE_NAMES:
         members = [b for b in blocks if b.stage == stage]
         per_pass = tuple(sum(b.timing.samples[i] for b in members) for i in range(repeats))
         stages.append(SegmentProfile(stage, stage, Timing(per_pass), sum(b.macs for b in members)))

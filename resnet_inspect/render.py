@@ -27,6 +27,7 @@ from .report import (
     size_text,
     totals_lines,
 )
+from .spec import STAGE_NAMES
 
 STAGE_STYLE = {
     "stem": "bold cyan",
@@ -353,7 +354,7 @@ def compare_view(analyses: Sequence[Analysis], size: tuple[int, int]) -> Group:
         table.add_column("Stage", no_wrap=True)
         for a in analyses:
             table.add_column(a.spec.name, justify="right", no_wrap=True)
-        for stage in ("stem", "layer1", "layer2", "layer3", "layer4", "head"):
+        for stage in STAGE_NAMES:
             cells = [Text(f"{stage} ({paper_stage(stage)})", style=STAGE_STYLE.get(stage, ""))]
             for a, by_stage in zip(analyses, stage_rows, strict=True):
                 r = by_stage[stage]

@@ -9,7 +9,6 @@ from typer.testing import CliRunner
 from resnet_inspect import analyze, build_model, get_spec, trace
 from resnet_inspect.cli import app
 from resnet_inspect.compare import (
-    activation_elements,
     compare_blocks,
     diff_networks,
     network_records,
@@ -17,6 +16,7 @@ from resnet_inspect.compare import (
     sweep,
     sweep_records,
 )
+from resnet_inspect.memory import activation_bytes
 from resnet_inspect.spec import InspectError, parse_arch
 from resnet_inspect.verify import capture
 
@@ -104,12 +104,12 @@ def test_sweep_batches_label_per_sample_and_per_batch():
     assert four["macs"] == 4 * one["macs"]
 
 
-def test_activation_elements_match_a_real_forward():
+def test_activation_bytes_match_a_real_forward():
     model = build_model(18).eval()
     with capture(model) as seen, torch.no_grad():
         model(torch.zeros(2, 3, 64, 48))
     allocated = sum(torch.Size(o.out_shape).numel() for o in seen if o.module_type != "ReLU")
-    assert activation_elements(trace(get_spec(18), 64, 48, batch=2)) == allocated
+    assert activation_bytes(trace(get_spec(18), 64, 48, batch=2), "float32") == 4 * allocated
 
 
 def test_parse_sizes():
