@@ -128,8 +128,8 @@ def analyze_trace(traced: Trace, model: Any, *, probe: Probe = "empty-batch") ->
 
 
 # A real forward for fvcore's FlopCountAnalysis costs time and memory in proportion to the input; above this
-# many input pixels (batch × height × width) the cross-check skips it and says so.
-FORWARD_PIXEL_LIMIT = 1024 * 1024
+# many input values (batch × channels × height × width: an RGB 1024×1024 image) the cross-check skips it.
+FORWARD_INPUT_LIMIT = 3 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -165,12 +165,13 @@ def cross_check(analysis: Analysis) -> list[CrossCheck]:
             f"{flops:,} FLOPs" + ("" if flops % 2 == 0 else ", an odd number"),
         )
     ]
-    n, _, height, width = analysis.input_shape
+    n, c, height, width = analysis.input_shape
     fvcore_path = "fvcore FlopCountAnalysis, real forward, all layers"
-    if n * height * width > FORWARD_PIXEL_LIMIT:
+    if n * c * height * width > FORWARD_INPUT_LIMIT:
         checks.append(
-            CrossCheck(fvcore_path, analysis.macs_fvcore, None, f"skipped above {FORWARD_PIXEL_LIMIT:,} input pixels")
-        )
+            CrossCheck(fvcore_path, analysis.macs_fvcore, None,
+                       f"skipped above {FORWARD_INPUT_LIMIT:,} input values (an RGB 1024×1024 image)")
+        )  # fmt: skip
         return checks
     by_module = count_by_forward(build_model(analysis.spec), analysis.input_shape)
     differing = [row.name for row in analysis.rows if by_module.get(row.name, 0) != row.macs]

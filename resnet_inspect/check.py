@@ -520,7 +520,11 @@ def read_state_dict(path: str) -> dict[str, Any]:
         if isinstance(loaded, dict) and isinstance(loaded.get(key), dict):
             loaded = loaded[key]
             break
-    if not isinstance(loaded, dict) or not all(hasattr(v, "shape") for v in loaded.values()):
+    import torch
+
+    if not isinstance(loaded, dict) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in loaded.items()
+    ):
         raise LoadError(f"{path!r} is not a state_dict (a mapping of names to tensors)")
     return {k.removeprefix("module."): v for k, v in loaded.items()}
 
@@ -581,6 +585,7 @@ def infer_spec(state: dict[str, Any]) -> tuple[ResNetSpec, list[str]]:
     )  # fmt: skip
     if block == "bottleneck":
         notes.append("v1 and v1.5 have the same weights: a checkpoint cannot say where the bottleneck's stride is")
+    notes.append("the max pool's padding owns no weights either: a checkpoint cannot say it")
     return spec, notes
 
 
@@ -597,6 +602,12 @@ def check_state_dict(state: dict[str, Any], label: str) -> CheckpointResult:
         spec, notes = infer_spec(state)
     except InspectError as error:
         return CheckpointResult(path, None, None, (), (str(error), *_unfit_keys(state)))
+    except (KeyError, IndexError, ZeroDivisionError, ValueError) as error:
+        # Keys that look like a ResNet's with shapes that cannot be one (a 1-D conv weight, a block missing).
+        said = f"key {error}" if isinstance(error, KeyError) else str(error) or type(error).__name__
+        return CheckpointResult(
+            path, None, None, (), (f"its keys look like a ResNet's but do not fit one: {said}", *_unfit_keys(state))
+        )
     recognised = _registered_name(spec)
     named = dataclasses.replace(spec, name=recognised or "inferred")
     model = build_model(named, device="meta")

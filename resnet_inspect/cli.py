@@ -20,7 +20,19 @@ import typer.main
 
 from .report import Level
 from .shapes import trace
-from .spec import DEPTHS, REGISTRY, InspectError, ResNetSpec, customize, get_spec, parse_ints, parse_size
+from .spec import (
+    DEFAULT_STEM_WIDTHS,
+    DEPTHS,
+    REGISTRY,
+    SHORTCUT_ALIASES,
+    InspectError,
+    ResNetSpec,
+    customize,
+    get_spec,
+    parse_arch,
+    parse_ints,
+    parse_size,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -116,9 +128,6 @@ FormatOption = Annotated[
 ]
 Output = Annotated[Path | None, typer.Option(help="Write to this file (whole or not at all).")]
 
-DEFAULT_STEM_WIDTHS = {"torchvision": "64", "deep": "32,32,64"}
-SHORTCUT_ALIASES = {"conv": "B", "projection": "B", "D": "avgdown", "d": "avgdown", "a": "A", "b": "B", "c": "C"}
-
 
 def network(
     depth: int | None = None,
@@ -150,9 +159,9 @@ def network(
     ):
         if value is not None and value < 1:
             raise InspectError(f"{label} {value} is not valid; it must be ≥ 1")
-    base = get_spec(arch if arch is not None else depth or 50)
+    base = parse_arch(arch) if arch is not None else get_spec(depth or 50)
     if stem is not None and stem_widths is None and stem != base.stem:
-        stem_widths = DEFAULT_STEM_WIDTHS.get(stem)
+        stem_widths = ",".join(map(str, DEFAULT_STEM_WIDTHS.get(stem, base.stem_widths)))
     return customize(
         base,
         block=block,
@@ -364,7 +373,10 @@ def paper(
         str, typer.Option(help="v1 (the paper: stride on the first 1×1) or v1.5 (torchvision).")
     ] = "v1",
     shortcut: Annotated[
-        str, typer.Option(help="The shortcut option for the 18/34 columns: A, B or C (50/101/152 use B, as the paper).")
+        str,
+        typer.Option(
+            help="The paper's shortcut option for the 18/34 columns: A, B or C (50/101/152 use B, as it does)."
+        ),
     ] = "B",
     fmt: FormatOption = None,
     output: Output = None,
@@ -377,7 +389,10 @@ def paper(
         fmt = prepare_output(fmt, output)
         if fmt in (Format.csv, Format.json):
             raise InspectError(f"--format {fmt.value} is not available for the paper table; use rich or markdown")
-        result = paper_table((height, width), stride_in=stride_in, shortcut=SHORTCUT_ALIASES.get(shortcut, shortcut))
+        shortcut = SHORTCUT_ALIASES.get(shortcut, shortcut)
+        if shortcut not in ("A", "B", "C"):
+            raise InspectError(f"--shortcut {shortcut!r} is not valid for the paper's table; use A, B or C")
+        result = paper_table((height, width), stride_in=stride_in, shortcut=shortcut)
     except InspectError as error:
         fail(str(error))
     if fmt is Format.rich:
@@ -512,12 +527,9 @@ def compare(
                 raise InspectError("--diff compares two configs on its own; drop --depths/--archs")
             specs = [parse_arch(text) for text in diff]
         elif archs:
-            specs = [parse_arch(text) for text in _split_archs(archs)]
+            specs = [parse_arch(text) for text in _split_archs(archs, "--archs")]
         else:
-            specs = [
-                get_spec(int(d)) if d.strip().isdigit() else parse_arch(d)
-                for d in (depths or "18,34,50,101,152").split(",")
-            ]
+            specs = [parse_arch(text) for text in _split_archs(depths or "18,34,50,101,152", "--depths")]
         analyses = compare_networks(specs, hw, batch=batch)
     except InspectError as error:
         fail(str(error))
@@ -546,15 +558,18 @@ def compare(
         raise typer.Exit(1)
 
 
-def _split_archs(text: str) -> list[str]:
-    """`resnet50,resnet50:stride_in=v1,shortcut=A,resnet18` → each arch with its knobs."""
+def _split_archs(text: str, label: str = "--archs") -> list[str]:
+    """`resnet50,resnet50:stride_in=v1,shortcut=A,18` → each arch (or depth) with its knobs."""
     out: list[str] = []
     for part in text.split(","):
         if "=" in part and ":" not in part and out:
             out[-1] += "," + part  # another knob of the previous arch
         else:
             out.append(part)
-    return [p.strip() for p in out if p.strip()]
+    archs = [p.strip() for p in out if p.strip()]
+    if not archs:
+        raise InspectError(f"{label} {text!r} names no network; give names like resnet18,resnet50 or depths like 18,50")
+    return archs
 
 
 @app.command()
@@ -626,7 +641,7 @@ class PlotKind(StrEnum):
 
 @app.command()
 def plot(
-    kind: Annotated[PlotKind, typer.Argument(help="stages, layers, depths, blocks, sweep or shapes.")],
+    kind: Annotated[PlotKind, typer.Argument(help="stages, layers, depths, blocks, sweep, shapes or roofline.")],
     output: Annotated[Path, typer.Option(help="The figure file: .png or .svg.")],
     depth: Depth = None,
     arch: Arch = None,
@@ -660,13 +675,15 @@ def plot(
     try:
         if output.suffix.lower() not in (".png", ".svg"):
             raise InspectError(f"--output {str(output)!r}: name the figure .png or .svg")
+        if batch < 1:
+            raise InspectError(f"--batch {batch} is not valid; it must be ≥ 1")
         if not 10 <= dpi <= 1200:
             raise InspectError(f"--dpi {dpi} is not valid; use 10 to 1200")
         check_writable(output)
         if kind is PlotKind.depths:
             from .spec import parse_arch
 
-            names = _split_archs(archs) if archs else [f"resnet{d}" for d in DEPTHS]
+            names = _split_archs(archs) if archs is not None else [f"resnet{d}" for d in DEPTHS]
             figure = plots.depths_figure([analyze(parse_arch(n), parse_size(size), batch=batch) for n in names])
         elif kind is PlotKind.blocks:
             from .compare import compare_blocks
@@ -688,10 +705,19 @@ def plot(
             from .memory import layer_memory
 
             analysis = analyze(network(depth, arch), parse_size(size), batch=batch)
-            known = get_device(device)
-            peak = peak_tflops * 1e12 / 2 if peak_tflops else known.peak_macs_per_s(dtype)
-            bandwidth = (peak_gbs or known.bandwidth_gbs) * 1e9
-            label = known.name if not (peak_tflops or peak_gbs) else "the given peaks"
+            for label, value in (("--peak-tflops", peak_tflops), ("--peak-gbs", peak_gbs)):
+                if value is not None and value <= 0:
+                    raise InspectError(f"{label} {value} is not valid; it must be > 0")
+            known = get_device(device) if peak_tflops is None or peak_gbs is None else None
+            peak = peak_tflops * 1e12 / 2 if peak_tflops is not None else known.peak_macs_per_s(dtype)
+            bandwidth = (peak_gbs if peak_gbs is not None else known.bandwidth_gbs) * 1e9
+            label = (
+                known.name
+                if known is not None and peak_tflops is None and peak_gbs is None
+                else (
+                    f"{peak_tflops or known.peak_tflops[dtype]:g} TFLOP/s and {peak_gbs or known.bandwidth_gbs:g} GB/s"
+                )
+            )
             figure = plots.roofline_figure(analysis, layer_memory(analysis.trace, dtype), peak_macs_per_s=peak,
                                            bandwidth=bandwidth, device=label, dtype=dtype)  # fmt: skip
         else:
@@ -751,6 +777,8 @@ def profile_command(
         fmt = prepare_output(fmt, output)
         spec = network(depth, arch)
         hw = parse_size(size)
+        if batch < 1:
+            raise InspectError(f"--batch {batch} is not valid; it must be ≥ 1")
         # The measured peak's baseline already holds the input: leave it out of the analytic live set too.
         peak = peak_inference(trace(spec, *hw, batch=batch), dtype, include_input=False)
         with _progress(repeats, minimum=1) as advance:
@@ -871,7 +899,7 @@ def _checkpoint_verdict(result, reference: ResNetSpec | None) -> str | None:
     """How the checkpoint's config differs from the reference, in words; None when it does not."""
     if reference is None or result.spec is None:
         return None
-    skip = {"name", "stride_in"}
+    skip = {"name", "stride_in", "maxpool_padding"}  # neither leaves a trace in the weights
     fields = [f.name for f in dataclasses.fields(ResNetSpec) if f.name not in skip]
     differ = [f for f in fields if getattr(result.spec, f) != getattr(reference, f)]
     if not differ:

@@ -90,13 +90,15 @@ def _verified_block(spec: ResNetSpec, label: str, in_channels: int, width: int, 
                     size: tuple[int, int], batch: int) -> BlockDesign:  # fmt: skip
     from collections import OrderedDict
 
+    import torch
     from torch import nn
 
     from .model import ResidualBlock
 
     plan = block_plan(spec, "block", "block", in_channels, width, stride)
     traced = trace_block(spec, plan, *size, batch=batch)
-    model = nn.Sequential(OrderedDict(block=ResidualBlock(plan).to("meta")))
+    with torch.device("meta"):  # no weights to allocate or initialise: the hooks need shapes only
+        model = nn.Sequential(OrderedDict(block=ResidualBlock(plan)))
     return BlockDesign(label, analyze_trace(traced, model))
 
 
@@ -136,7 +138,7 @@ def compare_blocks(
             raise InspectError("layer1 has no strided block; use --stride 1 or another --stage")
         height, width = block_input[2], block_input[3]
         place = f"{net.name} {stage} ({'first' if stride == 2 else 'a repeated'} block) at {ih}×{iw} input"
-    for label, value in (("--channels", channels), ("--size", min(height, width)), ("--batch", batch)):
+    for label, value in (("--channels", channels), ("--batch", batch)):
         if value < 1:
             raise InspectError(f"{label} {value} is not valid; it must be ≥ 1")
     basic, bottleneck = get_spec(18), get_spec(50)
@@ -147,8 +149,13 @@ def compare_blocks(
                         (height, width), batch),
     ]  # fmt: skip
     if groups is not None or width_per_group is not None:
-        g, wpg = groups or 32, width_per_group or 4
-        resnext = dataclasses.replace(bottleneck, groups=g, width_per_group=wpg)
+        g = 32 if groups is None else groups
+        wpg = 4 if width_per_group is None else width_per_group
+        for label, value in (("--groups", g), ("--width-per-group", wpg)):
+            if value < 1:
+                raise InspectError(f"{label} {value} is not valid; it must be ≥ 1")
+        # The spec checks that the grouped 3×3 gets a whole number of channels per group at this width.
+        resnext = dataclasses.replace(bottleneck, groups=g, width_per_group=wpg, widths=(channels,) * 4)
         designs.append(
             _verified_block(resnext, f"resnext {g}×{wpg}d", channels * 4 if stride == 1 else channels * 2, channels,
                             stride, (height, width), batch)
@@ -356,13 +363,10 @@ def sweep(
 
 def sweep_records(points: Sequence[SweepPoint], dtype: str) -> list[dict[str, Any]]:
     records = []
-    previous: SweepPoint | None = None
+    previous: dict[int, SweepPoint] = {}  # the last point of each batch size: points come size by size
     for p in points:
-        jump = (
-            previous is not None
-            and previous.batch == p.batch
-            and p.macs_per_pixel > previous.macs_per_pixel * (1 + JUMP)
-        )
+        before = previous.get(p.batch)
+        jump = before is not None and p.macs_per_pixel > before.macs_per_pixel * (1 + JUMP)
         records.append(
             {
                 "size": f"{p.size[0]}×{p.size[1]}",
@@ -377,7 +381,7 @@ def sweep_records(points: Sequence[SweepPoint], dtype: str) -> list[dict[str, An
                 "verified": p.verified,
             }
         )
-        previous = p
+        previous[p.batch] = p
     return records
 
 

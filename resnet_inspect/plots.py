@@ -204,6 +204,8 @@ def blocks_figure(comparison: BlockComparison) -> Figure:
 
 def sweep_figure(points: Sequence[SweepPoint], name: str, *, log: bool = False, dtype: str = "float32") -> Figure:
     """MACs and MACs per pixel against input size: the rounding staircase."""
+    from .compare import JUMP
+
     plt = _pyplot()
     points = [p for p in points if p.batch == points[0].batch]
     sides = [p.size[0] for p in points]
@@ -219,9 +221,9 @@ def sweep_figure(points: Sequence[SweepPoint], name: str, *, log: bool = False, 
     ax_m.legend(lines, [line.get_label() for line in lines], frameon=False, loc="upper left")
     per_pixel = [p.macs_per_pixel / 1e3 for p in points]
     ax_px.step(sides, per_pixel, where="mid", color=OKABE_ITO["black"])
-    jumps = [i for i in range(1, len(points)) if points[i].macs_per_pixel > points[i - 1].macs_per_pixel * 1.05]
+    jumps = [i for i in range(1, len(points)) if points[i].macs_per_pixel > points[i - 1].macs_per_pixel * (1 + JUMP)]
     ax_px.plot([sides[i] for i in jumps], [per_pixel[i] for i in jumps], "^", color=OKABE_ITO["orange"],
-               label="MACs per pixel jump > 5%")  # fmt: skip
+               label=f"MACs per pixel jump > {JUMP:.0%}")  # fmt: skip
     ax_px.set_ylabel("thousand MACs per input pixel")
     ax_px.set_xlabel("input size (pixels per side)" + (", log scale" if log else ""))
     if jumps:

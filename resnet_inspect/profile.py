@@ -253,7 +253,7 @@ def block_records(p: Profile) -> list[dict[str, Any]]:
 def headline(p: Profile) -> str:
     """Where time and MACs disagree most, both ways, in words."""
     records = stage_records(p)
-    whole = p.macs / (p.segments_ms * 1e6) if p.segments_ms else 0.0
+    whole = p.macs / (p.whole.median * 1e6) if p.whole.median else 0.0  # the plain forward, as reported beside
     slow = max(records, key=lambda r: r["time_share"] - r["macs_share"])
     fast = min(records, key=lambda r: r["time_share"] - r["macs_share"])
     return (

@@ -477,8 +477,9 @@ def profile_view(result: Profile, stages: list[dict], blocks: list[dict] | None,
     text.append(summary["headline"] + "\n", style="bold")
     if summary["peak_activation_bytes_measured"] is not None:
         text.append(
-            f"peak activation memory: {_bytes(summary['peak_activation_bytes_measured'])} measured "
-            f"(torch.cuda.max_memory_allocated), {_bytes(summary['peak_activation_bytes_analytic'])} by the analysis\n"
+            f"peak activation memory: {_bytes(summary['peak_activation_bytes_measured'])} measured by "
+            "torch.cuda.max_memory_allocated (with the allocator's rounding and cuDNN's workspace), "
+            f"{_bytes(summary['peak_activation_bytes_analytic'])} of activations alive at once by the analysis\n"
         )
     else:
         text.append(

@@ -138,9 +138,9 @@ def rows(analysis: Analysis, level: Level | str = Level.layer) -> list[Row]:
 
 MACS_NOTE = (
     "MACs are multiply-accumulates (the paper's and fvcore's 'FLOPs'). A layer's 'macs' is fvcore's count "
-    "(batch norm counted as 2 per element in eval mode, average pooling as 1 per input element); "
-    "totals.macs sums conv and linear layers only (the paper's and torchvision's convention); "
-    "totals.macs_fvcore sums every layer. 'flops' = 2 × MACs."
+    "(batch norm counted as 2 per element in eval mode, average pooling as 1 per input element) and its "
+    "'macs_conv_linear' the paper's (conv and linear layers only); blocks', stages' and totals' 'macs' sum "
+    "the paper's and their 'macs_fvcore' fvcore's. 'flops' = 2 × MACs."
 )
 
 
@@ -203,6 +203,7 @@ def to_dict(
             "out_elements": t.out_elements,
             "params": t.params,
             "macs": row.macs,
+            "macs_conv_linear": row.macs_conv_linear,
             "verified": row.verified,
         }
         if memory is not None:
@@ -213,7 +214,7 @@ def to_dict(
             observed = row.check.observed_out_shape
             record["model_out_shape"] = list(observed) if observed else None
             record["problems"] = list(row.problems)
-        layers.append(with_flops(record, ("macs",)))
+        layers.append(with_flops(record, ("macs", "macs_conv_linear")))
 
     def summary(level: Level) -> list[dict[str, Any]]:
         return [
@@ -248,16 +249,7 @@ def to_dict(
         {
             "arch": analysis.spec.name,
             "input": list(analysis.input_shape),
-            "spec": {
-                "block": analysis.spec.block,
-                "layers": list(analysis.spec.layers),
-                "widths": list(analysis.spec.widths),
-                "stride_in": analysis.spec.stride_in,
-                "groups": analysis.spec.groups,
-                "width_per_group": analysis.spec.width_per_group,
-                "in_channels": analysis.spec.in_channels,
-                "num_classes": analysis.spec.num_classes,
-            },
+            "spec": {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(analysis.spec).items()},
             "units": MACS_NOTE,
             "layers": layers,
             "blocks": summary(Level.block),
@@ -431,8 +423,8 @@ def totals_lines(analysis: Analysis, *, flops: bool = False) -> list[str]:
 def size_note(analysis: Analysis) -> str | None:
     """For a size that is not a multiple of 32: what the rounding of five halvings costs, against the size below."""
     _, _, height, width = analysis.input_shape
-    if height % 32 == 0 and width % 32 == 0:
-        return None
+    if (height % 32 == 0 and width % 32 == 0) or min(height, width) < 32:
+        return None  # below 32 there is no smaller multiple to hold it against
     base_h, base_w = max(32, height // 32 * 32), max(32, width // 32 * 32)
     base = trace(analysis.spec, base_h, base_w)
     last = next(r.traced.out_shape for r in reversed(analysis.rows) if r.traced.kind == "add")

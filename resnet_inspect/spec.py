@@ -47,6 +47,9 @@ SHORTCUTS: dict[str, str] = {
     "C": "a 1×1 conv + BN projection on every block",
     "avgdown": "identity; where the shape changes, a 2×2 average pool then a 1×1 conv + BN (ResNet-D)",
 }
+# What a knob's value may also be called, and the stem widths a stem gets when none are given.
+SHORTCUT_ALIASES = {"conv": "B", "projection": "B", "D": "avgdown", "d": "avgdown", "a": "A", "b": "B", "c": "C"}
+DEFAULT_STEM_WIDTHS: dict[str, tuple[int, ...]] = {"torchvision": (64,), "deep": (32, 32, 64)}
 STEMS: dict[str, str] = {
     "torchvision": "one 7×7/2 conv, BN, ReLU, 3×3/2 max pool",
     "deep": "three 3×3 convs (the first /2), each with BN and ReLU, 3×3/2 max pool (ResNet-C/D)",
@@ -438,13 +441,18 @@ def parse_arch(text: str) -> ResNetSpec:
         current = getattr(base, key)
         try:
             if isinstance(current, bool):
-                changes[key] = value.lower() in ("1", "true", "yes")
+                truth = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+                if value.lower() not in truth:
+                    raise ValueError(value)
+                changes[key] = truth[value.lower()]
             elif isinstance(current, int):
                 changes[key] = int(value)
             elif isinstance(current, tuple):
                 changes[key] = tuple(int(v) for v in value.split("+"))
             else:
-                changes[key] = value
+                changes[key] = SHORTCUT_ALIASES.get(value, value) if key == "shortcut" else value
         except ValueError:
             raise InspectError(f"{key}={value!r} in {text!r} is not valid for {key}") from None
+    if "stem" in changes and "stem_widths" not in changes and changes["stem"] != base.stem:
+        changes["stem_widths"] = DEFAULT_STEM_WIDTHS.get(str(changes["stem"]), base.stem_widths)
     return customize(base, **changes)

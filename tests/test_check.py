@@ -136,3 +136,26 @@ def test_checkpoint_files(tmp_path):
     result = runner.invoke(app, ["check", str(pickled)])
     assert result.exit_code == 2
     assert "holds pickled code" in result.stderr and "never unpickled" in result.stderr
+
+
+def test_malformed_checkpoints_get_a_clear_answer(tmp_path):
+    bad_keys = tmp_path / "int_keys.pt"
+    torch.save({1: torch.zeros(3)}, bad_keys)
+    result = runner.invoke(app, ["check", str(bad_keys)])
+    assert result.exit_code == 2 and "is not a state_dict (a mapping of names to tensors)" in result.stderr
+
+    state = build_model(18, device="meta").state_dict()
+    flat = dict(state, **{"conv1.weight": torch.empty(64)})
+    assert check_state_dict(flat, "flat").problems[0].startswith("its keys look like a ResNet's but do not fit one")
+    holes = {k: v for k, v in state.items() if not k.startswith("layer1.0.")}
+    problems = check_state_dict(holes, "holes").problems
+    assert problems[0] == "its keys look like a ResNet's but do not fit one: key 'layer1.0.conv2.weight'"
+
+
+def test_checkpoint_verdict_ignores_what_weights_cannot_show(tmp_path):
+    path = tmp_path / "r50.pt"
+    torch.save(build_model(50, device="meta").to_empty(device="cpu").state_dict(), path)
+    for arch in ("resnet50:maxpool_padding=0", "resnet50:stride_in=v1"):
+        result = runner.invoke(app, ["check", str(path), "--arch", arch])
+        assert result.exit_code == 0, result.stdout
+    assert "cannot say where the bottleneck's stride is" in result.stdout

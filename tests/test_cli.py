@@ -238,7 +238,7 @@ def test_cross_check_counts_again_with_torch_and_fvcore():
 
     big = run("--depth", "18", "--size", "2048", "--cross-check")
     assert big.exit_code == 0
-    assert "skipped above 1,048,576 input pixels" in big.stdout
+    assert "skipped above 3,145,728 input values (an RGB 1024×1024 image)" in big.stdout
 
 
 def test_a_cross_check_that_disagrees_exits_1(monkeypatch):
@@ -263,3 +263,12 @@ def test_a_narrow_terminal_rounds_counts_instead_of_cutting_them():
     assert " 723M " in result.stdout  # conv1 at 480×640: 722,534,400 MACs
     wide = runner.invoke(app, ["table", "--depth", "152", "--size", "480x640"], env={"COLUMNS": "160"})
     assert "722,534,400" in wide.stdout and "Rounded" not in wide.stdout
+
+
+def test_json_layers_carry_both_mac_conventions_and_the_whole_spec():
+    data = json.loads(run("--arch", "resnet50d", "--format", "json").stdout)
+    bn = next(x for x in data["layers"] if x["kind"] == "bn")
+    assert bn["macs"] == 2 * bn["out_elements"] and bn["macs_conv_linear"] == 0
+    assert sum(x["macs_conv_linear"] for x in data["layers"]) == data["totals"]["macs"] == 4_328_824_832
+    assert data["spec"]["stem"] == "deep" and data["spec"]["shortcut"] == "avgdown"
+    assert data["spec"]["stem_widths"] == [32, 32, 64]

@@ -152,3 +152,46 @@ def test_cli_sweep():
     assert "▲" in run("sweep", "--sizes", "220:230:1").stdout
     assert run("sweep", "--dtype", "float8").exit_code == 2
     assert run("sweep", "--sizes", "1:100000:1").exit_code == 2
+
+
+def test_jumps_are_marked_for_every_batch_size():
+    points = sweep(get_spec(50), parse_sizes("31:34:1"), batches=(1, 2))
+    records = sweep_records(points, "float32")
+    assert [(r["size"], r["batch"]) for r in records if r["jump"]] == [("33×33", 1), ("33×33", 2)]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["blocks", "--groups", "0"], "--groups 0 is not valid"),
+        (["blocks", "--channels", "100", "--groups", "32"], "stage width 100 × width_per_group 4 / 64"),
+        (["blocks", "--channels", "0"], "--channels 0 is not valid"),
+        (["compare", "--archs", ","], "--archs ',' names no network"),
+        (["compare", "--depths", " "], "--depths ' ' names no network"),
+        (["plot", "depths", "--archs", ",", "--output", "x.png"], "--archs ',' names no network"),
+        (["plot", "roofline", "--peak-tflops", "0", "--output", "x.png"], "--peak-tflops 0.0 is not valid"),
+        (["plot", "stages", "--batch", "0", "--output", "x.png"], "--batch 0 is not valid"),
+        (["paper", "--shortcut", "avgdown"], "--shortcut 'avgdown' is not valid for the paper's table"),
+    ],
+)
+def test_comparison_and_plot_inputs_are_checked(args, message):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_knobs_after_a_colon_parse_strictly():
+    assert parse_arch("resnet18:conv_bias=yes").conv_bias is True
+    assert parse_arch("resnet18:shortcut=a").shortcut == "A"
+    assert parse_arch("resnet50:stem=deep").stem_widths == (32, 32, 64)
+    with pytest.raises(InspectError, match="conv_bias='ture'"):
+        parse_arch("resnet18:conv_bias=ture")
+    data = json.loads(run("compare", "--depths", "50:stride_in=v1,shortcut=A,18", "--format", "json").stdout)
+    assert sorted({r["arch"] for r in data}) == ["resnet18", "resnet50 with stride_in=v1, shortcut=A"]
+
+
+def test_roofline_with_given_peaks(tmp_path):
+    out = tmp_path / "roof.png"
+    result = run("plot", "roofline", "--device", "unknown", "--peak-tflops", "10", "--peak-gbs", "100",
+                 "--output", str(out))  # fmt: skip
+    assert result.exit_code == 0 and out.exists()
