@@ -761,7 +761,7 @@ def profile_command(
     device: Annotated[str, typer.Option(help="cpu, cuda, or auto (CUDA when present).")] = "auto",
     dtype: Annotated[str, typer.Option(help="float32, float16 or bfloat16.")] = "float32",
     channels_last: Annotated[bool, typer.Option("--channels-last", help="NHWC memory format.")] = False,
-    warmup: Annotated[int, typer.Option(help="Untimed passes first.")] = 3,
+    warmup: Annotated[int, typer.Option(help="Untimed passes first (GPU clocks and caches settle).")] = 10,
     repeats: Annotated[int, typer.Option(help="Timed passes; medians and spreads are over these.")] = 10,
     compile: Annotated[bool, typer.Option("--compile", help="Time torch.compile'd segments instead.")] = False,
     level: Annotated[Level, typer.Option(help="stage or block rows (layer: as block).")] = Level.stage,

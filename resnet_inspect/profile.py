@@ -111,7 +111,7 @@ def profile(
     batch: int = 1,
     dtype: str = "float32",
     channels_last: bool = False,
-    warmup: int = 3,
+    warmup: int = 10,
     repeats: int = 10,
     compile: bool = False,
     progress: Callable[[int], None] | None = None,
