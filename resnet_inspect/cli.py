@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
+import inspect
 import os
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -35,7 +38,7 @@ from .spec import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
 
     from rich.console import Console
 
@@ -90,6 +93,11 @@ SUFFIX_FORMAT = {
     ".md": Format.markdown,
     ".markdown": Format.markdown,
 }
+
+
+def at_least_one(label: str, value: int) -> None:
+    if value < 1:
+        raise InspectError(f"{label} {value} is not valid; it must be ≥ 1")
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -157,8 +165,8 @@ def network(
         ("--groups", groups),
         ("--width-per-group", width_per_group),
     ):
-        if value is not None and value < 1:
-            raise InspectError(f"{label} {value} is not valid; it must be ≥ 1")
+        if value is not None:
+            at_least_one(label, value)
     base = parse_arch(arch) if arch is not None else get_spec(depth or 50)
     if stem is not None and stem_widths is None and stem != base.stem:
         stem_widths = ",".join(map(str, DEFAULT_STEM_WIDTHS.get(stem, base.stem_widths)))
@@ -177,6 +185,50 @@ def network(
         in_channels=in_channels,
         num_classes=num_classes,
     )
+
+
+KNOBS: dict[str, Any] = {
+    "depth": Depth,
+    "arch": Arch,
+    "block": Block,
+    "layers": Layers,
+    "widths": Widths,
+    "stride_in": StrideIn,
+    "maxpool_padding": MaxpoolPadding,
+    "stem": Stem,
+    "stem_widths": StemWidths,
+    "shortcut": Shortcut,
+    "groups": Groups,
+    "width_per_group": WidthPerGroup,
+    "in_channels": InChannels,
+    "num_classes": NumClasses,
+}
+
+
+def network_options(command: Callable) -> Callable:
+    """Give a command every network option (--depth, --arch and the knobs); it receives the spec they describe.
+
+    Typer reads a command's signature, so the wrapper shows the command's own parameters (less `spec`) followed
+    by the knobs; a bad knob ends in one line and exit 2 before the command runs.
+    """
+    own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "spec"]
+    knobs = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+             for name, annotation in KNOBS.items()]  # fmt: skip
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        chosen = {name: kwargs.pop(name) for name in KNOBS}
+        try:
+            spec = network(**chosen)
+        except InspectError as error:
+            fail(str(error))
+        return command(*args, spec=spec, **kwargs)
+
+    # Arguments first, then --depth and --arch, the command's own options, and the knobs.
+    arguments = [p for p in own if p.default is p.empty]
+    options = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own if p.default is not p.empty]
+    wrapper.__signature__ = inspect.Signature(arguments + knobs[:2] + options + knobs[2:])  # type: ignore[attr-defined]
+    return wrapper
 
 
 def resolve_format(fmt: Format | None, output: Path | None) -> Format:
@@ -239,9 +291,9 @@ def prepare_output(fmt: Format | None, output: Path | None) -> Format:
 
 
 @app.command()
+@network_options
 def table(
-    depth: Depth = None,
-    arch: Arch = None,
+    spec: ResNetSpec,
     size: Size = "224",
     batch: Batch = 1,
     level: Annotated[Level, typer.Option(help="One row per layer, block or stage.")] = Level.layer,
@@ -260,18 +312,6 @@ def table(
             "FlopCountAnalysis on a real forward.",
         ),
     ] = False,
-    block: Block = None,
-    layers: Layers = None,
-    widths: Widths = None,
-    stride_in: StrideIn = None,
-    maxpool_padding: MaxpoolPadding = None,
-    stem: Stem = None,
-    stem_widths: StemWidths = None,
-    shortcut: Shortcut = None,
-    groups: Groups = None,
-    width_per_group: WidthPerGroup = None,
-    in_channels: InChannels = None,
-    num_classes: NumClasses = None,
 ) -> None:
     """Layer-by-layer shapes, parameters and MACs of a ResNet at one input size, verified against the model."""
     from . import report
@@ -279,14 +319,8 @@ def table(
     from .analysis import cross_check as count_again
 
     try:
-        spec = network(
-            depth, arch, block=block, layers=layers, widths=widths, stride_in=stride_in,
-            maxpool_padding=maxpool_padding, stem=stem, stem_widths=stem_widths, shortcut=shortcut, groups=groups,
-            width_per_group=width_per_group, in_channels=in_channels, num_classes=num_classes,
-        )  # fmt: skip
         height, width = parse_size(size)
-        if batch < 1:
-            raise InspectError(f"--batch {batch} is not valid; it must be ≥ 1")
+        at_least_one("--batch", batch)
         fmt = prepare_output(fmt, output)
         analysis = analyze(spec, (height, width), batch=batch)
         note = report.size_note(analysis)
@@ -404,37 +438,19 @@ def paper(
 
 
 @app.command()
+@network_options
 def explain(
     layer: Annotated[str, typer.Argument(help="A layer name from the table, like layer2.0.conv2.")],
-    depth: Depth = None,
-    arch: Arch = None,
+    spec: ResNetSpec,
     size: Size = "224",
     batch: Batch = 1,
-    block: Block = None,
-    layers: Layers = None,
-    widths: Widths = None,
-    stride_in: StrideIn = None,
-    maxpool_padding: MaxpoolPadding = None,
-    stem: Stem = None,
-    stem_widths: StemWidths = None,
-    shortcut: Shortcut = None,
-    groups: Groups = None,
-    width_per_group: WidthPerGroup = None,
-    in_channels: InChannels = None,
-    num_classes: NumClasses = None,
 ) -> None:
     """One layer's arithmetic with the numbers put in: output size, parameters, MACs, and fvcore's count."""
     from .analysis import analyze
     from .explain import explain as explain_layer
 
     try:
-        spec = network(
-            depth, arch, block=block, layers=layers, widths=widths, stride_in=stride_in,
-            maxpool_padding=maxpool_padding, stem=stem, stem_widths=stem_widths, shortcut=shortcut, groups=groups,
-            width_per_group=width_per_group, in_channels=in_channels, num_classes=num_classes,
-        )  # fmt: skip
-        if batch < 1:
-            raise InspectError(f"--batch {batch} is not valid; it must be ≥ 1")
+        at_least_one("--batch", batch)
         analysis = analyze(spec, parse_size(size), batch=batch)
         lines = explain_layer(analysis, layer)
     except InspectError as error:
@@ -520,8 +536,7 @@ def compare(
     try:
         fmt = prepare_output(fmt, output)
         hw = parse_size(size)
-        if batch < 1:
-            raise InspectError(f"--batch {batch} is not valid; it must be ≥ 1")
+        at_least_one("--batch", batch)
         if diff is not None:
             if depths or archs:
                 raise InspectError("--diff compares two configs on its own; drop --depths/--archs")
@@ -573,9 +588,9 @@ def _split_archs(text: str, label: str = "--archs") -> list[str]:
 
 
 @app.command()
+@network_options
 def sweep(
-    depth: Depth = None,
-    arch: Arch = None,
+    spec: ResNetSpec,
     sizes: Annotated[
         str, typer.Option(help="start:stop:step (stop included), or a list: 224,225,256,480x640.")
     ] = "32:1024:32",
@@ -593,7 +608,6 @@ def sweep(
 
     try:
         fmt = prepare_output(fmt, output)
-        spec = network(depth, arch)
         size_list = parse_sizes(sizes)
         batches = parse_ints("--batch", batch)
         with _progress(len(size_list)) as advance:
@@ -640,11 +654,11 @@ class PlotKind(StrEnum):
 
 
 @app.command()
+@network_options
 def plot(
     kind: Annotated[PlotKind, typer.Argument(help="stages, layers, depths, blocks, sweep, shapes or roofline.")],
-    output: Annotated[Path, typer.Option(help="The figure file: .png or .svg.")],
-    depth: Depth = None,
-    arch: Arch = None,
+    spec: ResNetSpec,
+    output: Annotated[Path, typer.Option(help="The figure file: .png or .svg.")] = Path("figure.png"),
     size: Size = "224",
     batch: Batch = 1,
     archs: Annotated[
@@ -658,7 +672,7 @@ def plot(
     channels: Annotated[int, typer.Option(help="blocks: stage width.")] = 64,
     block_size: Annotated[str, typer.Option(help="blocks: the block's input size.")] = "56",
     stride: Annotated[int, typer.Option(help="blocks: 1 or 2.")] = 1,
-    groups: Annotated[int | None, typer.Option(help="blocks: add a ResNeXt block with this many groups.")] = None,
+    block_groups: Annotated[int | None, typer.Option(help="blocks: add a ResNeXt block with this many groups.")] = None,
     device: Annotated[
         str, typer.Option(help="roofline: a known device (h100-sxm, h200, a100-sxm, laptop-cpu).")
     ] = "h100-sxm",
@@ -675,8 +689,7 @@ def plot(
     try:
         if output.suffix.lower() not in (".png", ".svg"):
             raise InspectError(f"--output {str(output)!r}: name the figure .png or .svg")
-        if batch < 1:
-            raise InspectError(f"--batch {batch} is not valid; it must be ≥ 1")
+        at_least_one("--batch", batch)
         if not 10 <= dpi <= 1200:
             raise InspectError(f"--dpi {dpi} is not valid; use 10 to 1200")
         check_writable(output)
@@ -689,13 +702,12 @@ def plot(
             from .compare import compare_blocks
 
             figure = plots.blocks_figure(
-                compare_blocks(channels, parse_size(block_size), stride=stride, groups=groups, batch=batch)
+                compare_blocks(channels, parse_size(block_size), stride=stride, groups=block_groups, batch=batch)
             )
         elif kind is PlotKind.sweep:
             from .compare import parse_sizes
             from .compare import sweep as run_sweep
 
-            spec = network(depth, arch)
             size_list = parse_sizes(sizes)
             with _progress(len(size_list)) as advance:
                 points = run_sweep(spec, size_list, batches=(batch,), dtype=dtype, progress=advance)
@@ -704,7 +716,7 @@ def plot(
             from .devices import get_device
             from .memory import layer_memory
 
-            analysis = analyze(network(depth, arch), parse_size(size), batch=batch)
+            analysis = analyze(spec, parse_size(size), batch=batch)
             for label, value in (("--peak-tflops", peak_tflops), ("--peak-gbs", peak_gbs)):
                 if value is not None and value <= 0:
                     raise InspectError(f"{label} {value} is not valid; it must be > 0")
@@ -721,7 +733,7 @@ def plot(
             figure = plots.roofline_figure(analysis, layer_memory(analysis.trace, dtype), peak_macs_per_s=peak,
                                            bandwidth=bandwidth, device=label, dtype=dtype)  # fmt: skip
         else:
-            analysis = analyze(network(depth, arch), parse_size(size), batch=batch)
+            analysis = analyze(spec, parse_size(size), batch=batch)
             draw = {PlotKind.stages: plots.stages_figure, PlotKind.layers: plots.layers_figure,
                     PlotKind.shapes: plots.shapes_figure}[kind]  # fmt: skip
             figure = draw(analysis)
@@ -753,9 +765,9 @@ def docs(
 
 
 @app.command("profile")
+@network_options
 def profile_command(
-    depth: Depth = None,
-    arch: Arch = None,
+    spec: ResNetSpec,
     size: Size = "224",
     batch: Batch = 1,
     device: Annotated[str, typer.Option(help="cpu, cuda, or auto (CUDA when present).")] = "auto",
@@ -775,10 +787,8 @@ def profile_command(
 
     try:
         fmt = prepare_output(fmt, output)
-        spec = network(depth, arch)
         hw = parse_size(size)
-        if batch < 1:
-            raise InspectError(f"--batch {batch} is not valid; it must be ≥ 1")
+        at_least_one("--batch", batch)
         # The measured peak's baseline already holds the input: leave it out of the analytic live set too.
         peak = peak_inference(trace(spec, *hw, batch=batch), dtype, include_input=False)
         with _progress(repeats, minimum=1) as advance:

@@ -66,7 +66,7 @@ def test_pages_refer_only_to_files_that_exist():
         ("stages", ["--depth", "50"], (800, 450)),
         ("layers", ["--depth", "152"], (1100, 650)),
         ("depths", [], (1100, 480)),
-        ("blocks", ["--groups", "32"], (1100, 480)),
+        ("blocks", ["--block-groups", "32"], (1100, 480)),
         ("sweep", ["--sizes", "32:256:16"], (1000, 650)),
         ("shapes", ["--size", "480x640", "--depth", "18"], (1000, 480)),
         ("roofline", ["--device", "a100-sxm", "--dtype", "float16", "--batch", "64"], (900, 550)),
