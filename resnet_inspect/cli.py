@@ -475,8 +475,9 @@ def blocks(
         int | None, typer.Option(help="The ResNeXt block's width per group (default 4).")
     ] = None,
     depth: Annotated[int | None, typer.Option(help="Take width and size from this network's --stage instead.")] = None,
-    stage: Annotated[str | None, typer.Option(help="layer1..layer4, with --depth.")] = None,
-    input_size: Annotated[str, typer.Option(help="The network's input size, with --depth/--stage.")] = "224",
+    arch: Annotated[str | None, typer.Option(help="Or from this named config's --stage (knobs allowed).")] = None,
+    stage: Annotated[str | None, typer.Option(help="layer1..layer4, with --depth or --arch.")] = None,
+    input_size: Annotated[str, typer.Option(help="The network's input size, with --depth/--arch and --stage.")] = "224",
     batch: Batch = 1,
     fmt: FormatOption = None,
     output: Output = None,
@@ -487,11 +488,10 @@ def blocks(
 
     try:
         fmt = prepare_output(fmt, output)
-        if depth is not None and depth not in DEPTHS:
-            raise InspectError(f"--depth {depth} is not valid; use one of {', '.join(map(str, DEPTHS))}")
+        source = network(depth, arch) if depth is not None or arch is not None else None
         comparison = compare_blocks(
             channels, parse_size(size), stride=stride, groups=groups, width_per_group=width_per_group,
-            depth=depth, stage=stage, input_size=parse_size(input_size), batch=batch,
+            depth=source, stage=stage, input_size=parse_size(input_size), batch=batch,
         )  # fmt: skip
     except InspectError as error:
         fail(str(error))

@@ -109,7 +109,7 @@ def compare_blocks(
     stride: int = 1,
     groups: int | None = None,
     width_per_group: int | None = None,
-    depth: int | None = None,
+    depth: int | ResNetSpec | None = None,
     stage: str | None = None,
     input_size: int | tuple[int, int] = 224,
     batch: int = 1,
@@ -118,14 +118,16 @@ def compare_blocks(
 
     The basic block runs at `channels` in and out; the bottleneck carries 4× the channels and squeezes them to
     `channels` for its 3×3. With `stride=2` each is the first block of a stage, with its projection shortcut.
-    `depth` and `stage` take width and size from that network at `input_size` instead.
+    `depth` (a paper depth or any spec) and `stage` take width and size from that network at `input_size`.
     """
     if stride not in (1, 2):
         raise InspectError(f"--stride {stride} is not valid; use 1 (a repeated block) or 2 (a stage's first block)")
     height, width = (size, size) if isinstance(size, int) else size
     place = f"stage width {channels} at {height}×{width}"
     if depth is not None or stage is not None:
-        net = get_spec(depth or 50)
+        net = depth if isinstance(depth, ResNetSpec) else get_spec(depth or 50)
+        if (net.groups, net.width_per_group) != (1, 64) and groups is None and width_per_group is None:
+            groups, width_per_group = net.groups, net.width_per_group  # the network's own grouped block too
         stage = stage or "layer1"
         if stage not in STAGE_NAMES[1:5]:
             raise InspectError(f"--stage {stage!r} is not valid; use layer1, layer2, layer3 or layer4")
@@ -156,8 +158,9 @@ def compare_blocks(
                 raise InspectError(f"{label} {value} is not valid; it must be ≥ 1")
         # The spec checks that the grouped 3×3 gets a whole number of channels per group at this width.
         resnext = dataclasses.replace(bottleneck, groups=g, width_per_group=wpg, widths=(channels,) * 4)
+        label = f"resnext {g}×{wpg}d" if g > 1 else f"wide ×{wpg // 64}" if wpg % 64 == 0 else f"width {wpg}/64"
         designs.append(
-            _verified_block(resnext, f"resnext {g}×{wpg}d", channels * 4 if stride == 1 else channels * 2, channels,
+            _verified_block(resnext, label, channels * 4 if stride == 1 else channels * 2, channels,
                             stride, (height, width), batch)
         )  # fmt: skip
     return BlockComparison(channels, (height, width), stride, place, tuple(designs))

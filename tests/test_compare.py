@@ -195,3 +195,13 @@ def test_roofline_with_given_peaks(tmp_path):
     result = run("plot", "roofline", "--device", "unknown", "--peak-tflops", "10", "--peak-gbs", "100",
                  "--output", str(out))  # fmt: skip
     assert result.exit_code == 0 and out.exists()
+
+
+def test_blocks_from_a_named_config_include_its_own_block():
+    data = json.loads(run("blocks", "--arch", "resnext50_32x4d", "--stage", "layer3", "--format", "json").stdout)
+    assert [d["design"] for d in data["designs"]] == ["basic", "bottleneck", "resnext 32×4d"]
+    resnext = data["designs"][2]
+    layer3 = analyze("resnext50_32x4d", 224)
+    repeated = [r for r in layer3.rows if r.traced.block == "layer3.1" and r.traced.kind == "conv"]
+    assert resnext["macs"] == sum(r.macs for r in repeated)  # the block as the network has it
+    assert "wide ×2" in run("blocks", "--arch", "wide_resnet50_2").stdout
