@@ -280,6 +280,14 @@ def emit(fmt: Format, output: Path | None, text: Callable[[Format], str]) -> Non
         fail(f"cannot write --output {str(output)!r}: {error.strerror or error}")
 
 
+def emit_records(fmt: Format, output: Path | None, records: list[dict[str, Any]]) -> None:
+    """Flat records as JSON, CSV or Markdown."""
+    from .report import records_csv, records_json, records_markdown
+
+    writer = {Format.json: records_json, Format.csv: records_csv, Format.markdown: records_markdown}[fmt]
+    emit(fmt, output, lambda f: writer(records))
+
+
 def prepare_output(fmt: Format | None, output: Path | None) -> Format:
     fmt = resolve_format(fmt, output)
     if output is not None:
@@ -530,7 +538,6 @@ def compare(
 ) -> None:
     """Networks stage by stage (params and MACs and their shares), or two configs block by block (--diff)."""
     from .compare import compare_networks, diff_networks, diff_records, network_records
-    from .report import records_csv, records_json, records_markdown
     from .spec import parse_arch
 
     try:
@@ -556,8 +563,7 @@ def compare(
 
             terminal().print(diff_view(differences, *analyses))
         else:
-            emit(fmt, output, lambda f: {Format.json: records_json, Format.csv: records_csv,
-                                          Format.markdown: records_markdown}[f](records))  # fmt: skip
+            emit_records(fmt, output, records)
     else:
         records = network_records(analyses)
         if fmt is Format.rich:
@@ -565,8 +571,7 @@ def compare(
 
             terminal().print(compare_view(analyses, hw))
         else:
-            emit(fmt, output, lambda f: {Format.json: records_json, Format.csv: records_csv,
-                                          Format.markdown: records_markdown}[f](records))  # fmt: skip
+            emit_records(fmt, output, records)
     if not all(a.verified for a in analyses):
         bad = [a.spec.name for a in analyses if not a.verified]
         typer.echo(f"{PROG}: check failed: {', '.join(bad)} disagree with their models", err=True)
@@ -604,7 +609,6 @@ def sweep(
     """One network over many input sizes: final feature map, MACs, MACs per pixel, activation memory."""
     from .compare import parse_sizes, sweep_records
     from .compare import sweep as run_sweep
-    from .report import records_csv, records_json, records_markdown
 
     try:
         fmt = prepare_output(fmt, output)
@@ -620,8 +624,7 @@ def sweep(
 
         terminal().print(sweep_view(records, spec.name, dtype))
     else:
-        emit(fmt, output, lambda f: {Format.json: records_json, Format.csv: records_csv,
-                                      Format.markdown: records_markdown}[f](records))  # fmt: skip
+        emit_records(fmt, output, records)
     if not all(p.verified for p in points):
         typer.echo(f"{PROG}: check failed: some sizes disagree with the model", err=True)
         raise typer.Exit(1)
