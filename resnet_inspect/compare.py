@@ -269,8 +269,11 @@ def diff_networks(a: Analysis, b: Analysis) -> list[tuple[str, list[LayerDiffere
     by_block: dict[str, list[LayerDifference]] = {}
     for name in names:
         la, lb = layers_a.get(name), layers_b.get(name)
+        # What a layer is and does, not where its input came from (a shortcut's own name may differ).
         same = (
-            la is not None and lb is not None and dataclasses.replace(la, block="") == dataclasses.replace(lb, block="")
+            la is not None
+            and lb is not None
+            and dataclasses.replace(la, block="", inputs=()) == dataclasses.replace(lb, block="", inputs=())
         )
         if not same:
             block = (la or lb).block

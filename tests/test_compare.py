@@ -205,3 +205,11 @@ def test_blocks_from_a_named_config_include_its_own_block():
     repeated = [r for r in layer3.rows if r.traced.block == "layer3.1" and r.traced.kind == "conv"]
     assert resnext["macs"] == sum(r.macs for r in repeated)  # the block as the network has it
     assert "wide ×2" in run("blocks", "--arch", "wide_resnet50_2").stdout
+
+
+def test_diff_lists_only_layers_that_differ():
+    differences = diff_networks(analyze(34, 224), analyze(parse_arch("resnet34:shortcut=A"), 224))
+    changed = [d.name for _, ds in differences for d in ds]
+    assert changed == [
+        f"layer{s}.0.{name}" for s in (2, 3, 4) for name in ("downsample.0", "downsample.1", "downsample")
+    ]
