@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .shapes import Trace, trace
+from .shapes import Trace, shape_text, trace
 from .spec import DEPTHS, REGISTRY, STAGE_NAMES, InspectError, ResNetSpec, customize
 
 STRUCTURAL = ("conv", "bn", "maxpool", "downpool", "avgpool", "linear")
@@ -472,8 +472,8 @@ def stage_records(comparison: Comparison) -> list[dict[str, Any]]:
         records.append(
             {
                 "stage": stage,
-                "reference_out": "×".join(map(str, e["ref_out"] or ())),
-                "your_out": "×".join(map(str, e["your_out"] or ())),
+                "reference_out": shape_text(e["ref_out"] or ()),
+                "your_out": shape_text(e["your_out"] or ()),
                 "reference_params": e["ref_params"],
                 "your_params": e["your_params"],
                 "reference_macs": e["ref_macs"],

@@ -14,7 +14,7 @@ from typing import Any
 from .analysis import Analysis, analyze, analyze_trace
 from .memory import activation_bytes, dtype_bytes
 from .report import Level, rows
-from .shapes import TracedLayer, trace, trace_block
+from .shapes import TracedLayer, shape_text, trace, trace_block
 from .spec import STAGE_NAMES, InspectError, ResNetSpec, block_plan, get_spec
 
 # ------------------------------------------------------------------------------------------ block designs
@@ -223,7 +223,7 @@ def network_records(analyses: Sequence[Analysis]) -> list[dict[str, Any]]:
                 {
                     "arch": a.spec.name,
                     "stage": "total" if r is None else r.name,
-                    "out_shape": "×".join(map(str, (a.rows[-1].traced.out_shape if r is None else r.out_shape)[1:])),
+                    "out_shape": shape_text((a.rows[-1].traced.out_shape if r is None else r.out_shape)[1:]),
                     "params": params,
                     "params_share": round(params / a.params, 6),
                     "macs": macs,

@@ -6,6 +6,7 @@ import difflib
 
 from .analysis import Analysis, LayerRow
 from .report import layer_op
+from .shapes import shape_text
 from .spec import InspectError
 
 
@@ -32,10 +33,9 @@ def explain(analysis: Analysis, name: str) -> list[str]:
     t = row.traced
     n, c_in = t.in_shape[0], t.in_shape[1]
     c_out = t.out_shape[1]
-    shape = "×".join
     lines = [
-        f"{t.name} · {layer_op(t)} · {analysis.spec.name}, input {shape(map(str, analysis.input_shape))}",
-        f"in {shape(map(str, t.in_shape))} → out {shape(map(str, t.out_shape))}",
+        f"{t.name} · {layer_op(t)} · {analysis.spec.name}, input {shape_text(analysis.input_shape)}",
+        f"in {shape_text(t.in_shape)} → out {shape_text(t.out_shape)}",
     ]
     if t.kind in ("conv", "maxpool", "downpool"):
         (kh, kw), (sh, sw), (ph, pw) = t.kernel, t.stride, t.padding
@@ -73,7 +73,7 @@ def explain(analysis: Analysis, name: str) -> list[str]:
         elements = 1
         for d in t.in_shape:
             elements *= d
-        lines.append(f"global average: fvcore counts 1 per input element: {shape(map(str, t.in_shape))} = {elements:,}")
+        lines.append(f"global average: fvcore counts 1 per input element: {shape_text(t.in_shape)} = {elements:,}")
     elif t.kind == "pad":
         lines.append(
             f"option A shortcut: x[:, :, ::{t.stride[0]}, ::{t.stride[0]}] then {c_out - c_in} zero channels: "
@@ -82,7 +82,7 @@ def explain(analysis: Analysis, name: str) -> list[str]:
     else:
         lines.append("no parameters and no multiply-adds (fvcore has no rule for it and counts 0)")
     observed, model_layer = row.check.observed_out_shape, row.check.observed
-    seen = f"out {shape(map(str, observed))}, {model_layer.params:,} params" if model_layer and observed else "not run"
+    seen = f"out {shape_text(observed)}, {model_layer.params:,} params" if model_layer and observed else "not run"
     verdict = "✓ all agree" if row.verified else "✗ " + "; ".join(row.problems)
     lines.append(f"hooked model: {seen} · fvcore: {row.macs:,} MACs   {verdict}")
     return lines

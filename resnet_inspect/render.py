@@ -27,6 +27,7 @@ from .report import (
     size_text,
     totals_lines,
 )
+from .shapes import shape_text
 from .spec import STAGE_NAMES
 
 STAGE_STYLE = {
@@ -84,7 +85,7 @@ def layer_table(
     level = Level(level)
     number = _compact if compact else "{:,}".format
     unit, scale = ("FLOPs", 2) if flops else ("MACs", 1)
-    shape = "×".join(str(d) for d in analysis.input_shape)
+    shape = shape_text(analysis.input_shape)
     table = Table(
         title=f"{analysis.spec.name} · input {shape} (N×C×H×W) · {level.value}s",
         title_style="bold",
@@ -181,7 +182,7 @@ def stage_summary(analysis: Analysis, *, flops: bool = False, compact: bool = Fa
         cells.append(
             [
                 Text(f"{row.name} ({paper_stage(row.name)})", style=STAGE_STYLE.get(row.name, "")),
-                "×".join(str(d) for d in row.out_shape[1:]),
+                shape_text(row.out_shape[1:]),
                 number(row.params),
                 f"{100 * p_share:.1f}%",
                 Text(_bar(p_share, bar_width), style="blue"),

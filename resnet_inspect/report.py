@@ -17,7 +17,7 @@ from typing import Any
 
 from .analysis import Analysis, CrossCheck, LayerRow
 from .memory import LayerMemory, Peak
-from .shapes import Shape, TracedLayer, trace
+from .shapes import Shape, TracedLayer, shape_text, trace
 from .spec import PAPER_STAGE_NAMES
 
 
@@ -305,10 +305,6 @@ def to_json(
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def _shape_text(shape: Shape) -> str:
-    return "×".join(str(d) for d in shape)
-
-
 def table_records(analysis: Analysis, level: Level | str, *, flops: bool = False) -> list[dict[str, Any]]:
     """Flat records for CSV, Markdown and DataFrames: one per row, units in the column names."""
     unit = "flops" if flops else "macs"
@@ -320,8 +316,8 @@ def table_records(analysis: Analysis, level: Level | str, *, flops: bool = False
                 "name": r.name,
                 "stage": r.stage,
                 "op": r.op,
-                "in_shape": _shape_text(r.in_shape),
-                "out_shape": _shape_text(r.out_shape),
+                "in_shape": shape_text(r.in_shape),
+                "out_shape": shape_text(r.out_shape),
                 "params": r.params,
                 f"{unit}_fvcore": r.macs * scale,
                 f"{unit}_conv_linear": r.macs_conv_linear * scale,
@@ -352,7 +348,7 @@ def to_markdown(analysis: Analysis, level: Level | str = Level.layer, *, flops: 
         "✓",
     ]
     lines = [
-        f"**{analysis.spec.name}**, input {_shape_text(analysis.input_shape)}",
+        f"**{analysis.spec.name}**, input {shape_text(analysis.input_shape)}",
         "",
         "| " + " | ".join(header) + " |",
         "|" + "|".join(["---"] * 2 + ["---:"] * 6 + [":---:"]) + "|",

@@ -15,6 +15,11 @@ LayerKind = OpKind
 Shape = tuple[int, ...]
 
 
+def shape_text(shape: Shape) -> str:
+    """(1, 64, 56, 56) → "1×64×56×56": how every table and message writes a shape."""
+    return "×".join(str(d) for d in shape)
+
+
 def conv_output_size(size: int, kernel: int, stride: int, padding: int, *, ceil_mode: bool = False) -> int:
     """O = floor((I − K + 2P) / S) + 1, for a convolution or pooling window along one axis.
 

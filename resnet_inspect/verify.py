@@ -17,7 +17,7 @@ from typing import Literal
 import torch
 from torch import nn
 
-from .shapes import Shape, Trace, TracedLayer
+from .shapes import Shape, Trace, TracedLayer, shape_text
 
 Probe = Literal["empty-batch", "meta"]
 
@@ -235,4 +235,4 @@ def verify(trace: Trace, model: nn.Module, *, probe: Probe = "empty-batch") -> V
 
 
 def _fmt(shape: Shape | None) -> str:
-    return "none" if shape is None else "×".join(str(d) for d in shape)
+    return "none" if shape is None else shape_text(shape)
