@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .shapes import Trace, shape_text, trace
-from .spec import DEPTHS, REGISTRY, STAGE_NAMES, InspectError, ResNetSpec, customize
+from .spec import DEPTHS, REGISTRY, STAGE_NAMES, InspectError, ResNetSpec, customize, first_line
 
 STRUCTURAL = ("conv", "bn", "maxpool", "downpool", "avgpool", "linear")
 
@@ -67,7 +67,7 @@ def load_factory(target: str, kwargs_json: str | None = None) -> Any:
     except LoadError:
         raise
     except Exception as error:  # the user's code: any exception is a load failure, said in one line
-        raise LoadError(f"cannot import {source!r}: {type(error).__name__}: {_first_line(error)}") from error
+        raise LoadError(f"cannot import {source!r}: {type(error).__name__}: {first_line(error)}") from error
     factory = getattr(module, attribute, None)
     if factory is None:
         names = [n for n in dir(module) if not n.startswith("_")]
@@ -76,15 +76,10 @@ def load_factory(target: str, kwargs_json: str | None = None) -> Any:
     try:
         model = factory(**kwargs)
     except Exception as error:
-        raise LoadError(f"{attribute}(**{kwargs}) failed: {type(error).__name__}: {_first_line(error)}") from error
+        raise LoadError(f"{attribute}(**{kwargs}) failed: {type(error).__name__}: {first_line(error)}") from error
     if not isinstance(model, nn.Module):
         raise LoadError(f"{attribute} returned a {type(model).__name__}, not a torch.nn.Module")
     return model
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else ""
 
 
 def observe_any(model: Any, input_shape: tuple[int, ...], fallback_size: int = 64):
@@ -115,7 +110,7 @@ def observe_any(model: Any, input_shape: tuple[int, ...], fallback_size: int = 6
             real.eval()(torch.zeros(small))
         return seen, small, f"cpu at {fallback_size}×{fallback_size}"
     except Exception as error:
-        errors.append(f"cpu: {_first_line(error)}")
+        errors.append(f"cpu: {first_line(error)}")
         raise LoadError("the model does not run on a ResNet input: " + "; ".join(errors)) from error
 
 
@@ -513,9 +508,7 @@ def read_state_dict(path: str) -> dict[str, Any]:
             "save and check model.state_dict() instead"
         ) from error
     except Exception as error:
-        raise LoadError(
-            f"cannot read {path!r} as a checkpoint: {type(error).__name__}: {_first_line(error)}"
-        ) from error
+        raise LoadError(f"cannot read {path!r} as a checkpoint: {type(error).__name__}: {first_line(error)}") from error
     for key in ("state_dict", "model", "model_state_dict"):
         if isinstance(loaded, dict) and isinstance(loaded.get(key), dict):
             loaded = loaded[key]

@@ -31,6 +31,7 @@ from .spec import (
     InspectError,
     ResNetSpec,
     customize,
+    first_line,
     get_spec,
     parse_arch,
     parse_ints,
@@ -800,7 +801,7 @@ def profile_command(
     except InspectError as error:
         fail(str(error))
     except RuntimeError as error:  # a dtype or kernel the device does not have
-        fail(f"the model could not run as asked ({device}, {dtype}): {str(error).splitlines()[0]}", 1)
+        fail(f"the model could not run as asked ({device}, {dtype}): {first_line(error)}", 1)
     stages, blocks = stage_records(result), block_records(result)
     summary = {
         "arch": spec.name,

@@ -40,6 +40,12 @@ class InspectError(ValueError):
     """
 
 
+def first_line(error: BaseException) -> str:
+    """An exception's message cut to its first line, or its type's name when it has none."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 ShortcutKind = Literal["A", "B", "C", "avgdown"]
 SHORTCUTS: dict[str, str] = {
     "A": "identity; where the shape changes, subsample and zero-pad the channels (no parameters)",

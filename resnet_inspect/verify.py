@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from .shapes import Shape, Trace, TracedLayer, shape_text
+from .spec import first_line
 
 Probe = Literal["empty-batch", "meta"]
 
@@ -113,9 +114,8 @@ def capture(model: nn.Module) -> Iterator[list[ObservedLayer]]:
         yield observed
     except Exception as error:
         ran = ", ".join(layer.name for layer in observed[-3:]) or "none"
-        said = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise HookError(
-            f"the forward pass failed after {len(observed)} layers (last: {ran}): {said}", list(observed)
+            f"the forward pass failed after {len(observed)} layers (last: {ran}): {first_line(error)}", list(observed)
         ) from error
     finally:
         for handle in handles:
