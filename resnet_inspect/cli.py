@@ -812,7 +812,7 @@ def profile_command(
         "compiled": compile,
         "whole_model_ms": round(result.whole.median, 4),
         "segments_ms": round(result.segments_ms, 4),
-        "gmacs_per_s": round(result.macs / (result.whole.median * 1e6), 2),
+        "gmacs_per_s": round(result.gmacs_per_s, 2),
         "peak_activation_bytes_measured": result.peak_memory_bytes,
         "peak_activation_bytes_analytic": peak.bytes,
         "headline": headline(result),

@@ -70,6 +70,11 @@ class Profile:
     def segments_ms(self) -> float:
         return sum(s.timing.median for s in self.stages)
 
+    @property
+    def gmacs_per_s(self) -> float:
+        """The whole model's rate, over the plain forward's median."""
+        return self.macs / (self.whole.median * 1e6) if self.whole.median else 0.0
+
 
 def _segments(model: Any) -> list[tuple[str, str, Callable]]:
     """(name, stage, callable) for the stem, every block, and the head, in execution order."""
@@ -253,11 +258,10 @@ def block_records(p: Profile) -> list[dict[str, Any]]:
 def headline(p: Profile) -> str:
     """Where time and MACs disagree most, both ways, in words."""
     records = stage_records(p)
-    whole = p.macs / (p.whole.median * 1e6) if p.whole.median else 0.0  # the plain forward, as reported beside
     slow = max(records, key=lambda r: r["time_share"] - r["macs_share"])
     fast = min(records, key=lambda r: r["time_share"] - r["macs_share"])
     return (
         f"{slow['stage']} takes {slow['time_share']:.0%} of the time for {slow['macs_share']:.0%} of the MACs "
         f"({slow['gmacs_per_s']:,.0f} GMAC/s); {fast['stage']} {fast['time_share']:.0%} for "
-        f"{fast['macs_share']:.0%} ({fast['gmacs_per_s']:,.0f} GMAC/s); the whole model {whole:,.0f} GMAC/s"
+        f"{fast['macs_share']:.0%} ({fast['gmacs_per_s']:,.0f} GMAC/s); the whole model {p.gmacs_per_s:,.0f} GMAC/s"
     )

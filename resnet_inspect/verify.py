@@ -17,6 +17,7 @@ from typing import Literal
 import torch
 from torch import nn
 
+from .model import ResidualAdd, ZeroPadShortcut
 from .shapes import Shape, Trace, TracedLayer, shape_text
 from .spec import first_line
 
@@ -37,18 +38,17 @@ class ObservedLayer:
     window: tuple[int, int, int, int, bool] | None = None  # kernel, stride, padding, groups, bias (square)
 
 
+# Module classes by the trace's word for what they do; subclasses count as their base.
+MODULE_KINDS: tuple[tuple[type[nn.Module], str], ...] = (
+    (nn.Conv2d, "conv"), (nn.BatchNorm2d, "bn"), (nn.ReLU, "relu"), (nn.MaxPool2d, "maxpool"),
+    (nn.AvgPool2d, "downpool"), (nn.AdaptiveAvgPool2d, "avgpool"), (nn.Linear, "linear"),
+    (ResidualAdd, "add"), (ZeroPadShortcut, "pad"),
+)  # fmt: skip
+
+
 def module_kind(module: nn.Module) -> str:
     """What a module does, in the trace's words, by its class (subclasses included)."""
-    from .model import ResidualAdd, ZeroPadShortcut
-
-    for cls, kind in (
-        (nn.Conv2d, "conv"), (nn.BatchNorm2d, "bn"), (nn.ReLU, "relu"), (nn.MaxPool2d, "maxpool"),
-        (nn.AvgPool2d, "downpool"), (nn.AdaptiveAvgPool2d, "avgpool"), (nn.Linear, "linear"),
-        (ResidualAdd, "add"), (ZeroPadShortcut, "pad"),
-    ):  # fmt: skip
-        if isinstance(module, cls):
-            return kind
-    return "other"
+    return next((kind for cls, kind in MODULE_KINDS if isinstance(module, cls)), "other")
 
 
 def _first(value) -> int:
