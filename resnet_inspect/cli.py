@@ -558,21 +558,15 @@ def compare(
         fail(str(error))
     if diff is not None:
         differences = diff_networks(*analyses)
-        records = diff_records(differences)
-        if fmt is Format.rich:
-            from .render import diff_view
-
-            terminal().print(diff_view(differences, *analyses))
-        else:
-            emit_records(fmt, output, records)
+        records, view = diff_records(differences), lambda: render.diff_view(differences, *analyses)
     else:
-        records = network_records(analyses)
-        if fmt is Format.rich:
-            from .render import compare_view
+        records, view = network_records(analyses), lambda: render.compare_view(analyses, hw)
+    if fmt is Format.rich:
+        from . import render  # read by the view closures
 
-            terminal().print(compare_view(analyses, hw))
-        else:
-            emit_records(fmt, output, records)
+        terminal().print(view())
+    else:
+        emit_records(fmt, output, records)
     if not all(a.verified for a in analyses):
         bad = [a.spec.name for a in analyses if not a.verified]
         typer.echo(f"{PROG}: check failed: {', '.join(bad)} disagree with their models", err=True)
