@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .shapes import Trace, shape_text, trace
-from .spec import DEPTHS, REGISTRY, STAGE_NAMES, InspectError, ResNetSpec, customize, first_line
+from .spec import REGISTRY, STAGE_NAMES, InspectError, ResNetSpec, customize, first_line
 
 STRUCTURAL = ("conv", "bn", "maxpool", "downpool", "avgpool", "linear")
 
@@ -640,13 +640,3 @@ def _unfit_keys(state: dict[str, Any]) -> list[str]:
     known = ("conv1.", "bn1.", "layer1.", "layer2.", "layer3.", "layer4.", "fc.")
     odd = [k for k in state if not k.startswith(known)]
     return [f"{len(odd)} keys look like no ResNet part: {', '.join(odd[:4])}"] if odd else []
-
-
-def reference_for(depth: int | None, arch: str | None) -> ResNetSpec:
-    from .spec import get_spec, parse_arch
-
-    if arch is not None:
-        return parse_arch(arch)
-    if depth is not None and depth not in DEPTHS:
-        raise InspectError(f"--depth {depth} is not valid; use one of {', '.join(map(str, DEPTHS))}")
-    return get_spec(depth or 50)

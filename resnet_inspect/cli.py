@@ -838,7 +838,7 @@ def check(
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback when loading fails.")] = False,
 ) -> None:
     """Hold your ResNet implementation (or a checkpoint) against a reference config, and say where it departs."""
-    from .check import LoadError, check_checkpoint, compare_model, load_factory, reference_for, stage_records
+    from .check import LoadError, check_checkpoint, compare_model, load_factory, stage_records
     from .report import records_json
 
     is_model = ":" in target and not Path(target).is_file()
@@ -846,7 +846,7 @@ def check(
         fmt = prepare_output(fmt, output)
         if fmt in (Format.csv, Format.markdown):
             raise InspectError(f"--format {fmt.value} is not available for check; use rich or json")
-        reference = reference_for(depth, arch) if (is_model or depth or arch) else None
+        reference = network(depth, arch) if (is_model or depth or arch) else None
         hw = parse_size(size)
         if is_model:
             comparison = compare_model(load_factory(target, kwargs), reference, hw)
