@@ -39,16 +39,16 @@ def test_table_takes_arch_and_knobs():
     ("args", "message"),
     [
         (["--block", "basic", "--groups", "32"], "a basic block has no grouped conv: groups=32"),
-        (["--layers", "3,4,6"], "layers 3,4,6 must list 4 stages"),
+        (["--layers", "3,4,6"], "widths 64,128,256,512 must give one width per stage: 3 for layers 3,4,6"),
         (["--layers", "3,four,6,3"], "--layers '3,four,6,3' is not valid"),
         (["--widths", "64,128"], "widths 64,128 must give one width per stage"),
         (
             ["--groups", "32", "--width-per-group", "4", "--widths", "64,128,256,500"],
             "stage width 500 × width_per_group 4",
         ),
-        (["--stride-in", "v2"], "stride_in 'v2' is not valid"),
+        (["--stride-in", "v2"], "--stride-in 'v2' is not valid"),
         (["--shortcut", "E"], "shortcut 'E' is not valid"),
-        (["--arch", "resnet51"], "unknown architecture 'resnet51'; did you mean resnet50"),
+        (["--arch", "resnet51"], "unknown architecture 'resnet51'; did you mean resnet56, resnet50"),
         (["--arch", "resnet50", "--depth", "50"], "give --arch or --depth, not both"),
     ],
 )
@@ -80,20 +80,35 @@ def test_archs_lists_every_named_config_verified():
 
 def test_paper_table_1():
     out = run("paper", "--format", "markdown").stdout
-    assert "| FLOPs |  | 1.8×10⁹ | 3.7×10⁹ | 3.9×10⁹ | 7.6×10⁹ | 11.3×10⁹ |" in out
+    # The paper's FLOPs for 18/34 layers are option A's: the default reproduces 3.6 for ResNet-34.
+    assert "| FLOPs |  | 1.8×10⁹ | 3.6×10⁹ | 3.9×10⁹ | 7.6×10⁹ | 11.3×10⁹ |" in out
     assert "| conv2_x | 56×56 | 3×3 max pool, stride 2<br>[3×3, 64<br> 3×3, 64] ×2 |" in out
     assert "[1×1, 64<br> 3×3, 64<br> 1×1, 256] ×3" in out
-    assert "34-layer: computed 3,663,761,408 (3.66×10⁹), printed 3.6" in out
-    assert "with option A (`--shortcut A`" in out and "it reads 3.6" in out
+    assert "shortcut option A for 18/34 and B for 50/101/152, as the paper's FLOPs assume." in out
+    # 3.858 rounds to 3.9: the footnote says rounding does not explain the printed 3.8 (the paper rounds 7.570).
+    assert "50-layer: computed 3,857,973,248 (3.858×10⁹), printed 3.8. 3.858 rounds to 3.9" in out
+    assert "truncated" not in out
     assert "50-layer 4.1×10⁹" in out  # torchvision's v1.5 in the footnote
-    option_a = run("paper", "--shortcut", "A", "--format", "markdown").stdout
-    assert "| FLOPs |  | 1.8×10⁹ | 3.6×10⁹ | 3.9×10⁹ | 7.6×10⁹ | 11.3×10⁹ |" in option_a
+    option_b = run("paper", "--shortcut", "B", "--format", "markdown").stdout
+    assert "| FLOPs |  | 1.8×10⁹ | 3.7×10⁹ | 3.9×10⁹ | 7.6×10⁹ | 11.3×10⁹ |" in option_b
+    assert "34-layer: computed 3,663,761,408 (3.664×10⁹), printed 3.6" in option_b
+    assert "with option A (identity with zero-padded channels) it reads 3.6" in option_b
+    assert "the paper's FLOPs assume v1 and option A" in option_b
     big = run("paper", "--size", "512", "--format", "markdown").stdout
     sizes = [line.split(" | ")[1] for line in big.splitlines() if line.startswith("| conv")]
     assert sizes == ["256×256", "128×128", "64×64", "32×32", "16×16"]
     assert "The paper prints FLOPs only for 224×224" in big
     assert "Table 1 of He et al. (2015), computed at 224×224" in run("paper").stdout
-    assert run("paper", "--format", "json").exit_code == 2
+    data = json.loads(run("paper", "--format", "json").stdout)
+    assert [n["macs"] for n in data["networks"]][:2] == [1_794_805_760, 3_644_493_824]
+
+
+def test_paper_table_6_cifar():
+    out = run("paper", "--cifar", "--format", "markdown").stdout
+    assert "| params |  | 0.27M | 0.46M | 0.66M | 0.85M | 1.7M | 19.4M |" in out
+    assert "| conv2_x | 32×32 | [3×3, 16<br> 3×3, 16] ×3 |" in out
+    data = json.loads(run("paper", "--cifar", "--format", "json").stdout)
+    assert [n["params"] for n in data["networks"]] == [269_722, 464_154, 658_586, 853_018, 1_727_962, 19_421_274]
 
 
 def test_explain_shows_the_arithmetic():

@@ -6,11 +6,11 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from resnet_inspect import build_model, get_spec, trace
+from resnet_inspect import InspectError, build_model, get_spec, parse_arch, trace
 from resnet_inspect.cli import app
-from resnet_inspect.memory import layer_memory, peak_inference, training_storage
-from resnet_inspect.profile import profile, stage_records
-from resnet_inspect.spec import InspectError, parse_arch
+from resnet_inspect.core.memory import layer_memory, peak_inference, training_storage
+from resnet_inspect.features.profile import profile
+from resnet_inspect.features.profile import profile_stage_records as stage_records
 
 runner = CliRunner()
 CUDA = torch.cuda.is_available()
@@ -65,7 +65,7 @@ def test_training_storage_equals_what_autograd_saves(arch):
 
 
 def test_unknown_dtype():
-    with pytest.raises(InspectError, match="--dtype 'float8'"):
+    with pytest.raises(InspectError, match="dtype 'float8'"):
         layer_memory(trace(get_spec(18), 32), "float8")
 
 
@@ -112,7 +112,7 @@ def test_profile_cli_json():
 def test_profile_cli_without_cuda():
     result = runner.invoke(app, ["profile", "--device", "cuda"])
     assert result.exit_code == 2
-    assert "--device cuda: no CUDA device is available here" in result.stderr
+    assert "device cuda: no CUDA device is available here" in result.stderr
 
 
 def test_table_memory_columns():

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from resnet_inspect import InspectError, conv_output_size, get_spec, parse_size, trace
-from resnet_inspect.spec import block_plans
+from resnet_inspect.core.plan import blocks as block_plans
 
 
 @settings(max_examples=150, deadline=None)
@@ -153,8 +153,10 @@ def test_spec_validation_names_the_value():
     spec = get_spec(18)
     with pytest.raises(InspectError, match="groups=32"):
         dataclasses.replace(spec, groups=32)
-    with pytest.raises(InspectError, match="layers 2,2,2 must list 4 stages"):
+    with pytest.raises(InspectError, match="widths 64,128,256,512 must give one width per stage: 3 for layers 2,2,2"):
         dataclasses.replace(spec, layers=(2, 2, 2))
+    with pytest.raises(InspectError, match="layers  must list 1 to 16 stages"):
+        dataclasses.replace(spec, layers=(), widths=())
     with pytest.raises(InspectError, match="depth 42"):
         get_spec(42)
     with pytest.raises(InspectError, match="'resnet7'"):
@@ -163,7 +165,7 @@ def test_spec_validation_names_the_value():
 
 def test_analytic_path_never_imports_torch():
     code = (
-        "import sys; import resnet_inspect as r; import resnet_inspect.report, resnet_inspect.cli;"
+        "import sys; import resnet_inspect as r; import resnet_inspect.features.table, resnet_inspect.cli;"
         "t = r.trace(r.get_spec(152), 4096); assert t.params == 60192808;"
         "bad = [m for m in ('torch', 'pandas', 'matplotlib', 'fvcore') if m in sys.modules];"
         "assert not bad, bad"

@@ -6,9 +6,9 @@ import dataclasses
 import pytest
 import torch
 
-from resnet_inspect import REGISTRY, analyze, build_model, get_spec, trace
-from resnet_inspect.counting import count_by_forward
-from resnet_inspect.spec import InspectError, customize
+from resnet_inspect import REGISTRY, InspectError, analyze, build_model, get_spec, trace
+from resnet_inspect.core.counting import count_by_forward
+from resnet_inspect.core.spec import with_knobs as customize
 
 from .reference_variants import D2lResNet18, FastaiStyleXResNet, TimmStyleResNet
 
@@ -116,7 +116,7 @@ def test_option_a_and_c_shortcuts():
 def test_custom_network_from_knobs():
     spec = customize(get_spec(50), block="bottleneck", layers=(2, 3, 4, 2), widths=(32, 64, 128, 256), groups=8,
                      width_per_group=8)  # fmt: skip
-    assert spec.name.startswith("resnet50 with layers=2,3,4,2")
+    assert spec.name.startswith("resnet50 with layers=2+3+4+2")
     result = analyze(spec, (100, 140))
     assert result.verified
     assert result.rows[-2].traced.in_shape[1] == 1024
@@ -126,7 +126,7 @@ def test_custom_network_from_knobs():
     ("knobs", "message"),
     [
         (dict(groups=32), "a basic block has no grouped conv: groups=32"),
-        (dict(layers=(2, 2, 2)), "layers 2,2,2 must list 4 stages"),
+        (dict(layers=(2, 2, 2)), "widths 64,128,256,512 must give one width per stage: 3"),
         (dict(widths=(64, 128)), "widths 64,128 must give one width per stage"),
         (dict(stride_in="v2"), "stride_in 'v2' is not valid"),
         (dict(shortcut="E"), "shortcut 'E' is not valid; use one of A, B, C, avgdown"),

@@ -17,9 +17,10 @@ from typing import Literal
 import torch
 from torch import nn
 
-from .model import ResidualAdd, ZeroPadShortcut
+from .errors import first_line
+from .ops import Op
+from .ops import kind_of_module as module_kind
 from .shapes import Shape, Trace, TracedLayer, shape_text
-from .spec import first_line
 
 Probe = Literal["empty-batch", "meta"]
 
@@ -37,18 +38,15 @@ class ObservedLayer:
     kind: str = "other"  # the trace's word for it: conv, bn, relu, maxpool, downpool, avgpool, linear, add, pad
     window: tuple[int, int, int, int, bool] | None = None  # kernel, stride, padding, groups, bias (square)
 
-
-# Module classes by the trace's word for what they do; subclasses count as their base.
-MODULE_KINDS: tuple[tuple[type[nn.Module], str], ...] = (
-    (nn.Conv2d, "conv"), (nn.BatchNorm2d, "bn"), (nn.ReLU, "relu"), (nn.MaxPool2d, "maxpool"),
-    (nn.AvgPool2d, "downpool"), (nn.AdaptiveAvgPool2d, "avgpool"), (nn.Linear, "linear"),
-    (ResidualAdd, "add"), (ZeroPadShortcut, "pad"),
-)  # fmt: skip
-
-
-def module_kind(module: nn.Module) -> str:
-    """What a module does, in the trace's words, by its class (subclasses included)."""
-    return next((kind for cls, kind in MODULE_KINDS if isinstance(module, cls)), "other")
+    @property
+    def op(self) -> Op:
+        """The call as an op of the op table, so the table's rules count it from the model's own shapes."""
+        channels_in = self.in_shape[1] if len(self.in_shape) > 1 else 0
+        channels_out = self.out_shape[1] if len(self.out_shape) > 1 else 0
+        if self.kind == "linear" and self.weight_shape is not None:
+            channels_in = self.weight_shape[1]
+        kernel, stride, padding, groups, bias = self.window or (1, 1, 0, 1, self.kind == "linear")
+        return Op(self.name, self.kind, channels_in, channels_out, kernel, stride, padding, groups=groups, bias=bias)
 
 
 def _first(value) -> int:

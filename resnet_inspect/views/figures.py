@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .analysis import Analysis
-from .report import Level, paper_stage, rows
-from .spec import STAGE_NAMES as STAGES
+from ..core.spec import paper_stage_name as paper_stage
+from ..core.spec import stage_names
+from ..features.table import Analysis, Level, rows
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from .compare import BlockComparison, SweepPoint
-    from .memory import LayerMemory
+    from ..core.memory import LayerMemory
+    from ..features.compare import BlockComparison, SweepPoint
 
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {
@@ -32,14 +32,19 @@ OKABE_ITO = {
     "purple": "#CC79A7",
     "grey": "#999999",
 }
-STAGE_COLOURS = {
-    "stem": OKABE_ITO["grey"],
-    "layer1": OKABE_ITO["orange"],
-    "layer2": OKABE_ITO["sky"],
-    "layer3": OKABE_ITO["green"],
-    "layer4": OKABE_ITO["blue"],
-    "head": OKABE_ITO["purple"],
-}
+_STAGE_CYCLE = ("orange", "sky", "green", "blue", "yellow", "vermillion")
+
+
+class _StageColours(dict):
+    """stem grey, head purple, and the residual stages in turn through the Okabe–Ito colours."""
+
+    def __missing__(self, stage: str) -> str:
+        if stage.startswith("layer") and stage[5:].isdigit():
+            return OKABE_ITO[_STAGE_CYCLE[(int(stage[5:]) - 1) % len(_STAGE_CYCLE)]]
+        return OKABE_ITO["black"]
+
+
+STAGE_COLOURS = _StageColours(stem=OKABE_ITO["grey"], head=OKABE_ITO["purple"])
 MACS_COLOUR, PARAMS_COLOUR = OKABE_ITO["vermillion"], OKABE_ITO["blue"]
 
 
@@ -126,7 +131,7 @@ def layers_figure(analysis: Analysis) -> Figure:
     from matplotlib.patches import Patch
     from matplotlib.ticker import FuncFormatter
 
-    present = [stage for stage in STAGES if any(row.traced.stage == stage for row in weighted)]
+    present = [stage for stage in stage_names(analysis.spec) if any(row.traced.stage == stage for row in weighted)]
     for ax in (ax_m, ax_p):
         for stage in present[1:]:
             first = next(i for i, row in enumerate(weighted) if row.traced.stage == stage)
@@ -149,11 +154,11 @@ def depths_figure(analyses: Sequence[Analysis]) -> Figure:
     names = [a.spec.name for a in analyses]
     for ax, metric, unit in ((ax_p, "params", "parameters (millions)"), (ax_m, "macs", "GMACs (conv + linear)")):
         bottoms = [0.0] * len(analyses)
-        for stage in STAGES:
+        for stage in dict.fromkeys(s for a in analyses for s in stage_names(a.spec)):
             values = []
             for a in analyses:
-                r = {row.name: row for row in rows(a, Level.stage)}[stage]
-                values.append(r.params / 1e6 if metric == "params" else r.macs_conv_linear / 1e9)
+                r = {row.name: row for row in rows(a, Level.stage)}.get(stage)
+                values.append(0.0 if r is None else r.params / 1e6 if metric == "params" else r.macs_conv_linear / 1e9)
             ax.bar(names, values, bottom=bottoms, color=STAGE_COLOURS[stage], label=f"{stage} ({paper_stage(stage)})")
             bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
         for i, total in enumerate(bottoms):
@@ -204,7 +209,7 @@ def blocks_figure(comparison: BlockComparison) -> Figure:
 
 def sweep_figure(points: Sequence[SweepPoint], name: str, *, log: bool = False, dtype: str = "float32") -> Figure:
     """MACs and MACs per pixel against input size: the rounding staircase."""
-    from .compare import JUMP
+    from ..features.compare import JUMP
 
     plt = _pyplot()
     points = [p for p in points if p.batch == points[0].batch]
@@ -310,7 +315,7 @@ def roofline_figure(
         ax.annotate(f"ridge: {ridge:.0f} MACs/byte", (ridge, peak_macs_per_s / 1e9), textcoords="offset points",
                     xytext=(6, -14), fontsize=8)  # fmt: skip
     largest = max(m.macs for m in weighted)
-    for stage in STAGES:
+    for stage in dict.fromkeys(stage_of.values()):
         members = [m for m in weighted if stage_of[m.name] == stage]
         if not members:
             continue
@@ -342,11 +347,14 @@ def roofline_figure(
     return fig
 
 
-def save(fig: Any, path: Any, *, dpi: int = 100) -> None:
-    """Write the figure whole or not at all, as PNG or SVG by the path's suffix."""
+SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def save(fig: Any, path: Any, *, dpi: int = 200) -> None:
+    """Write the figure whole or not at all, as PNG, SVG or PDF by the path's suffix."""
     from pathlib import Path
 
-    from .files import atomic_path
+    from ..files import atomic_path
 
     path = Path(path)
     try:
@@ -360,4 +368,6 @@ def _metadata(suffix: str) -> dict[str, Any]:
     # No dates or versions in the file: regenerating a figure gives the same bytes on the same matplotlib.
     if suffix.lower() == ".svg":
         return {"Date": None, "Creator": "resnet-inspect"}
+    if suffix.lower() == ".pdf":
+        return {"CreationDate": None, "ModDate": None, "Creator": "resnet-inspect", "Producer": "resnet-inspect"}
     return {"Software": "resnet-inspect"}

@@ -25,8 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .shapes import Trace, shape_text, trace
-from .spec import REGISTRY, STAGE_NAMES, InspectError, ResNetSpec, customize, first_line
+from ..core.configs import REGISTRY
+from ..core.errors import InspectError, first_line
+from ..core.shapes import Trace, shape_text, trace
+from ..core.spec import ResNetSpec, stage_names, with_knobs
 
 STRUCTURAL = ("conv", "bn", "maxpool", "downpool", "avgpool", "linear")
 
@@ -48,9 +50,9 @@ def load_factory(target: str, kwargs_json: str | None = None) -> Any:
     try:
         kwargs = json.loads(kwargs_json) if kwargs_json else {}
     except json.JSONDecodeError as error:
-        raise LoadError(f"--kwargs {kwargs_json!r} is not JSON: {error.msg}") from None
+        raise LoadError(f"factory keyword arguments {kwargs_json!r} is not JSON: {error.msg}") from None
     if not isinstance(kwargs, dict):
-        raise LoadError(f"--kwargs {kwargs_json!r} must be a JSON object, like '{{\"num_classes\": 10}}'")
+        raise LoadError(f"factory keyword arguments {kwargs_json!r} must be a JSON object: '{{\"num_classes\": 10}}'")
     try:
         if source.endswith(".py") or "/" in source:
             path = Path(source)
@@ -87,7 +89,7 @@ def observe_any(model: Any, input_shape: tuple[int, ...], fallback_size: int = 6
 
     Returns (observed layers, the input shape they were run at, how).
     """
-    from .verify import HookError, observe
+    from ..core.verify import HookError, observe
 
     errors = []
     for probe in ("empty-batch", "meta"):
@@ -99,7 +101,7 @@ def observe_any(model: Any, input_shape: tuple[int, ...], fallback_size: int = 6
 
     import torch
 
-    from .verify import capture
+    from ..core.verify import capture
 
     small = (1, input_shape[1], fallback_size, fallback_size)
     try:
@@ -185,7 +187,7 @@ def reference_ops(t: Trace) -> list[Op]:
 
 
 def user_ops(observed: Sequence, batch: int) -> list[Op]:
-    from .counting import count_layers
+    from ..core.counting import count_layers
 
     macs = {id(o): c.macs for o, c in zip(observed, count_layers(observed, batch=batch), strict=True)}
     ops = []
@@ -419,7 +421,7 @@ def candidate_specs(in_channels: int, num_classes: int):
             if base.shortcut == "avgdown" and shortcut != "B":
                 continue
             try:
-                yield customize(
+                yield with_knobs(
                     base,
                     stride_in=stride_in,
                     shortcut=shortcut if base.shortcut != "avgdown" else None,
@@ -441,7 +443,7 @@ def find_equal_config(yours: list[Op], shape: tuple[int, ...], reference: ResNet
     return None
 
 
-def stage_records(comparison: Comparison) -> list[dict[str, Any]]:
+def check_stage_records(comparison: Comparison) -> list[dict[str, Any]]:
     """Per stage: output shape, params and MACs, yours beside the reference's."""
     records = []
     stage_of_block = {layer.block: layer.stage for layer in comparison.reference_trace.layers}
@@ -460,7 +462,7 @@ def stage_records(comparison: Comparison) -> list[dict[str, Any]]:
             entry["your_params"] += yours.params
             entry["your_macs"] += yours.macs
             entry["your_out"] = (yours.c_out, *yours.out_hw)
-    for stage in STAGE_NAMES:
+    for stage in stage_names(comparison.reference):
         e = totals.get(stage)
         if e is None:
             continue
@@ -588,7 +590,7 @@ def check_checkpoint(path: str) -> CheckpointResult:
 
 def check_state_dict(state: dict[str, Any], label: str) -> CheckpointResult:
     """Infer the config from names and shapes alone (meta tensors will do), then try it strictly."""
-    from .model import build_model
+    from ..core.model import build_model
 
     path = label
     try:
@@ -640,3 +642,51 @@ def _unfit_keys(state: dict[str, Any]) -> list[str]:
     known = ("conv1.", "bn1.", "layer1.", "layer2.", "layer3.", "layer4.", "fc.")
     odd = [k for k in state if not k.startswith(known)]
     return [f"{len(odd)} keys look like no ResNet part: {', '.join(odd[:4])}"] if odd else []
+
+
+# ------------------------------------------------------------------------------------------ JSON contracts
+
+
+def comparison_record(target: str, comparison: Comparison) -> dict[str, Any]:
+    """The JSON contract of `check` on a model."""
+    return {
+        "target": target,
+        "reference": comparison.reference.name,
+        "matches": comparison.matches,
+        "equals": comparison.equals,
+        "run": comparison.probe,
+        "differences": [{"where": d.where, "words": d.words} for d in comparison.differences],
+        "shortcut_runs_first_in": list(comparison.moved_shortcuts),
+        "relu_calls_seen": comparison.other_relu_calls,
+        "unrecognised_modules": list(comparison.unknown_modules),
+        "stages": check_stage_records(comparison),
+    }
+
+
+def checkpoint_verdict(result: CheckpointResult, reference: ResNetSpec | None) -> str | None:
+    """How the checkpoint's config differs from the reference, in words; None when it does not."""
+    if reference is None or result.spec is None:
+        return None
+    skip = {"name", "stride_in", "maxpool_padding", "default_size", "output_stride"}  # no trace in the weights
+    fields = [f.name for f in dataclasses.fields(ResNetSpec) if f.name not in skip]
+    differ = [f for f in fields if getattr(result.spec, f) != getattr(reference, f)]
+    if not differ:
+        return None
+    return (
+        f"differs from {reference.name}: "
+        + ", ".join(f"{f} {getattr(result.spec, f)!r} (reference {getattr(reference, f)!r})" for f in differ)
+    )
+
+
+def checkpoint_record(target: str, result: CheckpointResult, reference: ResNetSpec | None) -> dict[str, Any]:
+    """The JSON contract of `check` on a checkpoint."""
+    verdict = checkpoint_verdict(result, reference)
+    return {
+        "target": target,
+        "inferred": dataclasses.asdict(result.spec) if result.spec else None,
+        "recognised_as": result.recognised_as,
+        "reference": reference.name if reference else None,
+        "matches": verdict is None and not result.problems,
+        "notes": list(result.notes),
+        "problems": list(result.problems) + ([verdict] if verdict else []),
+    }

@@ -11,11 +11,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .analysis import Analysis, analyze, analyze_trace
-from .memory import activation_bytes, dtype_bytes
-from .report import Level, rows
-from .shapes import TracedLayer, shape_text, trace, trace_block
-from .spec import STAGE_NAMES, InspectError, ResNetSpec, block_plan, get_spec
+from ..core.configs import get_spec
+from ..core.errors import InspectError
+from ..core.memory import activation_bytes, dtype_bytes
+from ..core.plan import block as block_plan
+from ..core.shapes import TracedLayer, shape_text, trace, trace_block
+from ..core.spec import ResNetSpec, parse_size
+from .table import Analysis, Level, analyze, analyze_trace, rows
 
 # ------------------------------------------------------------------------------------------ block designs
 
@@ -93,7 +95,7 @@ def _verified_block(spec: ResNetSpec, label: str, in_channels: int, width: int, 
     import torch
     from torch import nn
 
-    from .model import ResidualBlock
+    from ..core.model import ResidualBlock
 
     plan = block_plan(spec, "block", "block", in_channels, width, stride)
     traced = trace_block(spec, plan, *size, batch=batch)
@@ -121,7 +123,7 @@ def compare_blocks(
     `depth` (a paper depth or any spec) and `stage` take width and size from that network at `input_size`.
     """
     if stride not in (1, 2):
-        raise InspectError(f"--stride {stride} is not valid; use 1 (a repeated block) or 2 (a stage's first block)")
+        raise InspectError(f"stride {stride} is not valid; use 1 (a repeated block) or 2 (a stage's first block)")
     height, width = (size, size) if isinstance(size, int) else size
     place = f"stage width {channels} at {height}×{width}"
     if depth is not None or stage is not None:
@@ -129,18 +131,19 @@ def compare_blocks(
         if (net.groups, net.width_per_group) != (1, 64) and groups is None and width_per_group is None:
             groups, width_per_group = net.groups, net.width_per_group  # the network's own grouped block too
         stage = stage or "layer1"
-        if stage not in STAGE_NAMES[1:5]:
-            raise InspectError(f"--stage {stage!r} is not valid; use layer1, layer2, layer3 or layer4")
-        index = int(stage[-1]) - 1
+        if stage not in net.stages:
+            raise InspectError(f"stage {stage!r} is not valid for {net.name}; use one of {', '.join(net.stages)}")
+        index = net.stages.index(stage)
         channels = net.widths[index]
         ih, iw = (input_size, input_size) if isinstance(input_size, int) else input_size
         t = trace(net, ih, iw)
-        block_input = t.layer(f"{stage}.0.conv1").in_shape if stride == 2 else t.stage_output(stage)
+        first_block = next(layer.block for layer in t.layers if layer.stage == stage)
+        block_input = t.layer(f"{first_block}.conv1").in_shape if stride == 2 else t.stage_output(stage)
         if stride == 2 and index == 0:
             raise InspectError("layer1 has no strided block; use --stride 1 or another --stage")
         height, width = block_input[2], block_input[3]
         place = f"{net.name} {stage} ({'first' if stride == 2 else 'a repeated'} block) at {ih}×{iw} input"
-    for label, value in (("--channels", channels), ("--batch", batch)):
+    for label, value in (("channels", channels), ("batch", batch)):
         if value < 1:
             raise InspectError(f"{label} {value} is not valid; it must be ≥ 1")
     basic, bottleneck = get_spec(18), get_spec(50)
@@ -153,7 +156,7 @@ def compare_blocks(
     if groups is not None or width_per_group is not None:
         g = 32 if groups is None else groups
         wpg = 4 if width_per_group is None else width_per_group
-        for label, value in (("--groups", g), ("--width-per-group", wpg)):
+        for label, value in (("groups", g), ("width_per_group", wpg)):
             if value < 1:
                 raise InspectError(f"{label} {value} is not valid; it must be ≥ 1")
         # The spec checks that the grouped 3×3 gets a whole number of channels per group at this width.
@@ -166,7 +169,7 @@ def compare_blocks(
     return BlockComparison(channels, (height, width), stride, place, tuple(designs))
 
 
-def block_records(comparison: BlockComparison) -> list[dict[str, Any]]:
+def block_conv_records(comparison: BlockComparison) -> list[dict[str, Any]]:
     records = []
     for design in comparison.designs:
         for conv in design.convs:
@@ -254,11 +257,15 @@ class LayerDifference:
 
 
 def _layer_words(layer: TracedLayer) -> str:
-    from .report import layer_op
-
     out = layer.out_shape
     size = f"{out[1]}×{out[2]}×{out[3]}" if len(out) == 4 else str(out[1])
-    return f"{layer_op(layer)}, out {size}"
+    return f"{layer.label}, out {size}"
+
+
+def _what_it_is(layer: TracedLayer) -> TracedLayer:
+    """A layer without where its input comes from (a shortcut's own name may differ) nor its block's name."""
+    op = dataclasses.replace(layer.op, inputs=()) if layer.op else None
+    return dataclasses.replace(layer, block="", inputs=(), op=op)
 
 
 def diff_networks(a: Analysis, b: Analysis) -> list[tuple[str, list[LayerDifference]]]:
@@ -273,7 +280,7 @@ def diff_networks(a: Analysis, b: Analysis) -> list[tuple[str, list[LayerDiffere
         same = (
             la is not None
             and lb is not None
-            and dataclasses.replace(la, block="", inputs=()) == dataclasses.replace(lb, block="", inputs=())
+            and _what_it_is(la) == _what_it_is(lb)
         )
         if not same:
             block = (la or lb).block
@@ -299,11 +306,11 @@ def diff_records(differences: list[tuple[str, list[LayerDifference]]]) -> list[d
 # --------------------------------------------------------------------------------------------------- sweep
 
 JUMP = 0.05  # a rise of more than 5% in MACs per pixel from one size to the next is marked
+MAX_SIZES = 10_000  # sizes in one sweep
 
 
 def parse_sizes(text: str) -> list[tuple[int, int]]:
     """`32:1024:32` (start:stop:step, stop included) or `224,225,256,480x640`."""
-    from .spec import parse_size
 
     text = str(text).strip()
     if ":" in text:
@@ -311,14 +318,17 @@ def parse_sizes(text: str) -> list[tuple[int, int]]:
         try:
             start, stop, step = (int(p) for p in parts) if len(parts) == 3 else (*map(int, parts), 1)
         except ValueError:
-            raise InspectError(f"--sizes {text!r} is not valid; use start:stop:step like 32:1024:32") from None
+            raise InspectError(f"sizes {text!r} is not valid; use start:stop:step like 32:1024:32") from None
         if start < 1 or stop < start or step < 1:
-            raise InspectError(f"--sizes {text!r} is not valid; need 1 ≤ start ≤ stop and step ≥ 1")
-        values = list(range(start, stop + 1, step))
-        if len(values) > 10_000:
-            raise InspectError(f"--sizes {text!r} gives {len(values):,} sizes; sweep at most 10,000")
-        return [(v, v) for v in values]
-    return [parse_size(part) for part in text.split(",") if part.strip()] or [parse_size(text)]
+            raise InspectError(f"sizes {text!r} is not valid; need 1 ≤ start ≤ stop and step ≥ 1")
+        count = (stop - start) // step + 1
+        if count > MAX_SIZES:
+            raise InspectError(f"sizes {text!r} gives {count:,} sizes; sweep at most {MAX_SIZES:,}")
+        return [parse_size(v) for v in range(start, stop + 1, step)]
+    parts = [part for part in text.split(",") if part.strip()]
+    if len(parts) > MAX_SIZES:
+        raise InspectError(f"sizes {text[:40]!r}… lists {len(parts):,} sizes; sweep at most {MAX_SIZES:,}")
+    return [parse_size(part) for part in parts] or [parse_size(text)]
 
 
 @dataclass(frozen=True)
@@ -346,12 +356,12 @@ def sweep(
     progress: Callable[[int], None] | None = None,
 ) -> list[SweepPoint]:
     """Every size (and batch), each traced, hook-verified against one reused model, and counted."""
-    from .model import build_model
+    from ..core.model import build_model
 
     dtype_bytes(dtype)  # an unknown dtype is refused before any work
     for batch in batches:
         if batch < 1:
-            raise InspectError(f"--batch {batch} is not valid; it must be ≥ 1")
+            raise InspectError(f"batch {batch} is not valid; it must be ≥ 1")
     model = build_model(spec, device="meta")
     points = []
     for size in sizes:

@@ -9,35 +9,30 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from .analysis import Analysis, CrossCheck
-from .check import CheckpointResult, Comparison
-from .compare import BlockComparison, LayerDifference
-from .memory import LayerMemory, Peak
-from .paper import PaperTable
-from .profile import Profile
-from .report import (
-    CatalogEntry,
-    Level,
-    Row,
-    channels_text,
-    cross_check_lines,
-    design_text,
-    paper_stage,
-    rows,
-    size_text,
-    totals_lines,
-)
-from .shapes import shape_text
-from .spec import STAGE_NAMES
+from ..core.memory import LayerMemory, Peak
+from ..core.shapes import shape_text
+from ..core.spec import paper_stage_name as paper_stage
+from ..core.spec import stage_names
+from ..features.catalog import CatalogEntry, design_text
+from ..features.check import CheckpointResult, Comparison
+from ..features.compare import BlockComparison, LayerDifference
+from ..features.paper import PaperTable
+from ..features.profile import Profile
+from ..features.table import Analysis, CrossCheck, Level, MemoryView, Row, rows
+from .formats import channels_text, cross_check_lines, size_text, totals_lines
 
-STAGE_STYLE = {
-    "stem": "bold cyan",
-    "layer1": "bold green",
-    "layer2": "bold yellow",
-    "layer3": "bold magenta",
-    "layer4": "bold blue",
-    "head": "bold white",
-}
+_STAGE_STYLES = ("bold green", "bold yellow", "bold magenta", "bold blue", "bold red")
+
+
+def stage_style(stage: str, default: str = "") -> str:
+    """stem cyan, head white, and the residual stages in turn through five colours."""
+    if stage == "stem":
+        return "bold cyan"
+    if stage == "head":
+        return "bold white"
+    if stage.startswith("layer") and stage[5:].isdigit():
+        return _STAGE_STYLES[(int(stage[5:]) - 1) % len(_STAGE_STYLES)]
+    return default
 
 
 def _size_cell(row: Row) -> Text:
@@ -105,7 +100,7 @@ def layer_table(
     table_rows = rows(analysis, level)
     cells = [
         [
-            Text(row.name, style="" if level is Level.layer else STAGE_STYLE.get(row.stage, "")),
+            Text(row.name, style="" if level is Level.layer else stage_style(row.stage, "")),
             row.op,
             channels_text(row.in_shape, row.out_shape),
             _size_cell(row),
@@ -133,7 +128,7 @@ def layer_table(
         first_of_stage = i == 0 or table_rows[i - 1].stage != row.stage
         last_of_stage = i == len(table_rows) - 1 or table_rows[i + 1].stage != row.stage
         if level is Level.layer and first_of_stage:
-            table.add_row(Text(f"{row.stage} ({paper_stage(row.stage)})", style=STAGE_STYLE.get(row.stage, "bold")))
+            table.add_row(Text(f"{row.stage} ({paper_stage(row.stage)})", style=stage_style(row.stage, "bold")))
         table.add_row(
             *row_cells,
             style=None if row.verified else "red",
@@ -181,7 +176,7 @@ def stage_summary(analysis: Analysis, *, flops: bool = False, compact: bool = Fa
         m_share = row.macs_conv_linear / analysis.macs if analysis.macs else 0.0
         cells.append(
             [
-                Text(f"{row.name} ({paper_stage(row.name)})", style=STAGE_STYLE.get(row.name, "")),
+                Text(f"{row.name} ({paper_stage(row.name)})", style=stage_style(row.name, "")),
                 shape_text(row.out_shape[1:]),
                 number(row.params),
                 f"{100 * p_share:.1f}%",
@@ -227,22 +222,32 @@ def cross_checks(checks: Sequence[CrossCheck]) -> Text:
     return text
 
 
-def report(
+def table_view(
     analysis: Analysis,
     level: Level | str = Level.layer,
     *,
     flops: bool = False,
     width: int | None = None,
-    memory: dict[str, LayerMemory] | None = None,
+    memory: MemoryView | None = None,
+    checks: Sequence[CrossCheck] = (),
 ) -> Group:
-    """The layer table, the stage summary and the totals; counts are rounded only if `width` cannot hold them."""
-    table = layer_table(analysis, level, flops=flops, memory=memory)
+    """The layer table, the stage summary, the totals, and the memory summary and cross-checks when given.
+
+    Counts are rounded only if `width` cannot hold them.
+    """
+    layers = memory.layers if memory else None
+    table = layer_table(analysis, level, flops=flops, memory=layers)
     if width is not None and _natural_width(table) > width:
-        table = layer_table(analysis, level, flops=flops, compact=True, memory=memory)
+        table = layer_table(analysis, level, flops=flops, compact=True, memory=layers)
     summary = stage_summary(analysis, flops=flops)
     if width is not None and _natural_width(summary) > width:
         summary = stage_summary(analysis, flops=flops, compact=True)
-    return Group(table, "", summary, "", totals(analysis, flops=flops))
+    parts = [table, "", summary, "", totals(analysis, flops=flops)]
+    if memory:
+        parts.append(memory_summary(memory.peak, memory.training_bytes, memory.dtype))
+    if checks:
+        parts.append(cross_checks(checks))
+    return Group(*parts)
 
 
 def _natural_width(table: Table) -> int:
@@ -253,29 +258,30 @@ def _natural_width(table: Table) -> int:
     return Measurement.get(console, console.options, table).maximum
 
 
-def catalog_table(entries: Sequence[CatalogEntry], size: tuple[int, int]) -> Table:
+def catalog_table(entries: Sequence[CatalogEntry]) -> Table:
     table = Table(
-        title=f"Named configs at {size[0]}×{size[1]}", title_style="bold", header_style="bold",
+        title="Named configs, each at its input size", title_style="bold", header_style="bold",
         box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0),
         caption="MACs: conv + linear (the paper's and torchvision's count); each row verified against its model",
     )  # fmt: skip
     table.add_column("Arch", no_wrap=True)
     table.add_column("Design", overflow="fold")
+    table.add_column("Size", justify="right", no_wrap=True)
     table.add_column("Params", justify="right", no_wrap=True)
     table.add_column("MACs", justify="right", no_wrap=True)
     table.add_column("GMACs", justify="right", no_wrap=True)
     table.add_column("✓", justify="center", no_wrap=True)
     for e in entries:
         table.add_row(
-            e.name, e.design, f"{e.params:,}", f"{e.macs:,}", f"{e.macs / 1e9:.2f}",
+            e.name, e.design, e.size, f"{e.params:,}", f"{e.macs:,}", f"{e.macs / 1e9:.2f}",
             Text("✓", style="green") if e.verified else Text("✗", style="bold red"),
         )  # fmt: skip
     return table
 
 
-def paper_table(result: PaperTable) -> Group:
+def paper_view(result: PaperTable) -> Group:
     table = Table(
-        title=f"Table 1 of He et al. (2015), computed at {result.size[0]}×{result.size[1]}",
+        title=result.title,
         title_style="bold", header_style="bold", show_lines=True, box=box.SIMPLE_HEAD,
     )  # fmt: skip
     table.add_column("layer name", no_wrap=True, min_width=10)
@@ -284,7 +290,7 @@ def paper_table(result: PaperTable) -> Group:
         table.add_column(f"{depth}-layer", overflow="fold")
     for row in result.rows:
         table.add_row(row.name, row.output, *("\n".join(cell) for cell in row.cells))
-    table.add_row(Text("FLOPs", style="bold"), "", *(Text(v, style="bold") for v in result.gmacs_row))
+    table.add_row(Text(result.total_label, style="bold"), "", *(Text(v, style="bold") for v in result.totals))
     notes = Text()
     for i, note in enumerate(result.footnotes, start=1):
         notes.append(f"{i}. {note}\n", style="dim" if i == 1 else "")
@@ -355,10 +361,13 @@ def compare_view(analyses: Sequence[Analysis], size: tuple[int, int]) -> Group:
         table.add_column("Stage", no_wrap=True)
         for a in analyses:
             table.add_column(a.spec.name, justify="right", no_wrap=True)
-        for stage in STAGE_NAMES:
-            cells = [Text(f"{stage} ({paper_stage(stage)})", style=STAGE_STYLE.get(stage, ""))]
+        for stage in dict.fromkeys(s for a in analyses for s in stage_names(a.spec)):
+            cells = [Text(f"{stage} ({paper_stage(stage)})", style=stage_style(stage, ""))]
             for a, by_stage in zip(analyses, stage_rows, strict=True):
-                r = by_stage[stage]
+                r = by_stage.get(stage)
+                if r is None:
+                    cells.append("—")
+                    continue
                 value, total = (r.params, a.params) if metric == "params" else (r.macs_conv_linear, a.macs)
                 scaled = f"{value / 1e6:.2f}" if metric == "params" else f"{value / 1e9:.3f}"
                 cells.append(f"{scaled} {100 * value / total:5.1f}%")
@@ -456,7 +465,7 @@ def profile_view(result: Profile, stages: list[dict], blocks: list[dict] | None,
         marker = Text("▲ slower than its MACs" if gap > 0.05 else "▼ faster" if gap < -0.05 else "",
                       style="yellow" if gap > 0.05 else "cyan")  # fmt: skip
         table.add_row(
-            Text(f"{r['stage']} ({paper_stage(r['stage'])})", style=STAGE_STYLE.get(r["stage"], "")),
+            Text(f"{r['stage']} ({paper_stage(r['stage'])})", style=stage_style(r["stage"], "")),
             f"{r['median_ms']:,.3f}", f"{r['min_ms']:,.3f}–{r['max_ms']:,.3f}", f"{100 * r['time_share']:.1f}%",
             f"{100 * r['macs_share']:.1f}%", marker, f"{r['gmacs_per_s']:,.1f}",
         )  # fmt: skip
@@ -515,7 +524,7 @@ def check_view(comparison: Comparison, stages: list[dict]) -> Group:
     for r in stages:
         style = None if r["same"] else "bold red"
         table.add_row(
-            Text(f"{r['stage']} ({paper_stage(r['stage'])})", style=STAGE_STYLE.get(r["stage"], "")),
+            Text(f"{r['stage']} ({paper_stage(r['stage'])})", style=stage_style(r["stage"], "")),
             r["reference_out"], Text(r["your_out"], style=style if r["your_out"] != r["reference_out"] else None),
             f"{r['reference_params']:,}",
             Text(f"{r['your_params']:,}", style=style if r["your_params"] != r["reference_params"] else None),

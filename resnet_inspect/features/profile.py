@@ -15,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .shapes import trace
-from .spec import STAGE_NAMES, InspectError, ResNetSpec
+from ..core.errors import InspectError
+from ..core.shapes import trace
+from ..core.spec import ResNetSpec, stage_names
 
 TORCH_DTYPES = ("float32", "float16", "bfloat16")
 
@@ -76,35 +77,15 @@ class Profile:
         return self.macs / (self.whole.median * 1e6) if self.whole.median else 0.0
 
 
-def _segments(model: Any) -> list[tuple[str, str, Callable]]:
-    """(name, stage, callable) for the stem, every block, and the head, in execution order."""
-    import torch
-
-    def stem(x):
-        for name in model._stem:
-            x = model.get_submodule(name)(x)
-        return x
-
-    def head(x):
-        return model.fc(torch.flatten(model.avgpool(x), 1))
-
-    segments = [("stem", "stem", stem)]
-    for stage in ("layer1", "layer2", "layer3", "layer4"):
-        for index, block in enumerate(getattr(model, stage)):
-            segments.append((f"{stage}.{index}", stage, block))
-    segments.append(("head", "head", head))
-    return segments
-
-
 def resolve_device(device: str) -> str:
     import torch
 
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cuda" and not torch.cuda.is_available():
-        raise InspectError("--device cuda: no CUDA device is available here; use --device cpu or auto")
+        raise InspectError("device cuda: no CUDA device is available here; use cpu or auto")
     if device not in ("cpu", "cuda"):
-        raise InspectError(f"--device {device!r} is not valid; use cpu, cuda or auto")
+        raise InspectError(f"device {device!r} is not valid; use cpu, cuda or auto")
     return device
 
 
@@ -124,11 +105,11 @@ def profile(
     """Time the real model (random weights, random input) segment by segment; see the module docstring."""
     import torch
 
-    from .model import build_model
+    from ..core.model import build_model
 
     if dtype not in TORCH_DTYPES:
-        raise InspectError(f"--dtype {dtype!r} is not valid for timing; use one of {', '.join(TORCH_DTYPES)}")
-    for label, value, least in (("--batch", batch, 1), ("--repeats", repeats, 1), ("--warmup", warmup, 0)):
+        raise InspectError(f"dtype {dtype!r} is not valid for timing; use one of {', '.join(TORCH_DTYPES)}")
+    for label, value, least in (("batch", batch, 1), ("repeats", repeats, 1), ("warmup", warmup, 0)):
         if value < least:
             raise InspectError(f"{label} {value} is not valid; it must be ≥ {least}")
     device = resolve_device(device)
@@ -143,7 +124,7 @@ def profile(
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     model = model.to(memory_format=memory_format)
     x = torch.randn(traced.input_shape, device=device, dtype=torch_dtype).contiguous(memory_format=memory_format)
-    segments = _segments(model)
+    segments = model.segments()
     if compile:
         segments = [(name, stage, torch.compile(fn)) for name, stage, fn in segments]
     whole_fn = (lambda t: _chain(segments, t)) if compile else model
@@ -175,7 +156,7 @@ def profile(
         for name, stage, _ in segments
     )
     stages = []
-    for stage in STAGE_NAMES:
+    for stage in stage_names(spec):
         members = [b for b in blocks if b.stage == stage]
         per_pass = tuple(sum(b.timing.samples[i] for b in members) for i in range(repeats))
         stages.append(SegmentProfile(stage, stage, Timing(per_pass), sum(b.macs for b in members)))
@@ -223,7 +204,7 @@ def _timed_whole(fn, x, cuda: bool) -> float:
     return 1e3 * (time.perf_counter() - start_s)
 
 
-def stage_records(p: Profile) -> list[dict[str, Any]]:
+def profile_stage_records(p: Profile) -> list[dict[str, Any]]:
     total_ms = p.segments_ms
     return [
         {
@@ -240,7 +221,7 @@ def stage_records(p: Profile) -> list[dict[str, Any]]:
     ]
 
 
-def block_records(p: Profile) -> list[dict[str, Any]]:
+def profile_block_records(p: Profile) -> list[dict[str, Any]]:
     return [
         {
             "block": b.name,
@@ -257,7 +238,7 @@ def block_records(p: Profile) -> list[dict[str, Any]]:
 
 def headline(p: Profile) -> str:
     """Where time and MACs disagree most, both ways, in words."""
-    records = stage_records(p)
+    records = profile_stage_records(p)
     slow = max(records, key=lambda r: r["time_share"] - r["macs_share"])
     fast = min(records, key=lambda r: r["time_share"] - r["macs_share"])
     return (
@@ -265,3 +246,21 @@ def headline(p: Profile) -> str:
         f"({slow['gmacs_per_s']:,.0f} GMAC/s); {fast['stage']} {fast['time_share']:.0%} for "
         f"{fast['macs_share']:.0%} ({fast['gmacs_per_s']:,.0f} GMAC/s); the whole model {p.gmacs_per_s:,.0f} GMAC/s"
     )
+
+
+def summary_record(p: Profile, analytic_peak_bytes: int) -> dict[str, Any]:
+    """The JSON contract of `profile`, less its stage and block records."""
+    return {
+        "arch": p.spec.name,
+        "input": list(p.input_shape),
+        "device": p.device,
+        "dtype": p.dtype,
+        "channels_last": p.channels_last,
+        "compiled": p.compiled,
+        "whole_model_ms": round(p.whole.median, 4),
+        "segments_ms": round(p.segments_ms, 4),
+        "gmacs_per_s": round(p.gmacs_per_s, 2),
+        "peak_activation_bytes_measured": p.peak_memory_bytes,
+        "peak_activation_bytes_analytic": analytic_peak_bytes,
+        "headline": headline(p),
+    }

@@ -5,9 +5,10 @@ Peaks are in FLOP/s as vendors state them; the roofline divides by 2 to compare 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-from .spec import InspectError
+from .errors import InspectError
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class Device:
             return self.peak_tflops[dtype] * 1e12 / 2
         except KeyError:
             raise InspectError(
-                f"no {dtype} peak for {self.name}; it has {', '.join(self.peak_tflops)} (or give --peak-tflops)"
+                f"no {dtype} peak for {self.name}; it has {', '.join(self.peak_tflops)} (or give a peak in TFLOP/s)"
             ) from None
 
 
@@ -59,5 +60,26 @@ def get_device(name: str) -> Device:
         return DEVICES[name]
     except KeyError:
         raise InspectError(
-            f"unknown device {name!r}; use one of {', '.join(DEVICES)}, or --peak-tflops and --peak-gbs"
+            f"unknown device {name!r}; use one of {', '.join(DEVICES)}, or give a peak (TFLOP/s) and a bandwidth (GB/s)"
         ) from None
+
+
+@dataclass(frozen=True)
+class Roof:
+    """A roofline: peak multiply-adds per second, memory bandwidth in bytes per second, and what it is."""
+
+    peak_macs_per_s: float
+    bandwidth: float
+    label: str
+
+
+def roof(device: str, dtype: str, *, peak_tflops: float | None = None, peak_gbs: float | None = None) -> Roof:
+    """`device`'s roof at `dtype`, with either number replaced by a given peak (TFLOP/s) or bandwidth (GB/s)."""
+    for label, value in (("peak_tflops", peak_tflops), ("peak_gbs", peak_gbs)):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise InspectError(f"{label} {value} is not valid; it must be a finite number > 0")
+    known = get_device(device) if peak_tflops is None or peak_gbs is None else None
+    tflops = peak_tflops if peak_tflops is not None else known.peak_macs_per_s(dtype) * 2 / 1e12
+    gbs = peak_gbs if peak_gbs is not None else known.bandwidth_gbs
+    label = known.name if peak_tflops is None and peak_gbs is None else f"{tflops:g} TFLOP/s and {gbs:g} GB/s"
+    return Roof(tflops * 1e12 / 2, gbs * 1e9, label)

@@ -19,19 +19,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import prod
 
+from .errors import InspectError
+from .ops import KINDS
 from .shapes import INPUT, Trace
-from .spec import InspectError
 
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8, "int8": 1}
-INDEX_BYTES = 8  # max pool's int64 indices
-STATS_BYTES = 4  # batch norm's saved mean and inverse std stay float32
+DTYPE_ALIASES = {"fp32": "float32", "float": "float32", "fp16": "float16", "half": "float16", "bf16": "bfloat16",
+                 "fp64": "float64", "double": "float64"}  # fmt: skip
+
+
+def canonical_dtype(dtype: str) -> str:
+    """`fp16`, `half` → `float16`: the dtype's torch name, or an error naming the valid ones."""
+    name = DTYPE_ALIASES.get(str(dtype).lower(), str(dtype).lower())
+    if name not in DTYPE_BYTES:
+        valid = ", ".join([*DTYPE_BYTES, *DTYPE_ALIASES])
+        raise InspectError(f"dtype {dtype!r} is not valid; use one of {valid}")
+    return name
 
 
 def dtype_bytes(dtype: str) -> int:
-    try:
-        return DTYPE_BYTES[dtype]
-    except KeyError:
-        raise InspectError(f"--dtype {dtype!r} is not valid; use one of {', '.join(DTYPE_BYTES)}") from None
+    return DTYPE_BYTES[canonical_dtype(dtype)]
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,7 @@ def layer_memory(trace: Trace, dtype: str = "float32") -> list[LayerMemory]:
             layer.kind,
             layer.params * size,
             sum(prod(shapes[i]) for i in layer.inputs) * size,
-            0 if layer.kind == "relu" else prod(layer.out_shape) * size,  # an in-place ReLU writes over its input
+            0 if KINDS[layer.kind].in_place else prod(layer.out_shape) * size,  # in place: no new tensor
             layer.macs,
         )
         for layer in trace.layers
@@ -79,7 +86,7 @@ def _storage(trace: Trace) -> dict[str, str]:
     """Layer name → the name of the layer whose allocation holds its output (in-place ReLUs share it)."""
     owner = {INPUT: INPUT}
     for layer in trace.layers:
-        owner[layer.name] = owner[layer.inputs[0]] if layer.kind == "relu" else layer.name
+        owner[layer.name] = owner[layer.inputs[0]] if KINDS[layer.kind].in_place else layer.name
     return owner
 
 
@@ -126,14 +133,14 @@ def training_storage(trace: Trace, dtype: str = "float32") -> int:
     kept: set[str] = set()
     extra = 0
     for layer in trace.layers:
-        if layer.kind in ("conv", "bn", "linear", "maxpool", "downpool"):
+        rule = KINDS[layer.kind]
+        if rule.saved == "input":
             kept.add(owner[layer.inputs[0]])
-        elif layer.kind == "relu":
+        elif rule.saved == "inputs":
+            kept.update(owner[source] for source in layer.inputs)
+        elif rule.saved == "output":
             kept.add(owner[layer.name])
-        if layer.kind == "maxpool":
-            extra += prod(layer.out_shape) * INDEX_BYTES
-        elif layer.kind == "bn":
-            extra += 2 * layer.out_shape[1] * STATS_BYTES
+        extra += rule.extra_saved_bytes(layer.op, layer.out_shape)
     return sum(prod(shapes[s]) for s in kept) * size + extra
 
 

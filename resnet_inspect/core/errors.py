@@ -1,0 +1,17 @@
+"""The one error type of the library, and how any exception is said in one line."""
+
+from __future__ import annotations
+
+
+class InspectError(ValueError):
+    """A bad request: an unknown config, a size that is not a size, an impossible combination of knobs.
+
+    The message is one line that names the bad value and says what would be valid. It speaks of arguments
+    and knobs (`depth`, `stride_in`), never of command-line flags: the CLI prints it as it is and exits 2.
+    """
+
+
+def first_line(error: BaseException) -> str:
+    """An exception's message cut to its first line, or its type's name when it has none."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

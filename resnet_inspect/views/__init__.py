@@ -1,0 +1,1 @@
+"""Drawing only: rich terminal renderables, text formats and matplotlib figures, read from feature results."""
