@@ -61,7 +61,7 @@ def test_block_taken_from_a_network():
     )
     with pytest.raises(InspectError, match="stage 'layer5'"):
         compare_blocks(depth=50, stage="layer5")
-    with pytest.raises(InspectError, match="--stride 3"):
+    with pytest.raises(InspectError, match="stride 3 is not valid"):
         compare_blocks(stride=3)
 
 
@@ -183,7 +183,7 @@ def test_knobs_after_a_colon_parse_strictly():
     assert parse_arch("resnet18:conv_bias=yes").conv_bias is True
     assert parse_arch("resnet18:shortcut=a").shortcut == "A"
     assert parse_arch("resnet50:stem=deep").stem_widths == (32, 32, 64)
-    with pytest.raises(InspectError, match="conv_bias='ture'"):
+    with pytest.raises(InspectError, match="conv_bias 'ture'"):
         parse_arch("resnet18:conv_bias=ture")
     data = json.loads(run("compare", "--depths", "50:stride_in=v1,shortcut=A,18", "--format", "json").stdout)
     assert sorted({r["arch"] for r in data}) == ["resnet18", "resnet50 with stride_in=v1, shortcut=A"]
