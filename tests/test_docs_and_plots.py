@@ -84,7 +84,7 @@ def test_pages_refer_only_to_files_that_exist():
 )
 def test_plot_kinds(tmp_path, kind, args, size):
     out = tmp_path / f"{kind}.png"
-    result = runner.invoke(app, ["plot", kind, "--output", str(out), *args])
+    result = runner.invoke(app, ["plot", kind, "--output", str(out), "--dpi", "100", *args])
     assert result.exit_code == 0, result.stderr
     assert png_size(out) == size
     assert [p.name for p in tmp_path.iterdir()] == [f"{kind}.png"]
@@ -95,14 +95,17 @@ def test_plot_svg_and_dpi(tmp_path):
     assert runner.invoke(app, ["plot", "stages", "--output", str(svg)]).exit_code == 0
     assert svg.read_text().lstrip().startswith("<?xml") and "resnet50 at 224×224" in svg.read_text()
     png = tmp_path / "stages.png"
-    assert runner.invoke(app, ["plot", "stages", "--output", str(png), "--dpi", "200"]).exit_code == 0
-    assert png_size(png) == (1600, 900)
+    assert runner.invoke(app, ["plot", "stages", "--output", str(png)]).exit_code == 0
+    assert png_size(png) == (1600, 900)  # 200 dpi by default
+    pdf = tmp_path / "stages.pdf"
+    assert runner.invoke(app, ["plot", "stages", "--output", str(pdf)]).exit_code == 0
+    assert pdf.read_bytes().startswith(b"%PDF")
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["plot", "stages", "--output", "fig.pdf"], "name the figure .png or .svg"),
+        (["plot", "stages", "--output", "fig.gif"], "name the figure .png, .svg or .pdf"),
         (["plot", "pie", "--output", "fig.png"], "'pie' is not one of"),
         (["plot", "stages", "--output", "/nonexistent/fig.png"], "does not exist"),
         (["plot", "stages", "--output", "fig.png", "--dpi", "0"], "--dpi 0 is not valid"),
