@@ -59,11 +59,6 @@ class Unit:
         return self.ops[-1].out_channels
 
     @property
-    def shortcut(self) -> tuple[Op, ...]:
-        """The ops on the shortcut path (torchvision and timm both call it `downsample`)."""
-        return tuple(op for op in self.ops if op.name.startswith("downsample"))
-
-    @property
     def convs(self) -> tuple[Op, ...]:
         """The main path's convs, in order (neither the shortcut's nor squeeze-and-excitation's)."""
         return tuple(op for op in self.ops if op.kind == "conv" and not op.name.startswith(("downsample", "se.")))
@@ -71,10 +66,6 @@ class Unit:
     @property
     def stride(self) -> int:
         return max((op.stride for op in self.convs), default=1)
-
-
-# Kept for readers of the first layout: a block's plan is a unit.
-BlockPlan = Unit
 
 
 def _conv(name: str, cin: int, cout: int, kernel: int, stride: int, spec: ResNetSpec, *, groups: int = 1,

@@ -276,8 +276,7 @@ def with_knobs(base: ResNetSpec, knobs: dict[str, Any] | None = None, **more: An
     given = {k: parse_knob(k, v) for k, v in {**(knobs or {}), **more}.items() if v is not None}
     changes = {k: v for k, v in given.items() if getattr(base, k) != v}
     if "stem" in changes:
-        stem = changes["stem"]
-        _check_choice("stem", stem, STEMS)
+        stem = changes["stem"]  # an unknown stem is refused by the spec itself, below
         given.setdefault("stem_widths", DEFAULT_STEM_WIDTHS.get(stem, (base.stem_widths[-1],)))
         given.setdefault("maxpool", stem != "cifar")
     if changes.get("order") == "pre":

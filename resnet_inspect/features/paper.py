@@ -44,10 +44,6 @@ class PaperTable:
     params: tuple[int, ...]
     footnotes: tuple[str, ...]
 
-    @property
-    def gmacs_row(self) -> tuple[str, ...]:
-        return self.totals
-
 
 def _block_lines(spec: ResNetSpec, stage: str) -> tuple[str, ...]:
     plans = [plan for plan in block_plans(spec) if plan.stage == stage]
