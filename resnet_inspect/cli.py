@@ -7,6 +7,8 @@ handling live there too.
 
 from __future__ import annotations
 
+import shutil
+import textwrap
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -89,6 +91,11 @@ def table(
         typer.Option("--cross-check", help="Count the totals again with torch's FlopCounterMode and (up to "
                      "1024×1024) fvcore's FlopCountAnalysis on a real forward."),
     ] = False,
+    verify_rf: Annotated[
+        bool,
+        typer.Option("--verify-rf", help="Prove the receptive fields on the real model: the gradient support of "
+                     "block outputs' centre units on a linearized narrow copy (seconds)."),
+    ] = False,
 ) -> None:
     """Layer-by-layer shapes, parameters and MACs of a ResNet at one input size, verified against the model."""
     from .features.table import analyze, cross_check, memory_view, size_note
@@ -108,6 +115,14 @@ def table(
          markdown=lambda: formats.to_markdown(analysis, level, flops=flops, memory=memory_view_))  # fmt: skip
     if note := size_note(analysis):
         typer.echo(note, err=True)
+    if verify_rf:
+        from .features.receptive_field import verification_lines, verify_fields
+
+        fields = verify_fields(analysis.spec)
+        for line in verification_lines(fields):
+            for part in textwrap.wrap(line, shutil.get_terminal_size().columns, subsequent_indent="  "):
+                typer.echo(part, err=fmt is not Format.rich)
+        require(fields.ok, "the receptive field measured on the model differs from the arithmetic")
     for check in checks:
         if not check.ok:
             require(False, f"{check.path} counts {check.counted:,} MACs, not {check.reported:,}")
@@ -268,12 +283,13 @@ class PlotKind(StrEnum):
     sweep = "sweep"
     shapes = "shapes"
     roofline = "roofline"
+    rf = "rf"
 
 
 @app.command()
 @network_options
 def plot(
-    kind: Annotated[PlotKind, typer.Argument(help="stages, layers, depths, blocks, sweep, shapes or roofline.")],
+    kind: Annotated[PlotKind, typer.Argument(help="stages, layers, depths, blocks, sweep, shapes, roofline or rf.")],
     spec: ResNetSpec,
     output: Annotated[Path, typer.Option(help="The figure file: .png, .svg or .pdf.")] = Path("figure.png"),
     size: Size = None,
@@ -289,6 +305,8 @@ def plot(
     device: Annotated[str, typer.Option(help="roofline: h100-sxm, h200, a100-sxm or laptop-cpu.")] = "h100-sxm",
     peak_tflops: Annotated[float | None, typer.Option(help="roofline: peak TFLOP/s instead of --device's.")] = None,
     peak_gbs: Annotated[float | None, typer.Option(help="roofline: bandwidth GB/s instead of --device's.")] = None,
+    stage: Annotated[str | None, typer.Option(help="rf: the stage whose effective field is drawn (default: the "
+                                              "last; 'none' for the field per layer alone).")] = None,
     dpi: Annotated[int, typer.Option(help="Dots per inch for PNG.")] = 200,
 ) -> None:
     """Draw a figure from the same verified numbers the tables show, to a PNG, SVG or PDF file."""
@@ -329,6 +347,19 @@ def plot(
             analysis, layer_memory(analysis.trace, dtype), peak_macs_per_s=limits.peak_macs_per_s,
             bandwidth=limits.bandwidth, device=limits.label, dtype=dtype,
         )  # fmt: skip
+    elif kind is PlotKind.rf:
+        from .core.shapes import trace
+        from .features.receptive_field import effective_field
+        from .views.field_figures import field_figure
+
+        traced = trace(spec, *hw)
+        stage = stage or [layer.stage for layer in traced.layers if layer.stage != "head"][-1]
+        if stage == "none":
+            figure = field_figure(traced)
+        else:
+            measured = effective_field(spec, *hw, stage)
+            figure = field_figure(traced, stage=stage, heatmap=measured.heatmap.numpy(), spread=measured.spread,
+                                  unit_field=measured.unit_field)  # fmt: skip
     else:
         draw = {PlotKind.stages: figures.stages_figure, PlotKind.layers: figures.layers_figure,
                 PlotKind.shapes: figures.shapes_figure}[kind]  # fmt: skip

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from resnet_inspect.core.errors import InspectError
 from resnet_inspect.core.receptive_field_probe import (
     ProbeResult,
     centre_unit_span,
@@ -24,7 +25,6 @@ from resnet_inspect.core.receptive_field_probe import (
     linearized_copy,
     probe_receptive_field,
 )
-from resnet_inspect.core.errors import InspectError
 
 STAGES = ["layer1", "layer2", "layer3", "layer4"]
 

@@ -563,13 +563,13 @@ def _capture(store: list[tuple[object, bool]], stop: bool, module: nn.Module, ar
 
 
 def _forward_with_hooks(
-    model: nn.Module, names: list[str], image: Tensor, *, stop: bool = False
+    model: nn.Module, names: list[str], image: Tensor, *, stop_at: str | None = None
 ) -> dict[str, list[tuple[object, bool]]]:
-    """Run `model` on `image` and return what each named module output, call by call. With `stop` (one name only)
-    the forward ends at that module's first call: for a module already known to run once."""
+    """Run `model` on `image` and return what each named module output, call by call. With `stop_at` the forward
+    ends at that module's first call: for a module known to run once, after every other named one."""
     modules = dict(model.named_modules())
     captured: dict[str, list[tuple[object, bool]]] = {name: [] for name in names}
-    hooks = [functools.partial(_capture, captured[name], stop) for name in names]
+    hooks = [functools.partial(_capture, captured[name], name == stop_at) for name in names]
     handles = [modules[name].register_forward_hook(hook) for name, hook in zip(names, hooks, strict=True)]
     try:
         model(image.clone())  # a clone: the model may work in place on its input
@@ -617,7 +617,11 @@ def _axis(positions: list[int], length: int) -> tuple[int, int, bool]:
 
 
 def probe_receptive_field(
-    model: nn.Module, input_shape: tuple[int, int, int, int], layer_names: Sequence[str]
+    model: nn.Module,
+    input_shape: tuple[int, int, int, int],
+    layer_names: Sequence[str],
+    *,
+    stop_after: str | None = None,
 ) -> dict[str, ProbeResult]:
     """The receptive field of each named layer's centre unit, measured on `linearized_copy(model)`.
 
@@ -626,7 +630,8 @@ def probe_receptive_field(
     does not depend on it), then one backward per layer of the centre unit summed over channels and batch; the
     support is where the input gradient, summed over batch and channels, is nonzero. Pick the input size with
     `choose_probe_size` so that nothing is clipped (see the module's docstring); check `ProbeResult.complete`.
-    The model is not changed. Raises InspectError for an unknown name or a forward that fails.
+    With `stop_after` (one of the names, the last to run) the forward ends there: the rest of the network costs
+    nothing. The model is not changed. Raises InspectError for an unknown name or a forward that fails.
     """
     shape = _check_shape(input_shape)
     names = _check_layer_names(model, layer_names)
@@ -635,7 +640,7 @@ def probe_receptive_field(
     with _autograd_on():
         linear = linearized_copy(model)
         image = torch.ones(shape, dtype=DTYPE, requires_grad=True)
-        captured = _forward_with_hooks(linear, names, image)
+        captured = _forward_with_hooks(linear, names, image, stop_at=stop_after)
         outputs = {name: _single_output(captured, name) for name in names}
         results: dict[str, ProbeResult] = {}
         for position, name in enumerate(names):
@@ -761,7 +766,9 @@ def effective_receptive_field(
         generator = torch.Generator().manual_seed(seed)
         for sample in range(samples):
             image = torch.randn(shape, generator=generator, dtype=DTYPE).requires_grad_()
-            captured = _forward_with_hooks(duplicate, [name], image, stop=sample > 0)  # the first checks for reuse
+            captured = _forward_with_hooks(
+                duplicate, [name], image, stop_at=name if sample > 0 else None
+            )  # the first checks for reuse
             output, _ = _single_output(captured, name)
             (gradient,) = torch.autograd.grad(_centre_unit(output)[2], image, allow_unused=True)
             if gradient is not None:

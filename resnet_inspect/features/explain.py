@@ -7,6 +7,7 @@ import difflib
 from ..core.errors import InspectError
 from ..core.ops import KINDS
 from ..core.shapes import shape_text
+from .receptive_field import explain_field
 from .table import Analysis, LayerRow
 
 
@@ -33,4 +34,4 @@ def explain(analysis: Analysis, name: str) -> list[str]:
     seen = f"out {shape_text(observed)}, {model_layer.params:,} params" if model_layer and observed else "not run"
     verdict = "✓ all agree" if row.verified else "✗ " + "; ".join(row.problems)
     lines.append(f"hooked model: {seen} · fvcore: {row.macs:,} MACs   {verdict}")
-    return lines
+    return lines + explain_field(analysis.trace, name)

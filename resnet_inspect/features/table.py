@@ -17,8 +17,10 @@ from ..core.configs import parse_arch
 from ..core.errors import InspectError
 from ..core.memory import LayerMemory, Peak
 from ..core.ops import COUNTED_KINDS, KINDS
+from ..core.receptive_field import receptive_fields
 from ..core.shapes import Shape, Trace, TracedLayer, shape_text, trace
 from ..core.spec import ResNetSpec, parse_size, with_knobs
+from .receptive_field import field_record
 
 if TYPE_CHECKING:  # verify imports torch; the CLI's --help and the analytic path must not pay for it
     from ..core.verify import LayerCheck, Probe, Verification
@@ -324,6 +326,7 @@ def to_dict(
 ) -> dict[str, Any]:
     """The JSON contract: every layer, every block, every stage, and the totals."""
     scale = 2 if flops else 1
+    fields = receptive_fields(analysis.trace)
 
     def with_flops(record: dict[str, Any], macs_keys: tuple[str, ...]) -> dict[str, Any]:
         if flops:
@@ -351,7 +354,7 @@ def to_dict(
             "macs": row.macs,
             "macs_conv_linear": row.macs_conv_linear,
             "verified": row.verified,
-        }
+        } | field_record(fields[t.name])
         if memory is not None:
             m = memory.layers[t.name]
             record |= {"weight_bytes": m.weight_bytes, "input_bytes": m.input_bytes, "output_bytes": m.output_bytes,
@@ -375,7 +378,8 @@ def to_dict(
                     "macs": r.macs_conv_linear,
                     "macs_fvcore": r.macs,
                     "verified": r.verified,
-                },
+                }
+                | field_record(fields[r.layers[-1].name]),
                 ("macs", "macs_fvcore"),
             )
             for r in rows(analysis, level)
