@@ -1,4 +1,4 @@
-"""The corpus of user-written ResNets (`tests/user_models.py`) checked on its own terms, without the tool.
+"""The corpus of user-written ResNets (`tests/corpus_models.py`) checked on its own terms, without the tool.
 
 Every model builds and runs a real forward on a batch of 2 at its size; a `matches` model has the published
 parameter count of its reference and one residual add per reference block; a `not_a_resnet` model does no
@@ -8,21 +8,12 @@ residual add at all (seen by a TorchDispatchMode counting `aten.add` on two same
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
-# `tests/user_models/` (a package of older fixtures) shadows `tests/user_models.py` for `import`, so the corpus
-# is loaded from its path.
-_PATH = Path(__file__).resolve().parent / "user_models.py"
-_spec = importlib.util.spec_from_file_location("corpus_user_models", _PATH)
-corpus = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = corpus
-_spec.loader.exec_module(corpus)
+from tests import corpus_models as corpus
+
 CASES = corpus.CASES
 
 CIFAR = {"resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "resnet1202"}
