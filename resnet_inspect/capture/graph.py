@@ -154,7 +154,7 @@ def _attrs(kind: str, name: str, args: tuple, kwargs: dict, out_shape: Shape) ->
         return {"dim": int(a[1]) if len(a) > 1 else 0, "start": a[2] if len(a) > 2 else None,
                 "end": a[3] if len(a) > 3 else None, "step": int(a[4]) if len(a) > 4 else 1}  # fmt: skip
     if kind == "gn":
-        return {"groups": int(a[5]) if len(a) > 5 else None}
+        return {"groups": int(a[6]) if len(a) > 6 else None}
     if kind == "act":
         base = name.rstrip("_")
         extra: dict[str, Any] = {"name": {"hardtanh": "relu6?", "clamp_min": "relu?"}.get(base, base)}
@@ -258,7 +258,7 @@ def _capture(model: Any, sample_shape: Shape, probe: str) -> Graph:
 
     handles = [register_module_forward_pre_hook(enter), register_module_forward_hook(leave)]
     try:
-        with torch.no_grad(), recorder:
+        with torch.no_grad(), _one_op_batch_norm(), recorder:
             stack[:] = [("", type(twin).__name__)]
             out = twin(x)
     finally:
@@ -362,6 +362,32 @@ def _make_recorder_class():
     raw = Recorder.__torch_dispatch__
     setattr(getattr(raw, "__wrapped__", raw), "__dynamo_disable", getattr(raw, "__wrapped__", raw))
     return Recorder
+
+
+def _one_op_batch_norm():
+    """Batch norm in eval mode as the one aten op it is, whatever the batch.
+
+    On an empty batch `F.batch_norm` skips its kernel and hands back a clone, a scale and a shift of scratch
+    memory, where no batch norm is left to see. `_native_batch_norm_legit_no_training` is the op it runs on
+    any other batch, and it takes N = 0 as well.
+    """
+    import torch
+    import torch.nn.functional as F
+    from torch.overrides import TorchFunctionMode
+
+    class OneOp(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            if func is F.batch_norm:
+                bound = dict(zip(("input", "running_mean", "running_var", "weight", "bias", "training", "momentum",
+                                  "eps"), args, strict=False), **kwargs)  # fmt: skip
+                if not bound.get("training", False) and bound.get("running_mean") is not None:
+                    return torch.ops.aten._native_batch_norm_legit_no_training(
+                        bound["input"], bound.get("weight"), bound.get("bias"), bound["running_mean"],
+                        bound["running_var"], bound.get("momentum", 0.1), bound.get("eps", 1e-5))[0]  # fmt: skip
+            return func(*args, **kwargs)
+
+    return OneOp()
 
 
 def _resolve_empty_view(func, args: tuple) -> tuple:
