@@ -113,6 +113,7 @@ class Block:
     out_shape: tuple[int, ...]
     pre: bool  # the main path starts with a norm (pre-activation)
     module: str  # the user's module of the add, for words
+    shortcut_first: bool = False  # the forward computes the shortcut before the main path (the same network)
 
     @property
     def where(self) -> str:
@@ -245,12 +246,13 @@ def recover(graph: Graph) -> Structure:
         gap = layers_of(between)
         pre = bool(main_layers and main_layers[0].is_norm) or (k > 0 and any(x.is_norm for x in gap))
         votes += 1 if pre else -1
-        parsed.append((add, lca, main_layers, layers_of(short_idx), layers_of(gate_idx), gap))
+        first = bool(short_idx) and min(short_idx) < min((i for i in main_idx if i not in gate_idx), default=0)
+        parsed.append((add, lca, main_layers, layers_of(short_idx), layers_of(gate_idx), gap, first))
     order = "pre" if votes > 0 else "post"
 
     stem: list[Layer] = []
     blocks: list[Block] = []
-    for k, (add, lca, main_layers, short_layers, gate_layers, gap) in enumerate(parsed):
+    for k, (add, lca, main_layers, short_layers, gate_layers, gap, first) in enumerate(parsed):
         shared: list[Layer] = []
         if k == 0:
             stem = gap
@@ -277,7 +279,7 @@ def recover(graph: Graph) -> Structure:
                                   if short_layers else add.module)]
         blocks.append(Block(0, 0, main, tuple(short_layers), kind,
                             tuple(gate_layers), (), tuple(block_in), tuple(add.out_shape),
-                            bool(main and main[0].is_norm), add.module))  # fmt: skip
+                            bool(main and main[0].is_norm), add.module, first))  # fmt: skip
 
     tail_layers = layers_of(after_last)
     pre_head, head, global_pool = _split_head(tuple(tail_layers))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 
 from .errors import InspectError
-from .spec import BlockKind, ResNetSpec, knob_changes, knobs_text, with_knobs
+from .spec import KNOB_FIELDS, BlockKind, ResNetSpec, knob_changes, knobs_text, with_knobs
 
 _PAPER_LAYOUTS: dict[int, tuple[BlockKind, tuple[int, ...]]] = {
     18: ("basic", (2, 2, 2, 2)),
@@ -120,16 +120,39 @@ def parse_arch(text: str | int | ResNetSpec) -> ResNetSpec:
     return with_knobs(base, changes)
 
 
-def arch_string(spec: ResNetSpec) -> str:
-    """The shortest `name:knob=value,…` that `parse_arch` turns into `spec`'s network."""
+def arch_string(spec: ResNetSpec, prefer: str | None = None) -> str:
+    """The shortest `name:knob=value,…` that `parse_arch` turns into `spec`'s network (on a tie, on `prefer`).
+
+    A knob that another one implies (the CIFAR stem drops the max pool) is left out; one that a derived default
+    would otherwise change (a CIFAR stem that keeps its max pool) is said.
+    """
     candidates = []
     for name, base in REGISTRY.items():
         changes = knob_changes(base, spec)
-        text = f"{name}:{knobs_text(changes)}" if changes else name
-        try:
-            if knob_changes(parse_arch(text), spec):
-                continue  # a derived default would change something else: not this base
-        except InspectError:
+        for _ in range(len(KNOB_FIELDS)):
+            try:
+                extra = knob_changes(parse_arch(_text(name, changes)), spec)
+            except InspectError:
+                changes = None
+                break
+            if not extra:
+                break
+            changes = {k: ({**changes, **extra})[k] for k in KNOB_FIELDS if k in changes or k in extra}
+        else:
+            changes = None
+        if changes is None:
             continue
-        candidates.append((len(changes), len(text), text))
-    return min(candidates)[2]
+        for key in list(changes):
+            fewer = {k: v for k, v in changes.items() if k != key}
+            try:
+                if not knob_changes(parse_arch(_text(name, fewer)), spec):
+                    changes = fewer
+            except InspectError:
+                pass
+        text = _text(name, changes)
+        candidates.append((len(changes), name != prefer, len(text), text))
+    return min(candidates)[3]
+
+
+def _text(name: str, changes: dict) -> str:
+    return f"{name}:{knobs_text(changes)}" if changes else name

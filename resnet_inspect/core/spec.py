@@ -12,6 +12,7 @@ This module never imports torch.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import re
 import typing
@@ -241,11 +242,16 @@ KNOB_FIELDS: dict[str, dataclasses.Field] = {f.name: f for f in dataclasses.fiel
 _TRUTH = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
+@functools.cache
+def _field_types() -> dict[str, Any]:
+    return typing.get_type_hints(ResNetSpec)  # evaluates every annotation: once, not per knob
+
+
 def parse_knob(key: str, value: Any) -> Any:
     """A knob's value as its field's type: `"3,4,6,3"` or `"3+4+6+3"` → (3, 4, 6, 3), `"false"` → False, …"""
     if key not in KNOB_FIELDS:
         raise InspectError(f"{key!r} is not a knob; knob=value pairs take: {', '.join(KNOB_FIELDS)}")
-    kind = typing.get_type_hints(ResNetSpec)[key]
+    kind = _field_types()[key]
     text = str(value).strip()
     try:
         if kind is bool:

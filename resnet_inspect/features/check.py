@@ -1,11 +1,12 @@
 """Hold anyone's ResNet, or a checkpoint, against a reference config, and say in words where it departs.
 
-A model is run once with forward hooks; its structural ops (convs, batch norms, pools, the linear layer) in
-execution order are aligned with the reference trace's. Residual adds written as `out += identity` are not
-modules, so hooks cannot see them: the alignment does not need them. Differences are grouped by the
-reference block they fall in and described as a reader would: a 1×1 where a 3×3 belongs, a projection where
-the identity belongs, the stride on the wrong conv, a bias before batch norm. A shortcut run before the main
-path (rather than after, as torchvision does) is the same network and is not reported as a difference.
+A model is captured as a dataflow graph (`capture.graph`: every aten op, residual adds and functional ReLUs
+included, on a copy of the model) and its ResNet structure recovered (`capture.structure`). The reference is
+built and captured the same way at the same input size. The two are compared by structure, stage by stage and
+block by block (stage, block index, path), never by spatial size: a CIFAR stem on an otherwise standard net is
+one `stem` difference, not a cascade. Each difference has a kind (`KINDS`), a place and both sides in words.
+When the model differs, the config it equals (`name:knob=value,…`, what `--arch` takes) is inferred from its
+structure, built, captured and compared again, and named only if every layer, shape, parameter and MAC agrees.
 
 A checkpoint is read with `torch.load(weights_only=True)` (never unpickling code) and its config inferred
 from key names and tensor shapes, then confirmed by loading it strictly into the inferred model.
@@ -20,18 +21,16 @@ import importlib.util
 import itertools
 import json
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
+from math import prod
 from pathlib import Path
 from typing import Any
 
-from ..core.configs import REGISTRY
+from ..capture.structure import Structure
+from ..core.configs import REGISTRY, arch_string, parse_arch
 from ..core.errors import InspectError, first_line
-from ..core.shapes import Trace, shape_text, trace
-from ..core.spec import ResNetSpec, stage_names, with_knobs
-
-STRUCTURAL = ("conv", "bn", "maxpool", "downpool", "avgpool", "linear")
-
+from ..core.shapes import shape_text
+from ..core.spec import ResNetSpec, with_knobs
 
 class LoadError(InspectError):
     """The model or checkpoint could not be loaded: exit code 2."""
@@ -84,332 +83,463 @@ def load_factory(target: str, kwargs_json: str | None = None) -> Any:
     return model
 
 
-def observe_any(model: Any, input_shape: tuple[int, ...], fallback_size: int = 64):
-    """Hook one forward: an empty batch, then the meta device, then real zeros at `fallback_size`.
+# ----------------------------------------------------------------------------------------- the comparison
 
-    Returns (observed layers, the input shape they were run at, how).
-    """
-    from ..core.verify import HookError, observe
-
-    errors = []
-    for probe in ("empty-batch", "meta"):
-        try:
-            return observe(model, input_shape, probe=probe), input_shape, probe
-        except HookError as error:
-            errors.append(f"{probe}: {error}")
-    import copy
-
-    import torch
-
-    from ..core.verify import capture
-
-    small = (1, input_shape[1], fallback_size, fallback_size)
-    try:
-        real = copy.deepcopy(model).to_empty(device="cpu") if _on_meta(model) else model
-        for p in real.parameters():
-            torch.nn.init.normal_(p, std=0.01)
-        with capture(real) as seen, torch.no_grad():
-            real.eval()(torch.zeros(small))
-        return seen, small, f"cpu at {fallback_size}×{fallback_size}"
-    except Exception as error:
-        errors.append(f"cpu: {first_line(error)}")
-        raise LoadError("the model does not run on a ResNet input: " + "; ".join(errors)) from error
-
-
-def _on_meta(model: Any) -> bool:
-    return any(p.is_meta for p in model.parameters())
-
-
-# ----------------------------------------------------------------------------------------- the alignment
-
-
-@dataclass(frozen=True)
-class Op:
-    """A structural op, as comparable between a trace row and a hooked module."""
-
-    kind: str
-    kernel: int | None
-    stride: int | None
-    padding: int | None
-    groups: int
-    bias: bool
-    c_in: int
-    c_out: int
-    out_hw: tuple[int, ...]
-    params: int
-    name: str  # the reference's or the user's module name
-    macs: int = 0
-
-    @property
-    def signature(self) -> tuple:
-        return (self.kind, self.kernel, self.stride, self.padding, self.groups, self.bias, self.c_in, self.c_out,
-                self.out_hw, self.params)  # fmt: skip
-
-    def words(self) -> str:
-        if self.kind == "conv":
-            extra = (f" /{self.stride}" if self.stride != 1 else "") + (f" g{self.groups}" if self.groups > 1 else "")
-            return f"{self.kernel}×{self.kernel} conv{extra} {self.c_in}→{self.c_out}" + (" +bias" if self.bias else "")
-        if self.kind == "bn":
-            return f"BN({self.c_out})"
-        if self.kind in ("maxpool", "downpool"):
-            return f"{self.kernel}×{self.kernel} {'max' if self.kind == 'maxpool' else 'avg'} pool /{self.stride}"
-        if self.kind == "avgpool":
-            return "global avg pool"
-        return f"linear {self.c_in}→{self.c_out}"
-
-
-def reference_ops(t: Trace) -> list[Op]:
-    ops = []
-    for layer in t.layers:
-        if layer.kind not in STRUCTURAL:
-            continue
-        bias = layer.kind == "conv" and layer.params > layer.out_shape[1] * (layer.in_shape[1] // layer.groups) * (
-            layer.kernel[0] * layer.kernel[1]
-        )
-        window = layer.kind in ("conv", "maxpool", "downpool")
-        ops.append(
-            Op(
-                layer.kind,
-                layer.kernel[0] if window else None,
-                layer.stride[0] if window else None,
-                layer.padding[0] if window else None,
-                layer.groups if layer.kind == "conv" else 1,
-                bias,
-                layer.in_shape[1],
-                layer.out_shape[1],
-                tuple(layer.out_shape[2:]),
-                layer.params,
-                layer.name,
-                layer.macs,
-            )
-        )
-    return ops
-
-
-def user_ops(observed: Sequence, batch: int) -> list[Op]:
-    from ..core.counting import count_layers
-
-    macs = {id(o): c.macs for o, c in zip(observed, count_layers(observed, batch=batch), strict=True)}
-    ops = []
-    for o in observed:
-        if o.kind not in STRUCTURAL:
-            continue
-        kernel, stride, padding, groups, bias = o.window or (None, None, None, 1, False)
-        counted = macs[id(o)] if o.kind in ("conv", "linear") else 0
-        ops.append(Op(o.kind, kernel, stride, padding, groups, bias, o.in_shape[1], o.out_shape[1],
-                      tuple(o.out_shape[2:]), o.params, o.name, counted))  # fmt: skip
-    return ops
+KINDS = ("residual", "shortcut", "stem", "maxpool", "blocks", "block_type", "width", "stride", "activation", "norm",
+         "order", "dilation", "attention", "head", "input", "bias")  # fmt: skip
+VERDICTS = ("matches", "differs", "not_a_resnet")
 
 
 @dataclass(frozen=True)
 class Difference:
-    where: str  # the reference block ("layer1.0", "stem", "head")
-    words: str
-    reference: tuple[Op, ...]
-    yours: tuple[Op, ...]
+    """One way the model departs from the reference: `kind` (one of `KINDS`), where, and both sides in words."""
+
+    kind: str
+    where: str  # "stem", "layer2.0", "layer3", "head", "model"
+    yours: str
+    reference: str
+    message: str
+
+    @property
+    def words(self) -> str:  # the name the first JSON contract gave the message
+        return self.message
 
 
 @dataclass(frozen=True)
 class Comparison:
     reference: ResNetSpec
-    reference_trace: Trace
-    ops: tuple[Op, ...]  # yours
-    alignment: tuple[tuple[Op | None, Op | None], ...]  # (reference, yours) pairs, None where one has none
+    yours: Structure
+    theirs: Structure  # the reference's, captured the same way
     differences: tuple[Difference, ...]
-    moved_shortcuts: tuple[str, ...]  # blocks whose shortcut runs before the main path
-    probe: str
-    other_relu_calls: int
-    unknown_modules: tuple[str, ...]
-    equals: str | None = None  # the named config yours equals, when it is not the reference
+    verdict: str  # matches, differs, not_a_resnet
+    equals: str | None  # a config string `--arch` takes that builds the same network, or None
+    probe: str  # how the forward ran
+    shortcut_first: tuple[str, ...]  # blocks whose shortcut runs before the main path: the same network
+    relu_calls: int
+    unknown_ops: tuple[str, ...]  # ops with parameters the capture has no kind for
 
     @property
     def matches(self) -> bool:
-        return not self.differences
+        return self.verdict == "matches"
 
 
-def _block_of(name: str) -> str:
-    parts = name.split(".")
-    return ".".join(parts[:2]) if parts[0].startswith("layer") else ("head" if name in ("avgpool", "fc") else "stem")
+def structure_of(model: Any, input_shape: tuple[int, ...]):
+    """Capture `model` (never changing it) and recover its ResNet structure: (graph, structure)."""
+    from ..capture.graph import capture
+    from ..capture.structure import recover
+
+    graph = capture(model, input_shape)
+    return graph, recover(graph)
 
 
-def align(reference: list[Op], yours: list[Op]) -> list[tuple[Op | None, Op | None]]:
-    matcher = difflib.SequenceMatcher(None, [o.signature for o in reference], [o.signature for o in yours],
-                                      autojunk=False)  # fmt: skip
-    pairs: list[tuple[Op | None, Op | None]] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
-            pairs += list(zip(reference[i1:i2], yours[j1:j2], strict=True))
-        else:
-            pairs += [(r, None) for r in reference[i1:i2]] + [(None, y) for y in yours[j1:j2]]
-    return pairs
+def reference_structure(spec: ResNetSpec, size: tuple[int, int]) -> Structure:
+    from ..core.model import build_model
 
-
-def _normalise_moves(reference: list[Op], yours: list[Op]) -> tuple[list[Op], list[str]]:
-    """Move every shortcut that runs before its main path to after it, as the reference orders them.
-
-    For each reference block with a projection, an occurrence in yours of [shortcut ops, main-path ops] (the
-    same ops, the other way round) is rewritten as [main-path ops, shortcut ops].
-    """
-    blocks: dict[str, tuple[list[Op], list[Op]]] = {}
-    for op in reference:
-        block = _block_of(op.name)
-        if block.startswith("layer"):
-            main, shortcut = blocks.setdefault(block, ([], []))
-            (shortcut if ".downsample" in op.name else main).append(op)
-    yours = list(yours)
-    moved = []
-    start = 0
-    for block, (main, shortcut) in blocks.items():
-        if not shortcut:
-            continue
-        wanted = [o.signature for o in shortcut + main]
-        width = len(wanted)
-        for i in range(start, len(yours) - width + 1):
-            if [o.signature for o in yours[i : i + width]] == wanted:
-                yours[i : i + width] = yours[i + len(shortcut) : i + width] + yours[i : i + len(shortcut)]
-                moved.append(block)
-                start = i + width
-                break
-    return yours, moved
-
-
-def _common_prefix(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a.split("."), b.split("."), strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
-def _assign_blocks(pairs: list[tuple[Op | None, Op | None]]) -> list[str]:
-    """The reference block of every pair; an op only yours goes to the neighbouring block whose ops in your
-    model share the most of its module name (`units.0.skip.0` belongs with `units.0.conv_a`)."""
-    blocks: list[str | None] = [_block_of(r.name) if r is not None else None for r, _ in pairs]
-    both = [k for k, (r, y) in enumerate(pairs) if r is not None and y is not None]
-    for k, block in enumerate(blocks):
-        if block is not None:
-            continue
-        name = pairs[k][1].name
-        before = [j for j in both if j < k]
-        after = [j for j in both if j > k]
-        options = []
-        if before:
-            options.append((_common_prefix(name, pairs[before[-1]][1].name), 1, blocks[before[-1]]))
-        if after:
-            options.append((_common_prefix(name, pairs[after[0]][1].name), 0, blocks[after[0]]))
-        blocks[k] = max(options)[2] if options else "stem"
-    return blocks
-
-
-def describe(pairs: list[tuple[Op | None, Op | None]], spec: ResNetSpec) -> list[Difference]:
-    """One difference per reference block whose ops are not all equal, in words."""
-    by_block: dict[str, list[tuple[Op | None, Op | None]]] = {}
-    for block, pair in zip(_assign_blocks(pairs), pairs, strict=True):
-        by_block.setdefault(block, []).append(pair)
-    return [
-        _words(block_pairs, block, spec)
-        for block, block_pairs in by_block.items()
-        if any(r is None or y is None or r.signature != y.signature for r, y in block_pairs)
-    ]
-
-
-def _words(pairs: list[tuple[Op | None, Op | None]], block: str, spec: ResNetSpec) -> Difference:
-    differing = [(r, y) for r, y in pairs if r is None or y is None or r.signature != y.signature]
-    refs = tuple(r for r, _ in differing if r is not None)
-    yours = tuple(y for _, y in differing if y is not None)
-    ref_convs = [r for r, _ in pairs if r is not None and r.kind == "conv" and ".downsample" not in r.name]
-    your_convs = [
-        y for r, y in pairs if y is not None and y.kind == "conv" and (r is None or ".downsample" not in r.name)
-    ]
-    your_convs = [y for y in your_convs if not (y in yours and refs == () and y.kernel == 1 and y is yours[0])]
-
-    def said(text: str) -> Difference:
-        return Difference(block, text, refs, yours)
-
-    if not refs and yours and yours[0].kind == "conv" and yours[0].kernel == 1:
-        parts = "1×1 conv" + (f" /{yours[0].stride}" if yours[0].stride != 1 else "")
-        parts += " + BN" if any(o.kind == "bn" for o in yours) else ""
-        params = sum(o.params for o in yours)
-        return said(
-            f"{block}: a projection shortcut ({parts}, {params:,} params) where the reference uses the identity"
-        )
-    if refs and not yours and all(".downsample" in r.name for r in refs):
-        params = sum(o.params for o in refs)
-        return said(f"{block}: the identity where the reference has a projection shortcut "
-                    f"({refs[0].words()} + BN, {params:,} params)")  # fmt: skip
-    if ref_convs and len(ref_convs) == len(your_convs):
-        shape_ref = [(c.kernel, c.c_in, c.c_out, c.groups) for c in ref_convs]
-        shape_you = [(c.kernel, c.c_in, c.c_out, c.groups) for c in your_convs]
-        strides_ref, strides_you = [c.stride for c in ref_convs], [c.stride for c in your_convs]
-        if shape_ref == shape_you and strides_ref != strides_you and sorted(strides_ref) == sorted(strides_you):
-            yours_at = next(c for c in your_convs if c.stride != 1)
-            ref_at = next(c for c in ref_convs if c.stride != 1)
-            ordinal = ("first", "second", "third", "fourth")[your_convs.index(yours_at)]
-            names = {1: "v1", 3: "v1.5"} if spec.block == "bottleneck" else {}
-            mine = f" ({names[yours_at.kernel]})" if yours_at.kernel in names else ""
-            theirs = f" ({names[ref_at.kernel]})" if ref_at.kernel in names else ""
-            k, r = f"{yours_at.kernel}×{yours_at.kernel}", f"{ref_at.kernel}×{ref_at.kernel}"
-            return said(
-                f"{block}: stride {yours_at.stride} on the {ordinal} {k} conv{mine} where the reference puts it "
-                f"on the {r}{theirs}"
-            )
-        kernels_ref = [c.kernel for c in ref_convs]
-        kernels_you = [c.kernel for c in your_convs]
-        if kernels_ref != kernels_you and block.startswith("layer"):
-            yours_text = " then a ".join(f"{k}×{k} conv" for k in kernels_you)
-            if len(set(kernels_ref)) == 1:
-                count = ("one", "two", "three", "four")[len(kernels_ref) - 1]
-                ref_text = f"{count} {kernels_ref[0]}×{kernels_ref[0]} convs"
-            else:
-                ref_text = ", ".join(f"{k}×{k}" for k in kernels_ref) + " convs"
-            block_kind = "basic block" if spec.block == "basic" else "bottleneck"
-            return said(f"{block}: your block has a {yours_text} where the reference {block_kind} has {ref_text}")
-    biased = [(r, y) for r, y in differing if r and y and r.kind == y.kind == "conv" and r.bias != y.bias
-              and dataclasses.replace(r, bias=y.bias, params=y.params, name=y.name, macs=y.macs) == y]  # fmt: skip
-    if biased and len(biased) == len(differing):
-        r, y = biased[0]
-        extra = y.params - r.params
-        where = r.name if r.name == y.name else f"{r.name} (your {y.name})"
-        return said(f"{where}: bias={y.bias} {'adds' if extra > 0 else 'removes'} {abs(extra):,} params"
-                    + (f", and {len(biased) - 1} more convs alike" if len(biased) > 1 else ""))  # fmt: skip
-    ref_text = ", ".join(o.words() for o in refs)
-    your_text = ", ".join(o.words() for o in yours)
-    if not yours:
-        return said(f"{block}: yours lacks the reference's {ref_text}")
-    if not refs:
-        return said(f"{block}: yours has an extra {your_text}")
-    return said(f"{block}: yours has {your_text} where the reference has {ref_text}")
+    return structure_of(build_model(spec, device="meta"), (1, spec.in_channels, *size))[1]
 
 
 def compare_model(model: Any, spec: ResNetSpec, size: tuple[int, int], *, batch: int = 1) -> Comparison:
-    """Hook `model` once and hold it against `spec` at `size`."""
-    in_channels = _input_channels(model, spec.in_channels)
-    spec = spec.with_io(in_channels=in_channels)
-    observed, shape, probe = observe_any(model, (batch, in_channels, *size))
-    num_classes = next((o.out_shape[1] for o in reversed(observed) if o.kind == "linear"), spec.num_classes)
-    spec = spec.with_io(num_classes=num_classes)
-    reference_trace = trace(spec, *shape[2:], batch=shape[0])
-    ref = reference_ops(reference_trace)
-    yours = user_ops(observed, shape[0])
-    yours, moved = _normalise_moves(ref, yours)
-    pairs = align(ref, yours)
-    differences = describe(pairs, spec)
-    relu_calls = sum(o.kind == "relu" for o in observed)
-    unknown = tuple(dict.fromkeys(f"{o.name} ({o.module_type})" for o in observed if o.kind == "other"))
-    comparison = Comparison(spec, reference_trace, tuple(yours), tuple(pairs), tuple(differences), tuple(moved),
-                            probe, relu_calls, unknown)  # fmt: skip
-    if differences:
-        equals = find_equal_config(yours, shape, spec)
-        comparison = dataclasses.replace(comparison, equals=equals)
-    return comparison
+    """Capture `model` at `size` and hold its structure against `spec`'s, block by block (stage, index, path)."""
+    from ..capture.graph import input_channels
+
+    channels = input_channels(model, spec.in_channels)
+    graph, yours = structure_of(model, (batch, channels, *size))
+    theirs = reference_structure(spec, size)
+    differences = compare_structures(yours, theirs)
+    if not yours.residual:
+        verdict, equals = "not_a_resnet", None
+    elif differences:
+        verdict, equals = "differs", equal_config(yours, size, prefer=spec.name.split(" ")[0])
+    else:
+        verdict, equals = "matches", arch_string(spec)
+    relu_calls = sum(n.kind == "relu" for n in graph.nodes)
+    unknown = tuple(dict.fromkeys(f"{n.aten} in {n.module or 'the model'}" for n in graph.nodes
+                                  if n.kind == "other" and n.param_count))  # fmt: skip
+    return Comparison(spec, yours, theirs, tuple(differences), verdict, equals, graph.probe,
+                      tuple(b.where for b in yours.blocks if b.shortcut_first), relu_calls, unknown)  # fmt: skip
 
 
-def _input_channels(model: Any, default: int) -> int:
-    import torch.nn as nn
+# Differences, one per kind, in the order a reader meets them.
 
-    first = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
-    return first.in_channels if first is not None else default
+
+def _names(layers) -> list[str]:
+    return [x.kind for x in layers]
+
+
+def _norms(layers) -> list[str]:
+    return [x.words() for x in layers if x.is_norm]
+
+
+def _acts(layers) -> list[str]:
+    return [x.words() for x in layers if x.is_act]
+
+
+def _conv_geometry(layer) -> tuple:
+    a = dict(layer.attrs)
+    return (a["kernel"], a["stride"], a["padding"], layer.out_shape[1])
+
+
+def _stem_words(layers) -> str:
+    parts = []
+    for x in layers:
+        a = dict(x.attrs)
+        if x.kind == "conv":
+            parts.append(f"{a['kernel'][0]}×{a['kernel'][1]}/{a['stride'][0]} conv ({x.out_shape[1]})")
+        elif x.kind == "maxpool":
+            parts.append(f"{a['kernel'][0]}×{a['kernel'][1]}/{a['stride'][0]} max pool")
+    if not any(x.kind == "maxpool" for x in layers):
+        parts.append("no max pool")
+    return ", ".join(parts)
+
+
+def _pool_words(layer) -> str:
+    a = dict(layer.attrs)
+    return (f"{a['kernel'][0]}×{a['kernel'][1]}/{a['stride'][0]} padding {a['padding'][0]}"
+            + (", ceil_mode" if a.get("ceil_mode") else ""))  # fmt: skip
+
+
+class _Found:
+    """Differences gathered per kind: the first place says it, the count says how many more."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, Difference] = {}
+        self.count: dict[str, int] = {}
+
+    def add(self, kind: str, where: str, yours: str, reference: str, message: str) -> None:
+        self.count[kind] = self.count.get(kind, 0) + 1
+        self.first.setdefault(kind, Difference(kind, where, yours, reference, message))
+
+    def result(self) -> list[Difference]:
+        out = []
+        for kind in KINDS:
+            if kind in self.first:
+                d = self.first[kind]
+                more = self.count[kind] - 1
+                if more:
+                    d = dataclasses.replace(d, message=f"{d.message} (and in {more} more place{'s' * (more > 1)})")
+                out.append(d)
+        return out
+
+
+def compare_structures(yours: Structure, theirs: Structure) -> list[Difference]:
+    found = _Found()
+    if not yours.residual:
+        found.add("residual", "model", "no residual add anywhere",
+                  f"a residual add in each of its {len(theirs.blocks)} blocks",
+                  "your model adds no shortcut anywhere: a plain network, not a ResNet")  # fmt: skip
+        return found.result()
+    if yours.in_channels != theirs.in_channels:
+        found.add("input", "stem", f"{yours.in_channels} input channels", f"{theirs.in_channels}",
+                  f"your first conv reads {yours.in_channels} channels; the reference reads {theirs.in_channels}")
+    if yours.num_classes != theirs.num_classes:
+        found.add("head", "head", f"{yours.num_classes} classes", f"{theirs.num_classes} classes",
+                  f"your classifier has {yours.num_classes} outputs; the reference has {theirs.num_classes}")
+    if (yours.global_pool, _names(yours.head)) != (theirs.global_pool, _names(theirs.head)):
+        yours_text, ref_text = ", ".join(x.words() for x in yours.head), ", ".join(x.words() for x in theirs.head)
+        found.add("head", "head", yours_text, ref_text, f"your head is {yours_text}; the reference's is {ref_text}")
+    same_order = yours.order == theirs.order
+    if not same_order:
+        found.add("order", "layer1.0", f"{yours.order}-activation blocks", f"{theirs.order}-activation blocks",
+                  f"your blocks are {yours.order}-activation (BN → ReLU → conv)" if yours.order == "pre" else
+                  "your blocks are post-activation (conv → BN → ReLU, ReLU after the add)")  # fmt: skip
+    _compare_stem(found, yours, theirs, same_order)
+    _compare_blocks(found, yours, theirs, same_order)
+    if same_order and (_norms(yours.tail), _acts(yours.tail)) != (_norms(theirs.tail), _acts(theirs.tail)):
+        kind = "norm" if _norms(yours.tail) != _norms(theirs.tail) else "activation"
+        y, r = ", ".join(x.words() for x in yours.tail) or "nothing", ", ".join(x.words() for x in theirs.tail)
+        found.add(kind, "head", y, r or "nothing", f"before the pool yours has {y}; the reference has {r or 'nothing'}")
+    result = found.result()
+    if not result and yours.key() != theirs.key():
+        result = [_fallback(yours, theirs)]
+    return result
+
+
+def _compare_stem(found: _Found, yours: Structure, theirs: Structure, same_order: bool) -> None:
+    y_convs = [_conv_geometry(x) for x in yours.stem if x.kind == "conv"]
+    r_convs = [_conv_geometry(x) for x in theirs.stem if x.kind == "conv"]
+    y_pool = [x for x in yours.stem if x.kind == "maxpool"]
+    r_pool = [x for x in theirs.stem if x.kind == "maxpool"]
+    if y_convs != r_convs or bool(y_pool) != bool(r_pool):
+        y, r = _stem_words(yours.stem), _stem_words(theirs.stem)
+        found.add("stem", "stem", y, r, f"your stem is {y}; the reference's is {r}")
+    elif y_pool and r_pool and y_pool[0].attrs != r_pool[0].attrs:
+        y, r = _pool_words(y_pool[0]), _pool_words(r_pool[0])
+        found.add("maxpool", "stem", y, r, f"your stem's max pool is {y}; the reference's is {r}")
+    # Kinds, not counts: a deep stem has three ReLUs where the reference has one, and says so as `stem`.
+    y_acts, r_acts = sorted(set(_acts(yours.stem))), sorted(set(_acts(theirs.stem)))
+    if (y_acts != r_acts) if same_order else (set(y_acts) - {"relu"}):
+        found.add("activation", "stem", ", ".join(y_acts) or "none", ", ".join(r_acts) or "none",
+                  f"your stem's activation is {', '.join(y_acts) or 'none'}; the reference's is "
+                  f"{', '.join(r_acts) or 'none'}")  # fmt: skip
+    y_norms, r_norms = sorted(set(_norms(yours.stem))), sorted(set(_norms(theirs.stem)))
+    if same_order and y_norms != r_norms:
+        found.add("norm", "stem", ", ".join(y_norms) or "none", ", ".join(r_norms) or "none",
+                  f"your stem normalises with {', '.join(y_norms) or 'nothing'}; the reference with "
+                  f"{', '.join(r_norms) or 'nothing'}")  # fmt: skip
+    y_bias = [dict(x.attrs)["bias"] for x in yours.stem if x.kind == "conv"]
+    r_bias = [dict(x.attrs)["bias"] for x in theirs.stem if x.kind == "conv"]
+    if any(y_bias) != any(r_bias):
+        found.add("bias", "stem", f"bias={any(y_bias)}", f"bias={any(r_bias)}",
+                  f"your stem conv {'has' if any(y_bias) else 'has no'} bias; the reference's "
+                  f"{'has' if any(r_bias) else 'has none'}")  # fmt: skip
+
+
+def _compare_blocks(found: _Found, yours: Structure, theirs: Structure, same_order: bool) -> None:
+    if yours.layers != theirs.layers:
+        y, r = "+".join(map(str, yours.layers)), "+".join(map(str, theirs.layers))
+        stages = [f"layer{i + 1}" for i in range(max(len(yours.layers), len(theirs.layers)))
+                  if (yours.layers[i:i + 1] or (0,)) != (theirs.layers[i:i + 1] or (0,))]  # fmt: skip
+        found.add("blocks", stages[0] if stages else "model", f"{y} blocks", f"{r} blocks",
+                  f"your stages hold {y} blocks; the reference's hold {r} (differs in {', '.join(stages)})")
+    y_stages, r_stages = yours.stages, theirs.stages
+    dilated = any(dict(c.attrs)["dilation"] != (1, 1) for b in yours.blocks for c in b.convs)
+    for s, (ys, rs) in enumerate(zip(y_stages, r_stages, strict=False)):
+        y_type, r_type = ys[0].block_type, rs[0].block_type
+        if y_type != r_type:
+            found.add("block_type", f"layer{s + 1}", f"{y_type} blocks", f"{r_type} blocks",
+                      f"layer{s + 1} has {_block_words(y_type)} where the reference has {_block_words(r_type)}")
+            continue
+        for yb, rb in zip(ys, rs, strict=False):
+            _compare_block(found, yb, rb, same_order, dilated)
+
+
+def _block_words(block_type: str) -> str:
+    return {"basic": "basic blocks (two 3×3 convs)", "bottleneck": "bottlenecks (1×1, 3×3, 1×1 convs)"}.get(
+        block_type, f"blocks of {block_type} convs")
+
+
+def _compare_block(found: _Found, yb, rb, same_order: bool, dilated: bool) -> None:
+    where = yb.where
+    y_convs, r_convs = yb.convs, rb.convs
+    ya = [dict(c.attrs) for c in y_convs]
+    ra = [dict(c.attrs) for c in r_convs]
+    y_dil, r_dil = [a["dilation"][0] for a in ya], [a["dilation"][0] for a in ra]
+    y_str, r_str = [a["stride"][0] for a in ya], [a["stride"][0] for a in ra]
+    if y_dil != r_dil or (y_str != r_str and prod(y_str) != prod(r_str) and dilated):
+        found.add("dilation", where, f"strides {y_str}, dilations {y_dil}", f"strides {r_str}, dilations {r_dil}",
+                  f"{where}: your convs are dilated {'/'.join(map(str, y_dil))} with strides "
+                  f"{'/'.join(map(str, y_str))}; the reference's {'/'.join(map(str, r_dil))} with "
+                  f"{'/'.join(map(str, r_str))}")  # fmt: skip
+    elif y_str != r_str:
+        y_at = next((i for i, s in enumerate(y_str) if s != 1), None)
+        r_at = next((i for i, s in enumerate(r_str) if s != 1), None)
+
+        def said(at, convs):
+            if at is None:
+                return "no strided conv"
+            k = dict(convs[at].attrs)["kernel"][0]
+            return f"stride {dict(convs[at].attrs)['stride'][0]} on the {k}×{k} conv {at + 1}"
+
+        found.add("stride", where, said(y_at, y_convs), said(r_at, r_convs),
+                  f"{where}: {said(y_at, y_convs)} where the reference has {said(r_at, r_convs)}"
+                  + (" (v1 against v1.5)" if len(y_convs) == 3 and y_at == 0 and r_at == 1 else ""))  # fmt: skip
+    y_width = [(c.out_shape[1], a["groups"]) for c, a in zip(y_convs, ya, strict=True)]
+    r_width = [(c.out_shape[1], a["groups"]) for c, a in zip(r_convs, ra, strict=True)]
+    if y_width != r_width:
+        found.add("width", where, "/".join(f"{w}" + (f" g{g}" if g > 1 else "") for w, g in y_width),
+                  "/".join(f"{w}" + (f" g{g}" if g > 1 else "") for w, g in r_width),
+                  f"{where}: your convs are {'/'.join(str(w) for w, _ in y_width)} channels wide; the reference's "
+                  f"{'/'.join(str(w) for w, _ in r_width)}")  # fmt: skip
+    if any(a["bias"] for a in ya) != any(a["bias"] for a in ra):
+        found.add("bias", where, "convs with bias", "convs without bias",
+                  f"{where}: your convs {'have' if any(a['bias'] for a in ya) else 'lack'} a bias before the norm")
+    if same_order and _norms(yb.main) != _norms(rb.main):
+        y, r = ", ".join(_norms(yb.main)) or "none", ", ".join(_norms(rb.main)) or "none"
+        found.add("norm", where, y, r, f"{where}: your block normalises with {y}; the reference with {r}")
+    y_acts, r_acts = _acts(yb.main), _acts(rb.main)
+    if (y_acts != r_acts) if same_order else (set(y_acts) != set(r_acts)):
+        found.add("activation", where, ", ".join(y_acts) or "none", ", ".join(r_acts) or "none",
+                  f"{where}: your block's activations are {', '.join(y_acts) or 'none'}; the reference's "
+                  f"{', '.join(r_acts) or 'none'}")  # fmt: skip
+    if same_order and _acts(yb.after_add) != _acts(rb.after_add):
+        y, r = ", ".join(_acts(yb.after_add)) or "nothing", ", ".join(_acts(rb.after_add)) or "nothing"
+        found.add("activation", where, f"{y} after the add", f"{r} after the add",
+                  f"{where}: your block applies {y} after the residual add; the reference applies {r}")
+    if [x.key for x in yb.attention] != [x.key for x in rb.attention]:
+        y, r = _gate_words(yb.attention), _gate_words(rb.attention)
+        found.add("attention", where, y, r, f"{where}: your block has {y}; the reference has {r}")
+    _compare_shortcut(found, yb, rb, same_order)
+
+
+def _gate_words(layers) -> str:
+    if not layers:
+        return "no gate"
+    inner = next((x for x in layers if x.kind in ("conv", "linear")), None)
+    squeeze = f" to {inner.out_shape[1]} channels" if inner is not None else ""
+    return f"a squeeze-and-excitation gate{squeeze} ({', '.join(x.words() for x in layers)})"
+
+
+def _shortcut_words(block) -> str:
+    kind = block.shortcut_kind
+    if kind == "identity":
+        return "the identity"
+    if kind == "A":
+        return "option A: subsample and zero-pad the channels (no parameters)"
+    parts = ", ".join(x.words() for x in block.shortcut)
+    label = {"projection": "a projection", "avgdown": "an avg-pool projection", "conv": "a conv"}.get(kind, kind)
+    return f"{label} ({parts})"
+
+
+def _compare_shortcut(found: _Found, yb, rb, same_order: bool) -> None:
+    y_kind, r_kind = yb.shortcut_kind, rb.shortcut_kind
+    # A block that keeps its size where the reference halves it (a dilated stage) has a shortcut that keeps it
+    # too: that is the block's `dilation` or `stride`, not its shortcut.
+    resampled = yb.out_shape[2] * rb.in_shape[2] != rb.out_shape[2] * yb.in_shape[2]
+
+    def shape(layer):
+        return (layer.kind, tuple(kv for kv in layer.attrs if not (resampled and kv[0] == "stride")))
+
+    y_layers = [shape(x) for x in yb.shortcut if not x.is_norm]
+    r_layers = [shape(x) for x in rb.shortcut if not x.is_norm]
+    y_norm, r_norm = _norms(yb.shortcut), _norms(rb.shortcut)
+    if y_kind != r_kind or y_layers != r_layers or (same_order and bool(y_norm) != bool(r_norm)):
+        y, r = _shortcut_words(yb), _shortcut_words(rb)
+        found.add("shortcut", yb.where, y, r, f"{yb.where}: your shortcut is {y}; the reference's is {r}")
+    elif y_norm and r_norm and y_norm != r_norm and same_order:
+        found.add("norm", yb.where, ", ".join(y_norm), ", ".join(r_norm),
+                  f"{yb.where}: your shortcut normalises with {', '.join(y_norm)}; the reference's with "
+                  f"{', '.join(r_norm)}")  # fmt: skip
+
+
+def _fallback(yours: Structure, theirs: Structure) -> Difference:
+    """Structures that differ in a way no rule above names: say where, in the nearest kind."""
+    if [x.key for x in yours.stem] != [x.key for x in theirs.stem]:
+        return Difference("stem", "stem", _stem_words(yours.stem), _stem_words(theirs.stem),
+                          "your stem differs from the reference's: " + ", ".join(x.words() for x in yours.stem))
+    for yb, rb in zip(yours.blocks, theirs.blocks, strict=False):
+        if yb.key() != rb.key():
+            main = ", ".join(x.words() for x in yb.main)
+            return Difference("block_type", yb.where, main, ", ".join(x.words() for x in rb.main),
+                              f"{yb.where}: your block ({main}) differs from the reference's")
+    return Difference("head", "head", ", ".join(x.words() for x in yours.head),
+                      ", ".join(x.words() for x in theirs.head), "your head differs from the reference's")
+
+
+# The config a structure equals, built and captured again to be sure.
+
+
+def spec_of(structure: Structure, size: tuple[int, int]) -> ResNetSpec | None:
+    """The spec whose network has `structure`'s knobs, or None where no knob says what it does."""
+    from ..core.plan import se_channels
+
+    if not structure.residual or not structure.blocks or structure.num_classes is None:
+        return None
+    types = {b.block_type for b in structure.blocks}
+    if len(types) != 1 or next(iter(types)) not in ("basic", "bottleneck"):
+        return None
+    block = next(iter(types))
+    expansion = 4 if block == "bottleneck" else 1
+    stages = structure.stages
+    widths = tuple(s[0].out_shape[1] // expansion for s in stages)
+    stem_convs = [dict(x.attrs) for x in structure.stem if x.kind == "conv"]
+    kernels = [(a["kernel"][0], a["stride"][0]) for a in stem_convs]
+    stem_widths = tuple(x.out_shape[1] for x in structure.stem if x.kind == "conv")
+    if kernels == [(7, 2)]:
+        stem = "torchvision"
+    elif kernels == [(3, 1)]:
+        stem = "cifar"
+    elif len(kernels) == 3 and all(k == 3 for k, _ in kernels) and kernels[0][1] == 2:
+        stem = "deep"
+    else:
+        return None
+    pools = [dict(x.attrs) for x in structure.stem if x.kind == "maxpool"]
+    if len(pools) > 1 or (pools and (pools[0]["kernel"], pools[0]["stride"], pools[0]["ceil_mode"]) != ((3, 3), (2, 2),
+                                                                                                     False)):
+        return None
+    padding = pools[0]["padding"][0] if pools else 1
+    changing = {b.shortcut_kind for b in structure.blocks if b.in_shape != b.out_shape}
+    keeping = {b.shortcut_kind for b in structure.blocks if b.in_shape == b.out_shape}
+    if keeping == {"projection"}:
+        shortcut = "C"
+    elif keeping - {"identity"}:
+        return None
+    elif changing <= {"projection"}:
+        shortcut = "B"
+    elif changing == {"A"}:
+        shortcut = "A"
+    elif "avgdown" in changing and changing <= {"avgdown", "projection"}:
+        shortcut = "avgdown"  # a stride-1 block needs no pool: ResNet-D's first projection is a bare 1×1 conv
+    else:
+        return None
+    projections = [b for b in structure.blocks if b.shortcut_kind in ("projection", "avgdown")]
+    shortcut_norm = any(x.is_norm for b in projections for x in b.shortcut) if projections else True
+    convs = [c for b in structure.blocks for c in b.convs]
+    stride_in = "v1.5"
+    groups, width_per_group = 1, 64
+    if block == "bottleneck":
+        first = [dict(b.convs[0].attrs)["stride"][0] for b in structure.blocks]
+        stride_in = "v1" if any(s > 1 for s in first) else "v1.5"
+        middle = structure.blocks[0].convs[1]
+        groups = dict(middle.attrs)["groups"]
+        width_per_group = middle.out_shape[1] * 64 // (widths[0] * groups)
+    se_reduction = 0
+    gates = [b.attention for b in structure.blocks]
+    if any(gates):
+        hidden = [next((x.out_shape[1] for x in g if x.kind in ("conv", "linear")), 0) for g in gates]
+        outs = [b.out_shape[1] for b in structure.blocks]
+        candidates = [r for r in (16, 8, 4, 32, round(outs[0] / max(hidden[0], 1))) if r > 0]
+        se_reduction = next((r for r in candidates if all(se_channels(c, r) == h for c, h in zip(outs, hidden,
+                                                                                                  strict=True))), 0)
+        if not se_reduction:
+            return None
+    output_stride = 0
+    if any(dict(c.attrs)["dilation"] != (1, 1) for c in convs):
+        last = structure.blocks[-1].out_shape
+        output_stride = size[0] // last[2] if last[2] else 0
+    try:
+        return ResNetSpec(
+            name="yours", block=block, layers=structure.layers, widths=widths, stem=stem, stem_widths=stem_widths,
+            maxpool=bool(pools), maxpool_padding=padding, shortcut=shortcut, shortcut_norm=shortcut_norm,
+            conv_bias=any(dict(c.attrs)["bias"] for c in convs), stride_in=stride_in, groups=groups,
+            width_per_group=width_per_group, order=structure.order, se_reduction=se_reduction,
+            output_stride=output_stride, in_channels=structure.in_channels, num_classes=structure.num_classes,
+        )  # fmt: skip
+    except InspectError:
+        return None
+
+
+def equal_config(structure: Structure, size: tuple[int, int], prefer: str | None = None) -> str | None:
+    """`name:knob=value,…` whose network, built and captured, has exactly `structure` (layers, shapes, params,
+    MACs); None when no config does."""
+    spec = spec_of(structure, size)
+    if spec is None:
+        return None
+    text = arch_string(spec, prefer=prefer)
+    try:
+        built = reference_structure(parse_arch(text), size)
+    except InspectError:
+        return None
+    return text if built.key() == structure.key() else None
+
+
+def check_stage_records(comparison: Comparison) -> list[dict[str, Any]]:
+    """Per stage (stem, layer1…, head): output shape, params and MACs, yours beside the reference's."""
+    yours, theirs = _stage_totals(comparison.yours), _stage_totals(comparison.theirs)
+    records = []
+    for stage in list(dict.fromkeys([*theirs, *yours])):
+        r = theirs.get(stage, ((), 0, 0))
+        y = yours.get(stage, ((), 0, 0))
+        records.append({
+            "stage": stage,
+            "reference_out": shape_text(r[0]), "your_out": shape_text(y[0]),
+            "reference_params": r[1], "your_params": y[1],
+            "reference_macs": r[2], "your_macs": y[2],
+            "same": r == y,
+        })  # fmt: skip
+    return records
+
+
+def _stage_totals(structure: Structure) -> dict[str, tuple[tuple[int, ...], int, int]]:
+    """stage → (output shape without the batch, params, MACs conv+linear)."""
+    groups: dict[str, list] = {"stem": list(structure.stem)}
+    outs: dict[str, tuple[int, ...]] = {"stem": structure.stem[-1].out_shape[1:] if structure.stem else ()}
+    for s, blocks in enumerate(structure.stages):
+        name = f"layer{s + 1}"
+        groups[name] = [x for b in blocks for x in (*b.main, *b.shortcut, *b.attention, *b.after_add)]
+        outs[name] = blocks[-1].out_shape[1:]
+    groups["head"] = [*structure.tail, *structure.head]
+    outs["head"] = structure.head[-1].out_shape[1:] if structure.head else ()
+    return {k: (tuple(outs[k]), sum(x.params for x in v), sum(x.macs for x in v)) for k, v in groups.items()}
 
 
 def candidate_specs(in_channels: int, num_classes: int):
@@ -431,56 +561,6 @@ def candidate_specs(in_channels: int, num_classes: int):
                 )
             except InspectError:
                 continue
-
-
-def find_equal_config(yours: list[Op], shape: tuple[int, ...], reference: ResNetSpec) -> str | None:
-    wanted = [o.signature for o in yours]
-    for candidate in candidate_specs(reference.in_channels, reference.num_classes):
-        ops = reference_ops(trace(candidate, *shape[2:], batch=shape[0]))
-        moved, _ = _normalise_moves(ops, list(yours))
-        if [o.signature for o in ops] == [o.signature for o in moved] or [o.signature for o in ops] == wanted:
-            return candidate.name
-    return None
-
-
-def check_stage_records(comparison: Comparison) -> list[dict[str, Any]]:
-    """Per stage: output shape, params and MACs, yours beside the reference's."""
-    records = []
-    stage_of_block = {layer.block: layer.stage for layer in comparison.reference_trace.layers}
-    current = "stem"
-    totals: dict[str, dict[str, Any]] = {}
-    for ref, yours in comparison.alignment:
-        if ref is not None:
-            current = stage_of_block.get(_block_of(ref.name), current)
-        entry = totals.setdefault(current, {"ref_params": 0, "your_params": 0, "ref_macs": 0, "your_macs": 0,
-                                            "ref_out": None, "your_out": None})  # fmt: skip
-        if ref is not None:
-            entry["ref_params"] += ref.params
-            entry["ref_macs"] += ref.macs
-            entry["ref_out"] = (ref.c_out, *ref.out_hw)
-        if yours is not None:
-            entry["your_params"] += yours.params
-            entry["your_macs"] += yours.macs
-            entry["your_out"] = (yours.c_out, *yours.out_hw)
-    for stage in stage_names(comparison.reference):
-        e = totals.get(stage)
-        if e is None:
-            continue
-        records.append(
-            {
-                "stage": stage,
-                "reference_out": shape_text(e["ref_out"] or ()),
-                "your_out": shape_text(e["your_out"] or ()),
-                "reference_params": e["ref_params"],
-                "your_params": e["your_params"],
-                "reference_macs": e["ref_macs"],
-                "your_macs": e["your_macs"],
-                "same": e["ref_params"] == e["your_params"]
-                and e["ref_macs"] == e["your_macs"]
-                and e["ref_out"] == e["your_out"],
-            }
-        )
-    return records
 
 
 # ------------------------------------------------------------------------------------------- checkpoints
@@ -648,17 +728,23 @@ def _unfit_keys(state: dict[str, Any]) -> list[str]:
 
 
 def comparison_record(target: str, comparison: Comparison) -> dict[str, Any]:
-    """The JSON contract of `check` on a model."""
+    """The JSON contract of `check` on a model: `verdict`, `equals`, `differences` (kind, where, yours,
+    reference, message; `words` repeats the message under the name the first contract gave it)."""
+    from ..capture.structure import summary
+
     return {
         "target": target,
         "reference": comparison.reference.name,
+        "verdict": comparison.verdict,
         "matches": comparison.matches,
         "equals": comparison.equals,
         "run": comparison.probe,
-        "differences": [{"where": d.where, "words": d.words} for d in comparison.differences],
-        "shortcut_runs_first_in": list(comparison.moved_shortcuts),
-        "relu_calls_seen": comparison.other_relu_calls,
-        "unrecognised_modules": list(comparison.unknown_modules),
+        "differences": [{"kind": d.kind, "where": d.where, "yours": d.yours, "reference": d.reference,
+                         "message": d.message, "words": d.message} for d in comparison.differences],  # fmt: skip
+        "structure": summary(comparison.yours),
+        "shortcut_runs_first_in": list(comparison.shortcut_first),
+        "relu_calls_seen": comparison.relu_calls,
+        "unrecognised_modules": list(comparison.unknown_ops),
         "stages": check_stage_records(comparison),
     }
 
