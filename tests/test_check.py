@@ -24,55 +24,64 @@ def test_a_correct_independent_resnet18_matches():
     result = check("correct", "--depth", "18", "--format", "json")
     assert result.exit_code == 0, result.stdout
     data = json.loads(result.stdout)
-    assert data["matches"] is True and data["differences"] == []
+    assert data["verdict"] == "matches" and data["matches"] is True and data["differences"] == []
+    assert data["equals"] == "resnet18"
     assert data["shortcut_runs_first_in"] == ["layer2.0", "layer3.0", "layer4.0"]  # the same network
     assert all(stage["same"] for stage in data["stages"])
+    # ResNet-18's published count (torchvision's model card), stage by stage summed.
+    assert sum(stage["your_params"] for stage in data["stages"]) == 11_689_512
 
 
 @pytest.mark.parametrize(
-    ("factory", "depth", "words", "equals"),
+    ("factory", "depth", "kind", "message", "equals"),
     [
-        ("one_by_one", "18",
-         "layer1.0: your block has a 3×3 conv then a 1×1 conv where the reference basic block has two 3×3 convs",
+        ("one_by_one", "18", "block_type",
+         "layer1.0: your block is a block of 3×3, 1×1 convs where the reference's is a basic block (two 3×3 convs)",
          None),
-        ("projection", "18",
-         "layer1.0: a projection shortcut (1×1 conv + BN, 4,224 params) where the reference uses the identity",
+        ("projection", "18", "shortcut",
+         "layer1.0: your shortcut is a projection (1×1 conv 64→64, batch norm); the reference's is the identity",
          None),
-        ("resnet50_v1", "50",
-         "layer2.0: stride 2 on the first 1×1 conv (v1) where the reference puts it on the 3×3 (v1.5)",
-         "resnet50 with stride_in=v1"),
-        ("stem_bias", "18", "conv1 (your entry.0.0): bias=True adds 64 params", None),
-        ("option_a", "18",
-         "layer2.0: the identity where the reference has a projection shortcut (1×1 conv /2 64→128 + BN, "
-         "8,448 params)", "resnet18 with shortcut=A"),
+        ("resnet50_v1", "50", "stride",
+         "layer2.0: stride 2 on the first conv (1×1) where the reference has stride 2 on the second conv (3×3) "
+         "(v1 against v1.5) (and in 2 more places)", "resnet50:stride_in=v1"),
+        ("stem_bias", "18", "bias", "your stem conv has bias; the reference's has none", None),
+        ("option_a", "18", "shortcut",
+         "layer2.0: your shortcut is option A: subsample and zero-pad the channels (no parameters); the reference's "
+         "is a projection (1×1 conv /2 64→128, batch norm) (and in 2 more places)", "resnet18:shortcut=A"),
     ],
 )  # fmt: skip
-def test_each_mistake_is_found_and_named(factory, depth, words, equals):
+def test_each_mistake_is_found_and_named(factory, depth, kind, message, equals):
     result = check(factory, "--depth", depth, "--format", "json")
     assert result.exit_code == 1
     data = json.loads(result.stdout)
-    assert data["matches"] is False
-    assert data["differences"][0]["words"] == words.replace("entry.0.0", "entry.0")
+    assert data["verdict"] == "differs" and data["matches"] is False
+    (difference,) = data["differences"]
+    assert (difference["kind"], difference["message"], difference["words"]) == (kind, message, message)
+    assert set(difference) == {"kind", "where", "yours", "reference", "message", "words"}
     assert data["equals"] == equals
 
 
 def test_rich_report_names_the_first_divergence():
     out = check("one_by_one", "--depth", "18").stdout
-    assert "✗ differs from resnet18 in 1 place(s); first: layer1.0: your block has a 3×3 conv then a 1×1 conv" in out
+    assert "✗ differs from resnet18 in 1 way(s) (block_type); first: layer1.0: your block is a block of 3×3, 1×1" in out
     assert "147,968" in out and "115,200" in out  # layer1's params, the reference's and yours
 
 
 def test_a_different_depth_is_recognised():
     comparison = compare_model(load_factory(f"{MODELS}:correct"), get_spec(34), (224, 224))
-    assert not comparison.matches and comparison.equals == "resnet18"
+    assert comparison.verdict == "differs" and comparison.equals == "resnet18"
+    assert [d.kind for d in comparison.differences] == ["blocks"]
 
 
 def test_kwargs_and_module_paths(monkeypatch):
     monkeypatch.chdir(HERE)
-    result = runner.invoke(app, ["check", "user_models.from_scratch:ten_classes", "--kwargs", '{"num_classes": 10}',
-                                 "--depth", "18", "--format", "json"])  # fmt: skip
-    assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["stages"][-1]["your_out"] == "10"
+    args = ["check", "user_models.from_scratch:ten_classes", "--kwargs", '{"num_classes": 10}', "--format", "json"]
+    result = runner.invoke(app, [*args, "--depth", "18"])
+    assert result.exit_code == 1, result.stderr  # another class count than the reference's is a `head` difference
+    data = json.loads(result.stdout)
+    assert [d["kind"] for d in data["differences"]] == ["head"] and data["equals"] == "resnet18:num_classes=10"
+    assert data["stages"][-1]["your_out"] == "10"
+    assert runner.invoke(app, [*args, "--arch", "resnet18:num_classes=10"]).exit_code == 0
 
 
 @pytest.mark.parametrize(

@@ -135,8 +135,13 @@ def _attrs(kind: str, name: str, args: tuple, kwargs: dict, out_shape: Shape) ->
     if kind == "maxpool":
         kernel = _pair(a[1])
         stride = _pair(a[2]) if len(a) > 2 and a[2] else kernel
-        return {"kernel": kernel, "stride": stride, "padding": _pair(a[3] if len(a) > 3 else 0),
-                "dilation": _pair(a[4] if len(a) > 4 else 1, 1), "ceil_mode": bool(a[5]) if len(a) > 5 else False}
+        return {
+            "kernel": kernel,
+            "stride": stride,
+            "padding": _pair(a[3] if len(a) > 3 else 0),
+            "dilation": _pair(a[4] if len(a) > 4 else 1, 1),
+            "ceil_mode": bool(a[5]) if len(a) > 5 else False,
+        }
     if kind == "downpool":
         kernel = _pair(a[1])
         stride = _pair(a[2]) if len(a) > 2 and a[2] else kernel
@@ -219,7 +224,9 @@ def _fresh_copy(model: Any, device: str, zeros: bool) -> Any:
     try:
         twin = copy.deepcopy(model, memo)
     except Exception as error:
-        raise CaptureError(f"the model cannot be copied to be run: {type(error).__name__}: {first_line(error)}") from None
+        raise CaptureError(
+            f"the model cannot be copied to be run: {type(error).__name__}: {first_line(error)}"
+        ) from None
     return twin.eval()
 
 
@@ -413,7 +420,7 @@ def _resolve_empty_view(func, args: tuple) -> tuple:
 _RECORDER: list[Any] = []
 
 
-def _Recorder(params, x):  # noqa: N802  (a class, built on first use so that torch is imported lazily)
+def _Recorder(params, x):
     if not _RECORDER:
         _RECORDER.append(_make_recorder_class())
     return _RECORDER[0](params, x)

@@ -14,7 +14,6 @@ Nothing here depends on module names or on the order in which a forward computes
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from math import prod
 from typing import Any
 
 from .graph import INPUT, Graph, Node, macs_of
@@ -227,7 +226,7 @@ def recover(graph: Graph) -> Structure:
 
     blocks_raw = []
     previous_end = INPUT
-    for k, (add, lca, side_a, side_b) in enumerate(raw):
+    for add, lca, side_a, side_b in raw:
         between = [i for i in _members(ancestors(lca) & ~ancestors(previous_end)) if i != INPUT]
         blocks_raw.append((add, lca, side_a, side_b, between))
         previous_end = add.index
@@ -268,15 +267,22 @@ def recover(graph: Graph) -> Structure:
         else:
             blocks[-1] = _with_after(blocks[-1], gap)
         block_in = nodes[lca].out_shape if lca != INPUT else graph.input_shape
-        if k > 0 and order == "pre" and shared:
-            block_in = shared[0].in_shape
-        elif k == 0 and shared:
+        if (k > 0 and order == "pre" and shared) or (k == 0 and shared):
             block_in = shared[0].in_shape
         main = tuple(shared + main_layers)
         kind = _shortcut_kind(short_layers, block_in, add.out_shape)
         if kind == "A":  # zero-padding however written (F.pad, a lambda, cat with zeros): one canonical op
-            short_layers = [Layer("zero-pad", (), tuple(block_in), tuple(add.out_shape), 0, 0, short_layers[0].module
-                                  if short_layers else add.module)]
+            short_layers = [
+                Layer(
+                    "zero-pad",
+                    (),
+                    tuple(block_in),
+                    tuple(add.out_shape),
+                    0,
+                    0,
+                    short_layers[0].module if short_layers else add.module,
+                )
+            ]
         blocks.append(Block(0, 0, main, tuple(short_layers), kind,
                             tuple(gate_layers), (), tuple(block_in), tuple(add.out_shape),
                             bool(main and main[0].is_norm), add.module, first))  # fmt: skip
@@ -366,13 +372,15 @@ def _split_head(layers: tuple[Layer, ...]) -> tuple[tuple[Layer, ...], tuple[Lay
     leaves 1×1 maps (or at the first linear layer)."""
     layers = tuple(layers)
     for i, x in enumerate(layers):
-        if x.kind in ("avgpool", "mean", "downpool", "maxpool") and len(x.out_shape) >= 2 and (
-            len(x.out_shape) == 2 or tuple(x.out_shape[2:]) == (1, 1)
+        if (
+            x.kind in ("avgpool", "mean", "downpool", "maxpool")
+            and len(x.out_shape) >= 2
+            and (len(x.out_shape) == 2 or tuple(x.out_shape[2:]) == (1, 1))
         ):
             covers = x.kind in ("avgpool", "mean") or tuple(dict(x.attrs)["kernel"]) >= tuple(x.in_shape[2:4])
             head = tuple(_linear_from_conv(y) if y.kind == "conv" and tuple(y.in_shape[2:]) == (1, 1) else y
                          for y in layers[i + 1:])  # fmt: skip
-            return layers[:i], (_global(x),) + head if covers else (x, *head), covers
+            return layers[:i], (_global(x), *head) if covers else (x, *head), covers
         if x.kind == "linear":
             return layers[:i], layers[i:], False
     return layers, (), False

@@ -32,6 +32,7 @@ from ..core.errors import InspectError, first_line
 from ..core.shapes import shape_text
 from ..core.spec import ResNetSpec, with_knobs
 
+
 class LoadError(InspectError):
     """The model or checkpoint could not be loaded: exit code 2."""
 
@@ -229,11 +230,21 @@ def compare_structures(yours: Structure, theirs: Structure) -> list[Difference]:
                   "your model adds no shortcut anywhere: a plain network, not a ResNet")  # fmt: skip
         return found.result()
     if yours.in_channels != theirs.in_channels:
-        found.add("input", "stem", f"{yours.in_channels} input channels", f"{theirs.in_channels}",
-                  f"your first conv reads {yours.in_channels} channels; the reference reads {theirs.in_channels}")
+        found.add(
+            "input",
+            "stem",
+            f"{yours.in_channels} input channels",
+            f"{theirs.in_channels}",
+            f"your first conv reads {yours.in_channels} channels; the reference reads {theirs.in_channels}",
+        )
     if yours.num_classes != theirs.num_classes:
-        found.add("head", "head", f"{yours.num_classes} classes", f"{theirs.num_classes} classes",
-                  f"your classifier has {yours.num_classes} outputs; the reference has {theirs.num_classes}")
+        found.add(
+            "head",
+            "head",
+            f"{yours.num_classes} classes",
+            f"{theirs.num_classes} classes",
+            f"your classifier has {yours.num_classes} outputs; the reference has {theirs.num_classes}",
+        )
     if (yours.global_pool, _names(yours.head)) != (theirs.global_pool, _names(theirs.head)):
         yours_text, ref_text = ", ".join(x.words() for x in yours.head), ", ".join(x.words() for x in theirs.head)
         found.add("head", "head", yours_text, ref_text, f"your head is {yours_text}; the reference's is {ref_text}")
@@ -289,23 +300,29 @@ def _compare_blocks(found: _Found, yours: Structure, theirs: Structure, same_ord
         y, r = "+".join(map(str, yours.layers)), "+".join(map(str, theirs.layers))
         stages = [f"layer{i + 1}" for i in range(max(len(yours.layers), len(theirs.layers)))
                   if (yours.layers[i:i + 1] or (0,)) != (theirs.layers[i:i + 1] or (0,))]  # fmt: skip
-        found.add("blocks", stages[0] if stages else "model", f"{y} blocks", f"{r} blocks",
-                  f"your stages hold {y} blocks; the reference's hold {r} (differs in {', '.join(stages)})")
+        found.add(
+            "blocks",
+            stages[0] if stages else "model",
+            f"{y} blocks",
+            f"{r} blocks",
+            f"your stages hold {y} blocks; the reference's hold {r} (differs in {', '.join(stages)})",
+        )
     y_stages, r_stages = yours.stages, theirs.stages
     dilated = any(dict(c.attrs)["dilation"] != (1, 1) for b in yours.blocks for c in b.convs)
-    for s, (ys, rs) in enumerate(zip(y_stages, r_stages, strict=False)):
-        y_type, r_type = ys[0].block_type, rs[0].block_type
-        if y_type != r_type:
-            found.add("block_type", f"layer{s + 1}", f"{y_type} blocks", f"{r_type} blocks",
-                      f"layer{s + 1} has {_block_words(y_type)} where the reference has {_block_words(r_type)}")
-            continue
+    for ys, rs in zip(y_stages, r_stages, strict=False):
         for yb, rb in zip(ys, rs, strict=False):
+            if yb.block_type != rb.block_type:
+                found.add("block_type", yb.where, _block_words(yb.block_type), _block_words(rb.block_type),
+                          f"{yb.where}: your block is {_block_words(yb.block_type)} where the reference's is "
+                          f"{_block_words(rb.block_type)}")  # fmt: skip
+                continue
             _compare_block(found, yb, rb, same_order, dilated)
 
 
 def _block_words(block_type: str) -> str:
-    return {"basic": "basic blocks (two 3×3 convs)", "bottleneck": "bottlenecks (1×1, 3×3, 1×1 convs)"}.get(
-        block_type, f"blocks of {block_type} convs")
+    return {"basic": "a basic block (two 3×3 convs)", "bottleneck": "a bottleneck (1×1, 3×3, 1×1 convs)"}.get(
+        block_type, "a block of " + ", ".join(f"{k}×{k}" for k in block_type.split("×")) + " convs"
+    )
 
 
 def _compare_block(found: _Found, yb, rb, same_order: bool, dilated: bool) -> None:
@@ -328,7 +345,8 @@ def _compare_block(found: _Found, yb, rb, same_order: bool, dilated: bool) -> No
             if at is None:
                 return "no strided conv"
             k = dict(convs[at].attrs)["kernel"][0]
-            return f"stride {dict(convs[at].attrs)['stride'][0]} on the {k}×{k} conv {at + 1}"
+            ordinal = ("first", "second", "third", "fourth")[at] if at < 4 else f"#{at + 1}"
+            return f"stride {dict(convs[at].attrs)['stride'][0]} on the {ordinal} conv ({k}×{k})"
 
         found.add("stride", where, said(y_at, y_convs), said(r_at, r_convs),
                   f"{where}: {said(y_at, y_convs)} where the reference has {said(r_at, r_convs)}"
@@ -341,8 +359,13 @@ def _compare_block(found: _Found, yb, rb, same_order: bool, dilated: bool) -> No
                   f"{where}: your convs are {'/'.join(str(w) for w, _ in y_width)} channels wide; the reference's "
                   f"{'/'.join(str(w) for w, _ in r_width)}")  # fmt: skip
     if any(a["bias"] for a in ya) != any(a["bias"] for a in ra):
-        found.add("bias", where, "convs with bias", "convs without bias",
-                  f"{where}: your convs {'have' if any(a['bias'] for a in ya) else 'lack'} a bias before the norm")
+        found.add(
+            "bias",
+            where,
+            "convs with bias",
+            "convs without bias",
+            f"{where}: your convs {'have' if any(a['bias'] for a in ya) else 'lack'} a bias before the norm",
+        )
     if same_order and _norms(yb.main) != _norms(rb.main):
         y, r = ", ".join(_norms(yb.main)) or "none", ", ".join(_norms(rb.main)) or "none"
         found.add("norm", where, y, r, f"{where}: your block normalises with {y}; the reference with {r}")
@@ -353,8 +376,13 @@ def _compare_block(found: _Found, yb, rb, same_order: bool, dilated: bool) -> No
                   f"{', '.join(r_acts) or 'none'}")  # fmt: skip
     if same_order and _acts(yb.after_add) != _acts(rb.after_add):
         y, r = ", ".join(_acts(yb.after_add)) or "nothing", ", ".join(_acts(rb.after_add)) or "nothing"
-        found.add("activation", where, f"{y} after the add", f"{r} after the add",
-                  f"{where}: your block applies {y} after the residual add; the reference applies {r}")
+        found.add(
+            "activation",
+            where,
+            f"{y} after the add",
+            f"{r} after the add",
+            f"{where}: your block applies {y} after the residual add; the reference applies {r}",
+        )
     if [x.key for x in yb.attention] != [x.key for x in rb.attention]:
         y, r = _gate_words(yb.attention), _gate_words(rb.attention)
         found.add("attention", where, y, r, f"{where}: your block has {y}; the reference has {r}")
@@ -404,15 +432,30 @@ def _compare_shortcut(found: _Found, yb, rb, same_order: bool) -> None:
 def _fallback(yours: Structure, theirs: Structure) -> Difference:
     """Structures that differ in a way no rule above names: say where, in the nearest kind."""
     if [x.key for x in yours.stem] != [x.key for x in theirs.stem]:
-        return Difference("stem", "stem", _stem_words(yours.stem), _stem_words(theirs.stem),
-                          "your stem differs from the reference's: " + ", ".join(x.words() for x in yours.stem))
+        return Difference(
+            "stem",
+            "stem",
+            _stem_words(yours.stem),
+            _stem_words(theirs.stem),
+            "your stem differs from the reference's: " + ", ".join(x.words() for x in yours.stem),
+        )
     for yb, rb in zip(yours.blocks, theirs.blocks, strict=False):
         if yb.key() != rb.key():
             main = ", ".join(x.words() for x in yb.main)
-            return Difference("block_type", yb.where, main, ", ".join(x.words() for x in rb.main),
-                              f"{yb.where}: your block ({main}) differs from the reference's")
-    return Difference("head", "head", ", ".join(x.words() for x in yours.head),
-                      ", ".join(x.words() for x in theirs.head), "your head differs from the reference's")
+            return Difference(
+                "block_type",
+                yb.where,
+                main,
+                ", ".join(x.words() for x in rb.main),
+                f"{yb.where}: your block ({main}) differs from the reference's",
+            )
+    return Difference(
+        "head",
+        "head",
+        ", ".join(x.words() for x in yours.head),
+        ", ".join(x.words() for x in theirs.head),
+        "your head differs from the reference's",
+    )
 
 
 # The config a structure equals, built and captured again to be sure.
@@ -443,8 +486,9 @@ def spec_of(structure: Structure, size: tuple[int, int]) -> ResNetSpec | None:
     else:
         return None
     pools = [dict(x.attrs) for x in structure.stem if x.kind == "maxpool"]
-    if len(pools) > 1 or (pools and (pools[0]["kernel"], pools[0]["stride"], pools[0]["ceil_mode"]) != ((3, 3), (2, 2),
-                                                                                                     False)):
+    if len(pools) > 1 or (
+        pools and (pools[0]["kernel"], pools[0]["stride"], pools[0]["ceil_mode"]) != ((3, 3), (2, 2), False)
+    ):
         return None
     padding = pools[0]["padding"][0] if pools else 1
     changing = {b.shortcut_kind for b in structure.blocks if b.in_shape != b.out_shape}
@@ -478,8 +522,9 @@ def spec_of(structure: Structure, size: tuple[int, int]) -> ResNetSpec | None:
         hidden = [next((x.out_shape[1] for x in g if x.kind in ("conv", "linear")), 0) for g in gates]
         outs = [b.out_shape[1] for b in structure.blocks]
         candidates = [r for r in (16, 8, 4, 32, round(outs[0] / max(hidden[0], 1))) if r > 0]
-        se_reduction = next((r for r in candidates if all(se_channels(c, r) == h for c, h in zip(outs, hidden,
-                                                                                                  strict=True))), 0)
+        se_reduction = next(
+            (r for r in candidates if all(se_channels(c, r) == h for c, h in zip(outs, hidden, strict=True))), 0
+        )
         if not se_reduction:
             return None
     output_stride = 0
@@ -739,8 +784,17 @@ def comparison_record(target: str, comparison: Comparison) -> dict[str, Any]:
         "matches": comparison.matches,
         "equals": comparison.equals,
         "run": comparison.probe,
-        "differences": [{"kind": d.kind, "where": d.where, "yours": d.yours, "reference": d.reference,
-                         "message": d.message, "words": d.message} for d in comparison.differences],  # fmt: skip
+        "differences": [
+            {
+                "kind": d.kind,
+                "where": d.where,
+                "yours": d.yours,
+                "reference": d.reference,
+                "message": d.message,
+                "words": d.message,
+            }
+            for d in comparison.differences
+        ],
         "structure": summary(comparison.yours),
         "shortcut_runs_first_in": list(comparison.shortcut_first),
         "relu_calls_seen": comparison.relu_calls,
@@ -758,9 +812,8 @@ def checkpoint_verdict(result: CheckpointResult, reference: ResNetSpec | None) -
     differ = [f for f in fields if getattr(result.spec, f) != getattr(reference, f)]
     if not differ:
         return None
-    return (
-        f"differs from {reference.name}: "
-        + ", ".join(f"{f} {getattr(result.spec, f)!r} (reference {getattr(reference, f)!r})" for f in differ)
+    return f"differs from {reference.name}: " + ", ".join(
+        f"{f} {getattr(result.spec, f)!r} (reference {getattr(reference, f)!r})" for f in differ
     )
 
 

@@ -178,12 +178,13 @@ def paper_markdown(table: PaperTable) -> str:
 
 def check_markdown(record: dict[str, Any]) -> str:
     """A check's verdict, its differences and (for a model) its stages, as Markdown."""
-    verdict = "matches" if record.get("matches") else "differs"
+    verdict = record.get("verdict") or ("matches" if record.get("matches") else "differs")
     lines = [f"**{record['target']}** against `{record.get('reference')}`: {verdict}", ""]
     if record.get("equals"):
         lines += [f"Equals `{record['equals']}`.", ""]
     for difference in record.get("differences", []):
-        lines.append(f"- {difference['where']}: {difference['words']}")
+        kind = f"[{difference['kind']}] " if "kind" in difference else ""
+        lines.append(f"- {kind}{difference['where']}: {difference['words']}")
     for problem in record.get("problems", []):
         lines.append(f"- {problem}")
     if record.get("stages"):

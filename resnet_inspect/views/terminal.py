@@ -506,15 +506,25 @@ def profile_view(result: Profile, stages: list[dict], blocks: list[dict] | None,
 def check_view(comparison: Comparison, stages: list[dict]) -> Group:
     parts: list = []
     verdict = Text()
-    if comparison.matches:
-        verdict.append(f"✓ matches {comparison.reference.name}", style="bold green")
-        verdict.append(": every conv, batch norm, pool and linear layer, with the same shapes, params and MACs\n")
+    name = comparison.reference.name
+    if comparison.verdict == "matches":
+        verdict.append(f"✓ matches {name}", style="bold green")
+        verdict.append(": the same stem, blocks, shortcuts, activations and head, with the same shapes, params "
+                       "and MACs\n")  # fmt: skip
+    elif comparison.verdict == "not_a_resnet":
+        verdict.append("✗ not a ResNet", style="bold red")
+        verdict.append(": no residual add anywhere (every shortcut is missing); nothing to hold against "
+                       f"{name} block by block\n")  # fmt: skip
     else:
-        verdict.append(f"✗ differs from {comparison.reference.name}", style="bold red")
-        verdict.append(f" in {len(comparison.differences)} place(s); first: ")
-        verdict.append(comparison.differences[0].words + "\n", style="bold")
-    if comparison.equals:
-        verdict.append(f"Your model equals {comparison.equals}.\n", style="bold yellow")
+        kinds = ", ".join(d.kind for d in comparison.differences)
+        verdict.append(f"✗ differs from {name} in {len(comparison.differences)} way(s) ({kinds}); first: ",
+                       style="bold red")  # fmt: skip
+        verdict.append(comparison.differences[0].message + "\n", style="bold")
+    if comparison.equals and comparison.verdict == "differs":
+        verdict.append(f"Your model equals {comparison.equals} (built and checked: same layers, shapes, params and "
+                       "MACs).\n", style="bold yellow")  # fmt: skip
+    elif comparison.verdict == "differs":
+        verdict.append("No config of this tool builds your network exactly.\n", style="yellow")
     parts.append(verdict)
     table = Table(title="Per stage: yours against the reference", title_style="bold", header_style="bold",
                   box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))  # fmt: skip
@@ -534,17 +544,15 @@ def check_view(comparison: Comparison, stages: list[dict]) -> Group:
     parts.append(table)
     notes = Text()
     for d in comparison.differences:
-        notes.append(f"  • {d.words}\n", style="red")
-    if comparison.moved_shortcuts:
-        notes.append(f"Your blocks run the shortcut before the main path ({', '.join(comparison.moved_shortcuts)}): "
-                     "the same network, not a difference.\n", style="dim")  # fmt: skip
-    notes.append(
-        f"Run: {comparison.probe}; {comparison.other_relu_calls} ReLU calls seen through modules "
-        "(functional ones and residual adds written as `+` are not visible to hooks).\n",
-        style="dim",
-    )
-    if comparison.unknown_modules:
-        notes.append(f"Not compared (not a ResNet layer type): {', '.join(comparison.unknown_modules[:5])}\n",
+        notes.append(f"  • [{d.kind}] {d.message}\n", style="red")
+    if comparison.shortcut_first:
+        notes.append(f"Your blocks run the shortcut before the main path ({', '.join(comparison.shortcut_first[:4])}"
+                     f"{' …' if len(comparison.shortcut_first) > 4 else ''}): the same network, not a difference.\n",
+                     style="dim")  # fmt: skip
+    notes.append(f"Run: {comparison.probe}, on a copy of your model (yours is not touched); every tensor op seen, "
+                 f"{comparison.relu_calls} ReLU calls among them.\n", style="dim")  # fmt: skip
+    if comparison.unknown_ops:
+        notes.append(f"Not compared (ops with parameters of no known kind): {', '.join(comparison.unknown_ops[:5])}\n",
                      style="yellow")  # fmt: skip
     parts.append(notes)
     return Group(*parts)
