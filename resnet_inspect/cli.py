@@ -96,12 +96,18 @@ def table(
         typer.Option("--verify-rf", help="Prove the receptive fields on the real model: the gradient support of "
                      "block outputs' centre units on a linearized narrow copy (seconds)."),
     ] = False,
+    model: Annotated[
+        str | None, typer.Option(help="Any model instead: path/to/file.py:factory or package.module:factory.")
+    ] = None,
+    kwargs: Annotated[str | None, typer.Option(help="JSON keyword arguments for the --model factory.")] = None,
 ) -> None:
     """Layer-by-layer shapes, parameters and MACs of a ResNet at one input size, verified against the model."""
     from .features.table import analyze, cross_check, memory_view, size_note
     from .views import formats, terminal
 
     fmt = prepare_output(fmt, output)
+    if model is not None:
+        return _table_of_model(model, kwargs, size, batch, level, fmt, output)
     analysis = analyze(spec, size_of(spec, size), batch=batch)
     memory_view_ = memory_view(analysis, canonical_dtype(dtype)) if memory else None
     checks = cross_check(analysis) if cross_check_ else []
@@ -128,6 +134,20 @@ def table(
             require(False, f"{check.path} counts {check.counted:,} MACs, not {check.reported:,}")
     require(analysis.verified, f"{len(analysis.problems)} disagreements between the formula and the model "
                                f"(first: {analysis.problems[:1]})")  # fmt: skip
+
+
+def _table_of_model(target: str, kwargs: str | None, size, batch: int, level, fmt, output) -> None:
+    from .features.check import load_factory
+    from .features.model_table import analyze_model, model_summary, model_table_records
+    from .views import formats, terminal
+
+    analysis = analyze_model(load_factory(target, kwargs), size, batch=batch)
+    records = model_table_records(analysis, level.value)
+    show(fmt, output, lambda console: terminal.model_table_view(analysis, records, level.value),
+         json=lambda: formats.records_json({**model_summary(analysis), "rows": records}),
+         csv=lambda: formats.records_csv(records), markdown=lambda: formats.records_markdown(records))  # fmt: skip
+    require(not analysis.problems, f"{len(analysis.problems)} outputs disagree with the formula "
+                                   f"(first: {analysis.problems[:1]})")  # fmt: skip
 
 
 @app.command()

@@ -204,8 +204,10 @@ def capture(model: Any, input_shape: Shape) -> Graph:
             raise
         except Exception as error:  # the user's forward: whatever it raises is one probe that failed
             errors.append(f"{probe}: {type(error).__name__}: {first_line(error)}")
-    raise CaptureError(f"the model does not run on a {'×'.join(map(str, (1, *input_shape[1:])))} input: "
-                       + "; ".join(errors))  # fmt: skip
+    said = [e.split(": ", 1)[1] for e in errors]
+    reasons = said[0] if len(set(said)) == 1 else "; ".join(errors)  # one reason said once
+    shape = "×".join(map(str, (1, *input_shape[1:])))
+    raise CaptureError(f"the model does not run on a {shape} input: {reasons}")
 
 
 def _fresh_copy(model: Any, device: str, zeros: bool) -> Any:

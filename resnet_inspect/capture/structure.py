@@ -34,6 +34,7 @@ class Layer:
     params: int
     macs: int
     module: str  # the user's module path, for words only
+    index: int = -1  # the graph node it came from
 
     @property
     def key(self) -> tuple:
@@ -89,14 +90,16 @@ def _layer(node: Node) -> Layer:
                  ("bias", node.aten in ("addmm", "linear", "baddbmm") or len(node.params) > 1))  # fmt: skip
     elif kind == "pad":
         attrs = (("pad", a["pad"]),)
-    return Layer(kind, attrs, node.in_shape, node.out_shape, node.param_count, macs_of(node), node.module)
+    return Layer(kind, attrs, node.in_shape, node.out_shape, node.param_count, macs_of(node), node.module, node.index)
 
 
 def _linear_from_conv(layer: Layer) -> Layer:
     """A 1×1 conv on a 1×1 map (timm's `fc` in resnetv2) is a linear layer."""
     a = dict(layer.attrs)
     attrs = (("in", layer.in_shape[1]), ("out", layer.out_shape[1]), ("bias", a["bias"]))
-    return Layer("linear", attrs, layer.in_shape[:2], layer.out_shape[:2], layer.params, layer.macs, layer.module)
+    return Layer(
+        "linear", attrs, layer.in_shape[:2], layer.out_shape[:2], layer.params, layer.macs, layer.module, layer.index
+    )
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,8 @@ class Block:
     pre: bool  # the main path starts with a norm (pre-activation)
     module: str  # the user's module of the add, for words
     shortcut_first: bool = False  # the forward computes the shortcut before the main path (the same network)
+    add_index: int = -1  # the graph node of the residual add
+    shortcut_nodes: tuple[int, ...] = ()  # the graph nodes of the shortcut as written (before canonical zero-pad)
 
     @property
     def where(self) -> str:
@@ -271,6 +276,7 @@ def recover(graph: Graph) -> Structure:
             block_in = shared[0].in_shape
         main = tuple(shared + main_layers)
         kind = _shortcut_kind(short_layers, block_in, add.out_shape)
+        written = tuple(x.index for x in short_layers)
         if kind == "A":  # zero-padding however written (F.pad, a lambda, cat with zeros): one canonical op
             short_layers = [
                 Layer(
@@ -285,7 +291,7 @@ def recover(graph: Graph) -> Structure:
             ]
         blocks.append(Block(0, 0, main, tuple(short_layers), kind,
                             tuple(gate_layers), (), tuple(block_in), tuple(add.out_shape),
-                            bool(main and main[0].is_norm), add.module, first))  # fmt: skip
+                            bool(main and main[0].is_norm), add.module, first, add.index, written))  # fmt: skip
 
     tail_layers = layers_of(after_last)
     pre_head, head, global_pool = _split_head(tuple(tail_layers))
@@ -389,7 +395,7 @@ def _split_head(layers: tuple[Layer, ...]) -> tuple[tuple[Layer, ...], tuple[Lay
 def _global(layer: Layer) -> Layer:
     """Every pool over the whole last map (`AdaptiveAvgPool2d(1)`, `x.mean((2, 3))`, `F.avg_pool2d(x, 4)` at
     4×4) is the same global average pool."""
-    return Layer("avgpool", (), layer.in_shape, (*layer.in_shape[:2], 1, 1), 0, 0, layer.module)
+    return Layer("avgpool", (), layer.in_shape, (*layer.in_shape[:2], 1, 1), 0, 0, layer.module, layer.index)
 
 
 def describe_other(structure: Structure) -> str:

@@ -108,9 +108,15 @@ def analyze(
     `arch` is a spec, a config (`"resnet50"`, `"resnet50:stride_in=v1"`) or a paper depth; `size` an int, a
     `"480x640"` string or a (height, width) pair, by default the config's own (224, or 32 for CIFAR nets);
     `knobs` change the config (`analyze(18, 32, stem="cifar", num_classes=10)`). `model` replaces the model
-    built from the spec: to hold another implementation against the trace.
+    built from the spec: to hold another implementation against the trace. An `nn.Module` as `arch` is
+    captured as it is, whatever it is (`features.model_table.analyze_model`).
     """
     from ..core.model import build_model
+
+    if hasattr(arch, "named_parameters") and callable(arch):
+        from .model_table import analyze_model
+
+        return analyze_model(arch, size, batch=batch)
 
     spec = with_knobs(parse_arch(arch), knobs)
     height, width = parse_size(spec.default_size if size is None else size)

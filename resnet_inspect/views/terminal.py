@@ -578,3 +578,44 @@ def checkpoint_view(result: CheckpointResult, reference, verdict: str | None) ->
     for note in result.notes:
         text.append(f"note: {note}\n", style="dim")
     return text
+
+
+# ------------------------------------------------------------------------------------------ table --model
+
+
+def model_table_view(analysis, records: list[dict], level: str) -> Group:
+    """`table --model`: any model's ops (or blocks, stages), with totals and what could not be counted."""
+    layer_rows = level == "layer" or not analysis.resnet_like
+    layout = ("ResNet-like: " + "+".join(map(str, analysis.structure.layers)) + " blocks" if analysis.resnet_like
+              else "no residual add: flat")  # fmt: skip
+    n, _, h, w = analysis.input_shape
+    table = Table(title=f"Your model at {h}×{w}, batch {n} ({layout})", title_style="bold", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
+                  padding=(0, 1, 0, 0))  # fmt: skip
+    columns = ("Layer", "Op", "Input", "Output") if layer_rows else ("Stage" if level == "stage" else "Block", "Output")
+    for header in (*columns, "Params", "MACs, conv+linear", "MACs, fvcore"):
+        table.add_column(header, justify="right" if header.startswith(("Params", "MACs")) else "left", no_wrap=True)
+    previous = None
+    for r in records:
+        group = r.get("stage")
+        if layer_rows and group != previous and previous is not None:
+            table.add_section()
+        previous = group
+        fv = "not counted" if r["macs_fvcore"] is None else f"{r['macs_fvcore']:,}"
+        cells = ((r["name"], r["op"], r["input"], r["output"]) if layer_rows else (r["name"], r["output"]))
+        table.add_row(*cells, f"{r['params']:,}", f"{r['macs_conv_linear']:,}",
+                      Text(fv, style="yellow" if r["macs_fvcore"] is None else None))  # fmt: skip
+    table.add_section()
+    blanks = ("",) * (len(columns) - 1)
+    table.add_row(Text("total", style="bold"), *blanks, f"{analysis.params_total:,}", f"{analysis.macs:,}",
+                  f"{analysis.macs_fvcore:,}")  # fmt: skip
+    notes = Text()
+    notes.append(f"Run: {analysis.probe}, {analysis.dtype}, on a copy of your model (yours is not touched).\n",
+                 style="dim")  # fmt: skip
+    if analysis.unused_params:
+        notes.append(f"{analysis.unused_params:,} parameters are never read by the forward.\n", style="yellow")
+    if analysis.uncounted:
+        notes.append(f"Not counted (no rule for their kind): {', '.join(analysis.uncounted[:6])}"
+                     f"{' …' if len(analysis.uncounted) > 6 else ''}\n", style="yellow")  # fmt: skip
+    for problem in analysis.problems[:5]:
+        notes.append(f"✗ {problem}\n", style="bold red")
+    return Group(table, notes)

@@ -1,0 +1,83 @@
+"""`table --model` and `analyze(model)` on any nn.Module: totals held to `sum(p.numel())` and torch's own
+FlopCounterMode for every corpus model, conv shapes to a real forward's, and the user's model left alone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+from typer.testing import CliRunner
+
+from resnet_inspect import analyze
+from resnet_inspect.cli import app
+from tests import corpus_models as corpus
+from tests.test_check_corpus import _mixed_modes, assert_same, snapshot
+
+runner = CliRunner()
+HERE = Path(__file__).resolve().parent
+
+
+def torch_counts(model: nn.Module, channels: int, size: int):
+    """sum(p.numel()), FlopCounterMode's FLOPs, every conv's output shape and the output's, on the meta device."""
+    model = model.eval()
+    convs = []
+    hooks = [m.register_forward_hook(lambda m, i, o: convs.append(tuple(o.shape)))
+             for m in model.modules() if isinstance(m, nn.Conv2d)]  # fmt: skip
+    dtype = next(model.parameters()).dtype
+    counter = FlopCounterMode(display=False)
+    try:
+        with counter, torch.no_grad():
+            out = model(torch.zeros(1, channels, size, size, dtype=dtype, device="meta"))
+    finally:
+        for h in hooks:
+            h.remove()
+    return sum(p.numel() for p in model.parameters()), counter.get_total_flops(), sorted(convs), tuple(out.shape)
+
+
+@pytest.mark.parametrize("case", corpus.CASES, ids=lambda c: c.id)
+def test_totals_and_shapes_of_every_corpus_model(case):
+    with torch.device("meta"):
+        model = case.build()
+    channels = 1 if "input" in case.kinds else 3
+    params, flops, convs, out = torch_counts(model, channels, case.size)
+    analysis = analyze(model, case.size)
+    assert analysis.params_total == params and analysis.params == params  # every parameter read once
+    assert 2 * analysis.macs == flops
+    assert sorted(r.out_shape for r in analysis.rows if r.op.startswith("conv")) == convs
+    assert analysis.rows[-1].out_shape == out
+    assert analysis.resnet_like == (case.verdict != "not_a_resnet")
+    assert not analysis.problems  # every conv and pool's output size is the formula's
+
+
+def test_ops_without_a_rule_are_listed_by_name():
+    analysis = analyze(corpus.detectron2_r50_gn(), 64)
+    assert len(analysis.uncounted) == 53 and analysis.uncounted[0] == "group norm (32) in stem.conv1.norm"
+    assert all(r.macs is None for r in analysis.rows if r.op.startswith("group norm"))
+
+
+def test_analyze_leaves_the_model_as_it_was():
+    model = _mixed_modes(corpus.CASES_BY_ID["blog_float64_resnet18"].build())
+    before = snapshot(model)
+    analyze(model, 224)
+    assert_same(before, snapshot(model))
+
+
+def test_table_model_command():
+    target = f"{HERE / 'user_models' / 'from_scratch.py'}:correct"
+    result = runner.invoke(app, ["table", "--model", target, "--format", "json", "--level", "stage"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    # ResNet-18 at 224: torchvision's published 11,689,512 parameters and 1.814 GMACs.
+    assert (data["params"], data["macs_conv_linear"], data["resnet_like"]) == (11_689_512, 1_814_073_344, True)
+    assert [row["name"] for row in data["rows"]] == ["stem", "layer1", "layer2", "layer3", "layer4", "head"]
+    assert sum(row["params"] for row in data["rows"]) == 11_689_512
+    plain = runner.invoke(app, ["table", "--model", f"{HERE / 'corpus_models.py'}:Plain20", "--size", "32",
+                                "--format", "json"])  # fmt: skip
+    rows = json.loads(plain.stdout)["rows"]
+    assert json.loads(plain.stdout)["resnet_like"] is False and {row["stage"] for row in rows} == {None}
+    missing = runner.invoke(app, ["table", "--model", "nope.py:x"])
+    assert missing.exit_code == 2 and missing.stderr.count("\n") == 1 and "'nope.py': no such file" in missing.stderr
