@@ -589,8 +589,8 @@ def model_table_view(analysis, records: list[dict], level: str) -> Group:
     layout = ("ResNet-like: " + "+".join(map(str, analysis.structure.layers)) + " blocks" if analysis.resnet_like
               else "no residual add: flat")  # fmt: skip
     n, _, h, w = analysis.input_shape
-    table = Table(title=f"Your model at {h}×{w}, batch {n} ({layout})", title_style="bold", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
-                  padding=(0, 1, 0, 0))  # fmt: skip
+    table = Table(title=f"Your model at {h}×{w}, batch {n} ({layout})", title_style="bold", header_style="bold",
+                  box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))  # fmt: skip
     columns = ("Layer", "Op", "Input", "Output") if layer_rows else ("Stage" if level == "stage" else "Block", "Output")
     for header in (*columns, "Params", "MACs, conv+linear", "MACs, fvcore"):
         table.add_column(header, justify="right" if header.startswith(("Params", "MACs")) else "left", no_wrap=True)
