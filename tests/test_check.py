@@ -173,3 +173,48 @@ def test_checkpoint_verdict_ignores_what_weights_cannot_show(tmp_path):
         result = runner.invoke(app, ["check", str(path), "--arch", arch])
         assert result.exit_code == 0, result.stdout
     assert "cannot say where the bottleneck's stride is" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("wrap", "said"),
+    [
+        (lambda s: {"epoch": 3, "state_dict": {f"model.{k}": v for k, v in s.items()}},
+         ["read the state_dict nested under 'state_dict'", "stripped the wrapper prefix 'model.' from every key"]),
+        (lambda s: {f"module._orig_mod.{k}": v for k, v in s.items()},
+         ["stripped the wrapper prefix 'module._orig_mod.' from every key"]),
+        (lambda s: {"model": {f"backbone.{k}": v for k, v in s.items()}, "ema": {}},
+         ["read the state_dict nested under 'model'", "stripped the wrapper prefix 'backbone.' from every key"]),
+        (lambda s: {"ema": {f"net.{k}": v for k, v in s.items()}},
+         ["read the state_dict nested under 'ema'", "stripped the wrapper prefix 'net.' from every key"]),
+    ],
+)  # fmt: skip
+def test_wrapped_checkpoints_are_unwrapped_and_say_how(tmp_path, wrap, said):
+    path = tmp_path / "wrapped.pt"
+    torch.save(wrap(build_model(18, device="meta").to_empty(device="cpu").state_dict()), path)
+    result = runner.invoke(app, ["check", str(path), "--depth", "18", "--format", "json"])
+    assert result.exit_code == 0, result.stdout
+    data = json.loads(result.stdout)
+    assert data["recognised_as"] == "resnet18" and data["notes"][: len(said)] == said
+    assert data["checked_by"] == "names and shapes" and data["notes"][-1].startswith("checked by key names and tensor")
+
+
+def test_checkpoints_without_counters_with_renamed_projections():
+    state = build_model(34, device="meta").state_dict()
+    old = {k: v for k, v in state.items() if not k.endswith("num_batches_tracked")}
+    result = check_state_dict(old, "old")
+    assert result.problems == () and result.recognised_as == "resnet34"
+    # BNs of ResNet-34: the stem's, two in each of 16 blocks, one in each of 3 projections.
+    assert f"no num_batches_tracked buffers ({1 + 2 * 16 + 3} expected): not needed to infer the config" in result.notes
+    renamed = {k.replace("downsample.0", "shortcut.0").replace("downsample.1", "shortcut.1"): v
+               for k, v in state.items()}  # fmt: skip
+    result = check_state_dict(renamed, "kuangliu-style")
+    assert result.problems == () and result.recognised_as == "resnet34"
+    assert any("`shortcut.0`" in note for note in result.notes)
+
+
+def test_an_avg_down_shortcut_without_batch_norm_is_inferred():
+    state = build_model("resnet50d:shortcut_norm=false", device="meta").state_dict()
+    assert not any(".downsample.2." in k for k in state)  # the conv is the shortcut's last op
+    result = check_state_dict(state, "avgdown-no-bn")
+    assert result.problems == ()
+    assert (result.spec.shortcut, result.spec.shortcut_norm, result.spec.stem) == ("avgdown", False, "deep")

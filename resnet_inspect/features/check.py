@@ -620,7 +620,23 @@ class CheckpointResult:
     problems: tuple[str, ...]  # keys that fit no config, or a strict load that failed
 
 
+# Prefixes that wrappers put before every key: DataParallel/DDP, Lightning's and timm's `model.`,
+# torch.compile's `_orig_mod.`, and the `net.`/`backbone.` of detection and training frameworks.
+WRAPPER_PREFIXES = ("module.", "model.", "_orig_mod.", "net.", "backbone.")
+# Keys under which training loops nest the state_dict (Lightning's `state_dict`, timm's `state_dict_ema`, ...).
+NESTING = ("state_dict", "model", "model_state_dict", "ema", "model_ema", "state_dict_ema")
+# Other names a projection shortcut goes by (kuangliu's `shortcut.0/1`, `downsample.conv/bn`).
+PROJECTION_NAMES = ((".shortcut.", ".downsample."), (".downsample.conv.", ".downsample.0."),
+                    (".downsample.bn.", ".downsample.1."))  # fmt: skip
+
+
 def read_state_dict(path: str) -> dict[str, Any]:
+    """The state_dict in a checkpoint file, unwrapped (see `unwrap_state_dict`)."""
+    return read_checkpoint(path)[0]
+
+
+def read_checkpoint(path: str) -> tuple[dict[str, Any], list[str]]:
+    """(the state_dict, notes saying what was unwrapped), read with `weights_only=True`: never unpickling code."""
     import pickle
 
     import torch
@@ -636,17 +652,48 @@ def read_state_dict(path: str) -> dict[str, Any]:
         ) from error
     except Exception as error:
         raise LoadError(f"cannot read {path!r} as a checkpoint: {type(error).__name__}: {first_line(error)}") from error
-    for key in ("state_dict", "model", "model_state_dict"):
-        if isinstance(loaded, dict) and isinstance(loaded.get(key), dict):
-            loaded = loaded[key]
-            break
+    return unwrap_state_dict(loaded, path)
+
+
+def unwrap_state_dict(loaded: Any, label: str = "the checkpoint") -> tuple[dict[str, Any], list[str]]:
+    """The state_dict inside `loaded`: nesting (`state_dict`, `model`, `ema`, …, Lightning's included) and
+    wrapper prefixes every key shares (`module.`, `_orig_mod.`, …) taken off, projection keys renamed to
+    torchvision's; and notes that say which."""
     import torch
 
+    notes = []
+    for _ in range(len(NESTING)):
+        if not isinstance(loaded, dict) or any(isinstance(v, torch.Tensor) for v in loaded.values()):
+            break
+        key = next((k for k in NESTING if isinstance(loaded.get(k), dict)), None)
+        if key is None:
+            break
+        notes.append(f"read the state_dict nested under {key!r}")
+        loaded = loaded[key]
     if not isinstance(loaded, dict) or not all(
         isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in loaded.items()
     ):
-        raise LoadError(f"{path!r} is not a state_dict (a mapping of names to tensors)")
-    return {k.removeprefix("module."): v for k, v in loaded.items()}
+        raise LoadError(f"{label!r} is not a state_dict (a mapping of names to tensors)")
+    state = dict(loaded)
+    stripped = []
+    for _ in range(len(WRAPPER_PREFIXES) * 2):
+        prefix = next((p for p in WRAPPER_PREFIXES if state and all(k.startswith(p) for k in state)), None)
+        if prefix is None:
+            break
+        stripped.append(prefix)
+        state = {k.removeprefix(prefix): v for k, v in state.items()}
+    if stripped:
+        notes.append(f"stripped the wrapper prefix {''.join(stripped)!r} from every key")
+    renamed = {}
+    for k, v in state.items():
+        new = k
+        for old, torchvision in PROJECTION_NAMES:
+            new = new.replace(old, torchvision)
+        renamed[new] = v
+    if list(renamed) != list(state):
+        notes.append("read projection keys named like `shortcut.0` or `downsample.conv` as torchvision's "
+                     "`downsample.0`")  # fmt: skip
+    return renamed, notes
 
 
 def infer_spec(state: dict[str, Any]) -> tuple[ResNetSpec, list[str]]:
@@ -692,8 +739,10 @@ def infer_spec(state: dict[str, Any]) -> tuple[ResNetSpec, list[str]]:
                 shortcuts.add("A")
     shortcut = "C" if "C" in shortcuts else "avgdown" if "avgdown" in shortcuts else "A" if "A" in shortcuts else "B"
     conv_bias = "conv1.bias" in shapes or "conv1.0.bias" in shapes
-    shortcut_norm = not any(k.endswith("downsample.0.weight") for k in shapes) or any(
-        k.endswith("downsample.1.running_mean") or k.endswith("downsample.2.running_mean") for k in shapes
+    # A projection's conv is `downsample.0` (or `.1` after ResNet-D's pool); its norm, if any, is the next index.
+    convs = [k for k, v in shapes.items() if ".downsample." in k and k.endswith(".weight") and len(v) == 4]
+    shortcut_norm = not convs or any(
+        k.rsplit(".", 2)[0] + f".{int(k.rsplit('.', 2)[1]) + 1}.weight" in shapes for k in convs
     )
     if "fc.weight" not in shapes:
         raise InspectError("no classifier: fc.weight is missing")
@@ -710,14 +759,20 @@ def infer_spec(state: dict[str, Any]) -> tuple[ResNetSpec, list[str]]:
 
 
 def check_checkpoint(path: str) -> CheckpointResult:
-    return check_state_dict(read_state_dict(path), path)
+    state, notes = read_checkpoint(path)
+    return check_state_dict(state, path, unwrapped=notes)
 
 
-def check_state_dict(state: dict[str, Any], label: str) -> CheckpointResult:
-    """Infer the config from names and shapes alone (meta tensors will do), then try it strictly."""
+def check_state_dict(state: dict[str, Any], label: str, *, unwrapped: list[str] | None = None) -> CheckpointResult:
+    """Infer the config from names and shapes alone (meta tensors will do), then try it strictly.
+
+    The check is by key names and tensor shapes only: weights hold no strides, paddings or activations.
+    """
     from ..core.model import build_model
 
     path = label
+    if unwrapped is None:
+        state, unwrapped = unwrap_state_dict(state, label)
     try:
         spec, notes = infer_spec(state)
     except InspectError as error:
@@ -728,12 +783,17 @@ def check_state_dict(state: dict[str, Any], label: str) -> CheckpointResult:
         return CheckpointResult(
             path, None, None, (), (f"its keys look like a ResNet's but do not fit one: {said}", *_unfit_keys(state))
         )
+    notes = [*unwrapped, *notes]
     recognised = _registered_name(spec)
     named = dataclasses.replace(spec, name=recognised or "inferred")
     model = build_model(named, device="meta")
     expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     found = {k: tuple(v.shape) for k, v in state.items()}
     problems = []
+    counters = [k for k in expected if k.endswith("num_batches_tracked") and k not in found]
+    if counters:  # torch before 0.4.1 saved none; they count steps and say nothing of the architecture
+        notes.append(f"no num_batches_tracked buffers ({len(counters)} expected): not needed to infer the config")
+        expected = {k: v for k, v in expected.items() if k not in counters}
     missing = [k for k in expected if k not in found]
     unexpected = [k for k in found if k not in expected]
     mismatched = [k for k in expected if k in found and expected[k] != found[k]]
@@ -745,6 +805,7 @@ def check_state_dict(state: dict[str, Any], label: str) -> CheckpointResult:
                         + (" …" if len(unexpected) > 4 else ""))  # fmt: skip
     for k in mismatched[:4]:
         problems.append(f"{k}: shape {found[k]} where the inferred {named.name} has {expected[k]}")
+    notes.append("checked by key names and tensor shapes only: a checkpoint holds no strides, paddings or activations")
     return CheckpointResult(path, named, recognised if not problems else None, tuple(notes), tuple(problems))
 
 
@@ -827,5 +888,6 @@ def checkpoint_record(target: str, result: CheckpointResult, reference: ResNetSp
         "reference": reference.name if reference else None,
         "matches": verdict is None and not result.problems,
         "notes": list(result.notes),
+        "checked_by": "names and shapes",
         "problems": list(result.problems) + ([verdict] if verdict else []),
     }
