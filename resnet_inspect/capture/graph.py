@@ -220,7 +220,9 @@ def _fresh_copy(model: Any, device: str, zeros: bool) -> Any:
     for tensor in itertools.chain(model.parameters(), model.buffers()):
         if isinstance(tensor, UninitializedTensorMixin):
             raise CaptureError("the model has lazy layers that were never run; run it once before checking it")
-        fresh = (torch.zeros_like if zeros else torch.empty_like)(tensor, device=device)
+        # Not `empty_like`: on a meta tensor (a model built on the meta device) it runs a Python reference that
+        # imports sympy, seconds on the first call.
+        fresh = (torch.zeros if zeros else torch.empty)(tuple(tensor.shape), dtype=tensor.dtype, device=device)
         memo[id(tensor)] = nn.Parameter(fresh, requires_grad=tensor.requires_grad) if isinstance(
             tensor, nn.Parameter) else fresh  # fmt: skip
     try:
