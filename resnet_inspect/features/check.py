@@ -188,6 +188,8 @@ def _stem_words(layers) -> str:
             parts.append(f"{a['kernel'][0]}×{a['kernel'][1]}/{a['stride'][0]} conv ({x.out_shape[1]})")
         elif x.kind == "maxpool":
             parts.append(f"{a['kernel'][0]}×{a['kernel'][1]}/{a['stride'][0]} max pool")
+    if not parts:
+        return "nothing (the first block reads the input)"
     if not any(x.kind == "maxpool" for x in layers):
         parts.append("no max pool")
     return ", ".join(parts)
@@ -238,13 +240,10 @@ def compare_structures(yours: Structure, theirs: Structure) -> list[Difference]:
             f"your first conv reads {yours.in_channels} channels; the reference reads {theirs.in_channels}",
         )
     if yours.num_classes != theirs.num_classes:
-        found.add(
-            "head",
-            "head",
-            f"{yours.num_classes} classes",
-            f"{theirs.num_classes} classes",
-            f"your classifier has {yours.num_classes} outputs; the reference has {theirs.num_classes}",
-        )
+        said = (f"your classifier has {yours.num_classes} outputs" if yours.num_classes is not None else
+                "your model ends without a classifier (its output is not N×classes)")  # fmt: skip
+        found.add("head", "head", f"{yours.num_classes} classes" if yours.num_classes else "no classifier",
+                  f"{theirs.num_classes} classes", f"{said}; the reference has {theirs.num_classes}")  # fmt: skip
     if (yours.global_pool, _names(yours.head)) != (theirs.global_pool, _names(theirs.head)):
         yours_text, ref_text = ", ".join(x.words() for x in yours.head), ", ".join(x.words() for x in theirs.head)
         found.add("head", "head", yours_text, ref_text, f"your head is {yours_text}; the reference's is {ref_text}")
