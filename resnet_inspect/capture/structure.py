@@ -13,7 +13,7 @@ Nothing here depends on module names or on the order in which a forward computes
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .graph import INPUT, Graph, Node, macs_of
@@ -151,8 +151,7 @@ class Structure:
     in_channels: int
     input_size: tuple[int, int]
     num_classes: int | None
-    order: str  # post, pre (or mixed)
-    other: tuple[str, ...] = field(default=())  # ops the recovery could not place, in words
+    order: str  # post or pre: what most blocks do
 
     @property
     def stages(self) -> tuple[tuple[Block, ...], ...]:
@@ -396,14 +395,6 @@ def _global(layer: Layer) -> Layer:
     """Every pool over the whole last map (`AdaptiveAvgPool2d(1)`, `x.mean((2, 3))`, `F.avg_pool2d(x, 4)` at
     4×4) is the same global average pool."""
     return Layer("avgpool", (), layer.in_shape, (*layer.in_shape[:2], 1, 1), 0, 0, layer.module, layer.index)
-
-
-def describe_other(structure: Structure) -> str:
-    return ", ".join(structure.other)
-
-
-def stage_shapes(structure: Structure) -> list[tuple[int, ...]]:
-    return [s[-1].out_shape for s in structure.stages]
 
 
 def summary(structure: Structure) -> dict[str, Any]:
