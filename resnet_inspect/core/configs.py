@@ -126,6 +126,8 @@ def arch_string(spec: ResNetSpec, prefer: str | None = None) -> str:
     A knob that another one implies (the CIFAR stem drops the max pool) is left out; one that a derived default
     would otherwise change (a CIFAR stem that keeps its max pool) is said.
     """
+    if REGISTRY.get(spec.name) == spec:
+        return spec.name
     candidates = []
     for name, base in REGISTRY.items():
         changes = knob_changes(base, spec)
