@@ -218,3 +218,22 @@ def test_an_avg_down_shortcut_without_batch_norm_is_inferred():
     result = check_state_dict(state, "avgdown-no-bn")
     assert result.problems == ()
     assert (result.spec.shortcut, result.spec.shortcut_norm, result.spec.stem) == ("avgdown", False, "deep")
+
+
+def test_equals_is_an_arch_the_model_then_matches():
+    first = json.loads(check("option_a", "--depth", "18", "--format", "json").stdout)
+    again = check("option_a", "--arch", first["equals"], "--format", "json")
+    assert again.exit_code == 0, again.stdout
+    data = json.loads(again.stdout)
+    assert (data["verdict"], data["equals"], data["differences"]) == ("matches", first["equals"], [])
+
+
+def test_a_network_without_shortcuts_is_not_a_resnet():
+    result = runner.invoke(app, ["check", f"{HERE / 'corpus_models.py'}:Plain20", "--arch", "resnet20", "--size", "32",
+                                 "--format", "json"])  # fmt: skip
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert (data["verdict"], data["equals"], data["matches"]) == ("not_a_resnet", None, False)
+    assert [d["kind"] for d in data["differences"]] == ["residual"]
+    assert "✗ not a ResNet" in runner.invoke(app, ["check", f"{HERE / 'corpus_models.py'}:Plain20", "--arch",
+                                                   "resnet20", "--size", "32"]).stdout  # fmt: skip
