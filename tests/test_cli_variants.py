@@ -120,7 +120,9 @@ def test_explain_shows_the_arithmetic():
     assert any(
         line.startswith("MACs = weights · H_out·W_out · N = 147,456 · 28·28 · 1 = 115,605,504") for line in lines
     )
-    assert lines[-1].endswith("fvcore: 115,605,504 MACs   ✓ all agree")
+    assert any(line.endswith("fvcore: 115,605,504 MACs   ✓ all agree") for line in lines)
+    # the receptive field's recurrence follows, numbers put in: layer1 ends at 35 px with a jump of 4
+    assert lines[lines.index("  r = r_in + (3 − 1)·j_in = 35 + 2·4 = 43") + 1] == "  j = j_in·S = 4·2 = 8"
     fc = run("explain", "fc", "--depth", "18").stdout
     assert "params = in · out + out (bias) = 512 · 1000 + 1000 = 513,000" in fc
 
