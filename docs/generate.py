@@ -16,6 +16,7 @@ from resnet_inspect.cli import app
 from resnet_inspect.core.configs import DEPTHS, REGISTRY, get_spec, parse_arch
 from resnet_inspect.core.devices import get_device
 from resnet_inspect.core.memory import layer_memory
+from resnet_inspect.features.architecture import block_diagrams, network_diagram, paper_blocks
 from resnet_inspect.features.catalog import catalog
 from resnet_inspect.features.compare import (
     compare_blocks,
@@ -30,6 +31,7 @@ from resnet_inspect.features.explain import explain
 from resnet_inspect.features.paper import cifar_table, paper_table
 from resnet_inspect.features.table import analyze
 from resnet_inspect.files import write_text
+from resnet_inspect.views import diagrams
 from resnet_inspect.views import figures as plots
 from resnet_inspect.views.formats import catalog_markdown, paper_markdown, records_markdown, to_markdown
 
@@ -41,6 +43,10 @@ FIGURES = {
     "resnet50_sweep.png": "ResNet-50 over input sizes",
     "resnet50_shapes.png": "ResNet-50's feature map",
     "resnet50_roofline.png": "ResNet-50's layers on an H100's roofline",
+    "resnet50_diagram.png": "ResNet-50 as the paper's Figure 3, blocks collapsed per stage",
+    "resnet110_diagram.png": "the CIFAR ResNet-110, with option A zero-padding shortcuts",
+    "blocks_figure5.png": "basic and bottleneck blocks as the paper's Figure 5",
+    "seresnet50_layer3_blocks.png": "SE-ResNet-50's layer3 blocks, op by op",
 }
 
 
@@ -86,7 +92,7 @@ def generate(out: Path | str) -> list[Path]:
     figure("resnet152_layers.png", plots.layers_figure(r152))
     figure("depths.png", plots.depths_figure(depths))
     figure("blocks.png", plots.blocks_figure(blocks))
-    figure("resnet50_sweep.png", plots.sweep_figure(sweep_points, "resnet50"))
+    figure("resnet50_sweep.png", plots.sweep_figure(sweep_points, get_spec(50)))
     figure("resnet50_shapes.png", plots.shapes_figure(r50))
     h100, batch256 = get_device("h100-sxm"), analyze(50, 224, batch=256)
     figure(
@@ -95,6 +101,14 @@ def generate(out: Path | str) -> list[Path]:
                               peak_macs_per_s=h100.peak_macs_per_s("bfloat16"), bandwidth=h100.bandwidth_gbs * 1e9,
                               device=h100.name, dtype="bfloat16"),
     )  # fmt: skip
+
+    figure("resnet50_diagram.png", diagrams.network_figure(network_diagram(get_spec(50), (224, 224))))
+    figure("resnet110_diagram.png", diagrams.network_figure(network_diagram(get_spec("resnet110"), (32, 32))))
+    figure("blocks_figure5.png", diagrams.block_figure(paper_blocks(), title="Basic and bottleneck blocks (the "
+                                                       "paper's Figure 5), 224×224 input"))  # fmt: skip
+    figure("seresnet50_layer3_blocks.png",
+           diagrams.block_figure(block_diagrams(get_spec("seresnet50"), "layer3", (224, 224)),
+                                 title="seresnet50: the blocks of layer3 at 224×224 input"))  # fmt: skip
 
     text("index.md", _index(r50, r152, tables))
     text("arithmetic.md", _arithmetic(r50, v1, blocks))
@@ -148,6 +162,28 @@ Layer by layer (ResNet-152, {r152.macs / 1e9:.2f} GMACs, {r152.params:,} paramet
 are roughly equal within a stage, while parameters grow fourfold from stage to stage.
 
 ![{FIGURES["resnet152_layers.png"]}](figures/resnet152_layers.png)
+
+## The architecture, drawn from the plan
+
+`resnet-inspect plot diagram` draws any config as the paper's Figure 3: the stem, each stage's first block and
+the run of identical blocks after it ("×5"), the head, and on every edge the tensor's shape at the chosen input
+size. Shortcuts are drawn as in the paper: solid for the identity, dotted for a projection; option A's
+zero-padding is dashed with a square, ResNet-D's avg-down dash-dotted with a triangle. Nothing is hard-coded:
+the boxes, counts and shapes come from the same plan and trace as the tables.
+
+![{FIGURES["resnet50_diagram.png"]}](figures/resnet50_diagram.png)
+![{FIGURES["resnet110_diagram.png"]}](figures/resnet110_diagram.png)
+
+`resnet-inspect plot block` draws blocks op by op, as the paper's Figure 5 (a basic block beside a bottleneck),
+or any config's blocks with `--arch NAME --stage layerN`: every conv with its kernel and channels, BN, ReLU,
+squeeze-and-excitation, the add and the shortcut, in the order the network runs them (pre-activation nets:
+BN and ReLU first).
+
+![{FIGURES["blocks_figure5.png"]}](figures/blocks_figure5.png)
+![{FIGURES["seresnet50_layer3_blocks.png"]}](figures/seresnet50_layer3_blocks.png)
+
+Every figure is written as PNG, SVG (text kept as text) or PDF by the `--output` suffix, sized with
+`--figsize W,H` (inches) or `--figsize column` (3.5 in wide) or `--figsize slide` (10×5.6 in).
 
 ## The five depths
 

@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from .cli_plots import PLOTS
 from .cli_support import (
     Arch,
     Batch,
@@ -295,95 +296,55 @@ def sweep(
     require(all(p.verified for p in points), "some sizes disagree with the model")
 
 
-class PlotKind(StrEnum):
-    stages = "stages"
-    layers = "layers"
-    depths = "depths"
-    blocks = "blocks"
-    sweep = "sweep"
-    shapes = "shapes"
-    roofline = "roofline"
-    rf = "rf"
+PlotKind = StrEnum("PlotKind", {name: name for name in PLOTS})  # type: ignore[misc]
 
 
 @app.command()
 @network_options
 def plot(
-    kind: Annotated[PlotKind, typer.Argument(help="stages, layers, depths, blocks, sweep, shapes, roofline or rf.")],
+    kind: Annotated[PlotKind, typer.Argument(help="; ".join(f"{name}: {k.help}" for name, k in PLOTS.items()))],
     spec: ResNetSpec,
     output: Annotated[Path, typer.Option(help="The figure file: .png, .svg or .pdf.")] = Path("figure.png"),
     size: Size = None,
     batch: Batch = 1,
     archs: Annotated[str | None, typer.Option(help="depths: the networks (default: 18..152).")] = None,
     sizes: Annotated[str, typer.Option(help="sweep: start:stop:step or a list.")] = "32:1024:16",
-    log: Annotated[bool, typer.Option("--log", help="sweep: logarithmic axes.")] = False,
+    log: Annotated[bool, typer.Option("--log", help="sweep and layers: logarithmic axes.")] = False,
     dtype: DType = "float32",
     channels: Annotated[int, typer.Option(help="blocks: stage width.")] = 64,
     block_size: Annotated[str, typer.Option(help="blocks: the block's input size.")] = "56",
     stride: Annotated[int, typer.Option(help="blocks: 1 or 2.")] = 1,
     block_groups: Annotated[int | None, typer.Option(help="blocks: add a ResNeXt block with this many groups.")] = None,
+    stage: Annotated[
+        str | None,
+        typer.Option(
+            help="block: this stage's blocks (layer1..layerN) of --depth/--arch; with neither, the paper's basic "
+            "and bottleneck blocks. rf: the stage whose effective field is drawn (default: the last; 'none' for "
+            "the field per layer alone)."
+        ),
+    ] = None,
     device: Annotated[str, typer.Option(help="roofline: h100-sxm, h200, a100-sxm or laptop-cpu.")] = "h100-sxm",
     peak_tflops: Annotated[float | None, typer.Option(help="roofline: peak TFLOP/s instead of --device's.")] = None,
     peak_gbs: Annotated[float | None, typer.Option(help="roofline: bandwidth GB/s instead of --device's.")] = None,
-    stage: Annotated[str | None, typer.Option(help="rf: the stage whose effective field is drawn (default: the "
-                                              "last; 'none' for the field per layer alone).")] = None,
+    figsize: Annotated[
+        str | None, typer.Option(help="W,H in inches, or column (3.5 in wide) or slide (10×5.6).")
+    ] = None,
     dpi: Annotated[int, typer.Option(help="Dots per inch for PNG.")] = 200,
 ) -> None:
     """Draw a figure from the same verified numbers the tables show, to a PNG, SVG or PDF file."""
+    from .cli_plots import PlotOptions, draw
     from .cli_support import check_writable
-    from .features.table import analyze
     from .views import figures
 
     if output.suffix.lower() not in figures.SUFFIXES:
         raise InspectError(f"--output {str(output)!r}: name the figure .png, .svg or .pdf")
     if not 10 <= dpi <= 1200:
         raise InspectError(f"--dpi {dpi} is not valid; use 10 to 1200")
+    figures.parse_figsize(figsize)  # a bad size is refused before any work
     check_writable(output)
-    dtype = canonical_dtype(dtype)
-    hw = size_of(spec, size)
-    if kind is PlotKind.depths:
-        names = split_archs(archs) if archs is not None else [f"resnet{d}" for d in (18, 34, 50, 101, 152)]
-        figure = figures.depths_figure([analyze(name, parse_size(size or 224), batch=batch) for name in names])
-    elif kind is PlotKind.blocks:
-        from .features.compare import compare_blocks
-
-        figure = figures.blocks_figure(compare_blocks(channels, parse_size(block_size), stride=stride,
-                                                      groups=block_groups, batch=batch))  # fmt: skip
-    elif kind is PlotKind.sweep:
-        from .features.compare import parse_sizes
-        from .features.compare import sweep as run_sweep
-
-        size_list = parse_sizes(sizes)
-        with progress(len(size_list)) as advance:
-            points = run_sweep(spec, size_list, batches=(batch,), dtype=dtype, progress=advance)
-        figure = figures.sweep_figure(points, spec.name, log=log, dtype=dtype)
-    elif kind is PlotKind.roofline:
-        from .core.devices import roof
-        from .core.memory import layer_memory
-
-        analysis, limits = analyze(spec, hw, batch=batch), roof(device, dtype, peak_tflops=peak_tflops,
-                                                                 peak_gbs=peak_gbs)  # fmt: skip
-        figure = figures.roofline_figure(
-            analysis, layer_memory(analysis.trace, dtype), peak_macs_per_s=limits.peak_macs_per_s,
-            bandwidth=limits.bandwidth, device=limits.label, dtype=dtype,
-        )  # fmt: skip
-    elif kind is PlotKind.rf:
-        from .core.shapes import trace
-        from .features.receptive_field import effective_field
-        from .views.field_figures import field_figure
-
-        traced = trace(spec, *hw)
-        stage = stage or [layer.stage for layer in traced.layers if layer.stage != "head"][-1]
-        if stage == "none":
-            figure = field_figure(traced)
-        else:
-            measured = effective_field(spec, *hw, stage)
-            figure = field_figure(traced, stage=stage, heatmap=measured.heatmap.numpy(), spread=measured.spread,
-                                  unit_field=measured.unit_field)  # fmt: skip
-    else:
-        draw = {PlotKind.stages: figures.stages_figure, PlotKind.layers: figures.layers_figure,
-                PlotKind.shapes: figures.shapes_figure}[kind]  # fmt: skip
-        figure = draw(analyze(spec, hw, batch=batch))
+    figure = draw(kind.value, PlotOptions(spec, size, batch, archs, sizes, log, canonical_dtype(dtype), channels,
+                                          block_size, stride, block_groups, device, peak_tflops, peak_gbs, stage,
+                                          figsize))  # fmt: skip
     try:
         figures.save(figure, output, dpi=dpi)
     except OSError as error:

@@ -52,7 +52,7 @@ def test_every_generated_markdown_file_equals_the_committed_one(regenerated):
 def test_figures_exist_with_the_committed_dimensions(regenerated):
     figures = sorted(p.name for p in (regenerated / "figures").glob("*.png"))
     assert figures == sorted(p.name for p in (ROOT / "docs" / "figures").glob("*.png"))
-    assert len(figures) == 7
+    assert len(figures) == 11
     for name in figures:
         fresh, committed = regenerated / "figures" / name, ROOT / "docs" / "figures" / name
         assert png_size(fresh) == png_size(committed)
@@ -77,9 +77,10 @@ def test_pages_refer_only_to_files_that_exist():
         ("layers", ["--depth", "152"], (1100, 650)),
         ("depths", [], (1100, 480)),
         ("blocks", ["--block-groups", "32"], (1100, 480)),
-        ("sweep", ["--sizes", "32:256:16"], (1000, 650)),
+        ("sweep", ["--sizes", "32:256:16"], (1000, 750)),
         ("shapes", ["--size", "480x640", "--depth", "18"], (1000, 480)),
         ("roofline", ["--device", "a100-sxm", "--dtype", "float16", "--batch", "64"], (900, 550)),
+        ("block", [], (775, 604)),
     ],
 )
 def test_plot_kinds(tmp_path, kind, args, size):
@@ -90,16 +91,108 @@ def test_plot_kinds(tmp_path, kind, args, size):
     assert [p.name for p in tmp_path.iterdir()] == [f"{kind}.png"]
 
 
-def test_plot_svg_and_dpi(tmp_path):
-    svg = tmp_path / "stages.svg"
-    assert runner.invoke(app, ["plot", "stages", "--output", str(svg)]).exit_code == 0
-    assert svg.read_text().lstrip().startswith("<?xml") and "resnet50 at 224×224" in svg.read_text()
-    png = tmp_path / "stages.png"
-    assert runner.invoke(app, ["plot", "stages", "--output", str(png)]).exit_code == 0
-    assert png_size(png) == (1600, 900)  # 200 dpi by default
-    pdf = tmp_path / "stages.pdf"
-    assert runner.invoke(app, ["plot", "stages", "--output", str(pdf)]).exit_code == 0
-    assert pdf.read_bytes().startswith(b"%PDF")
+# Small, quick arguments for each kind: every kind must write all three formats.
+QUICK = {
+    "stages": ["--depth", "18"],
+    "layers": ["--depth", "18", "--log"],
+    "depths": ["--archs", "resnet18,resnet34"],
+    "blocks": [],
+    "sweep": ["--sizes", "32:96:32", "--depth", "18"],
+    "shapes": ["--depth", "18"],
+    "roofline": ["--depth", "18"],
+    "diagram": ["--arch", "resnet20"],
+    "block": ["--arch", "seresnet18", "--stage", "layer2"],
+    "rf": ["--arch", "resnet20", "--stage", "none"],
+}
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_every_plot_kind_is_tested():
+    from resnet_inspect.cli_plots import PLOTS
+
+    assert set(QUICK) == set(PLOTS)
+
+
+@pytest.mark.parametrize("kind", list(QUICK))
+def test_every_plot_kind_writes_valid_png_svg_and_pdf(tmp_path, kind):
+    import xml.etree.ElementTree as ET
+
+    for suffix in (".png", ".svg", ".pdf"):
+        out = tmp_path / f"{kind}{suffix}"
+        result = runner.invoke(app, ["plot", kind, *QUICK[kind], "--output", str(out), "--dpi", "50",
+                                     "--figsize", "6,4"])  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+        assert f"wrote {out} ({out.stat().st_size:,} bytes)" in result.stderr
+        data = out.read_bytes()
+        if suffix == ".png":
+            assert png_size(out) == (300, 200)  # 6×4 inches at 50 dpi
+        elif suffix == ".svg":
+            root = ET.fromstring(data)
+            assert root.tag == f"{SVG}svg" and root.get("width") == "432pt" and root.get("height") == "288pt"
+            # svg.fonttype 'none': the words are <text>, not glyph outlines
+            texts = ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+            glyphs = [e for e in root.iter() if (e.get("id") or "").startswith("DejaVu")]
+            assert len(texts) > 5 and not glyphs, texts[:5]
+        else:
+            assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+
+
+@pytest.mark.parametrize(
+    ("figsize", "size"),
+    [("column", (700, 525)), ("slide", (2000, 1120)), ("7,4", (1400, 800)), ("3.5,2", (700, 400))],
+)
+def test_figsize_presets_and_inches(tmp_path, figsize, size):
+    out = tmp_path / "stages.png"
+    result = runner.invoke(app, ["plot", "stages", "--depth", "18", "--figsize", figsize, "--output", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert png_size(out) == size  # at the default 200 dpi
+
+
+def test_roofline_ridge_is_rounded_to_three_significant_figures(tmp_path):
+    # laptop-cpu: 0.768 TFLOP/s = 384 GMAC/s over 89.6 GB/s = 4.2857… MACs per byte, not "4".
+    out = tmp_path / "roof.svg"
+    result = runner.invoke(app, ["plot", "roofline", "--device", "laptop-cpu", "--depth", "18", "--output", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert "ridge: 4.29 MACs/byte" in out.read_text()
+
+
+def test_axes_start_at_zero_and_log_is_applied():
+    from resnet_inspect.core.configs import get_spec
+    from resnet_inspect.features.compare import sweep
+    from resnet_inspect.views import figures
+
+    points = sweep(get_spec(18), [(32, 32), (64, 64), (65, 65), (96, 96)])
+    linear = figures.sweep_figure(points, get_spec(18))
+    assert [ax.get_ylim()[0] for ax in linear.axes] == [0, 0, 0]
+    # Three panels, each with its own y axis: MACs, activation memory, MACs per pixel.
+    assert [ax.get_ylabel().split("\n")[0] for ax in linear.axes] == ["GMACs", "activations", "thousand MACs"]
+    logarithmic = figures.sweep_figure(points, get_spec(18), log=True)
+    assert {ax.get_yscale() for ax in logarithmic.axes} == {"log"} and logarithmic.axes[-1].get_xscale() == "log"
+    for fig in (linear, logarithmic):
+        figures._pyplot().close(fig)
+
+
+def test_shapes_start_at_the_input():
+    from resnet_inspect.features.table import analyze
+    from resnet_inspect.views import figures
+
+    fig = figures.shapes_figure(analyze(18, (480, 640)))
+    ax = fig.axes[0]
+    first = ax.get_lines()[0].get_ydata()[0]
+    assert first == 480 and "640" in [t.get_text() for t in ax.get_yticklabels()]
+    figures._pyplot().close(fig)
+
+
+def test_stage_headline_is_computed_from_the_bars():
+    from resnet_inspect.features.table import analyze
+    from resnet_inspect.views import figures
+
+    # ResNet-152's layer3: the first block 131,072 + 589,824 + 262,144 + 524,288 (projection) + 5,120 (BN), and 35
+    # more of 262,144 + 589,824 + 262,144 + 3,072: 40,613,888 of the 60,192,808 parameters, 67.5%.
+    fig = figures.stages_figure(analyze(152, 224))
+    title = fig.axes[0].get_title().replace("\n", " ")
+    assert "layer3 holds 70% of the MACs and 67% of the parameters" in title
+    figures._pyplot().close(fig)
 
 
 @pytest.mark.parametrize(
@@ -109,6 +202,11 @@ def test_plot_svg_and_dpi(tmp_path):
         (["plot", "pie", "--output", "fig.png"], "'pie' is not one of"),
         (["plot", "stages", "--output", "/nonexistent/fig.png"], "does not exist"),
         (["plot", "stages", "--output", "fig.png", "--dpi", "0"], "--dpi 0 is not valid"),
+        (["plot", "stages", "--output", "fig.png", "--figsize", "wide"], "--figsize 'wide' is not valid"),
+        (["plot", "stages", "--output", "fig.png", "--figsize", "0,3"], "inches from 1 to 60"),
+        (["plot", "stages", "--output", "fig.png", "--log"], "--log does nothing for plot stages"),
+        (["plot", "diagram", "--output", "fig.png", "--stage", "layer1"], "--stage does nothing for plot diagram"),
+        (["plot", "block", "--output", "fig.png", "--stage", "layer9"], "stage 'layer9' is not valid for resnet50"),
     ],
 )
 def test_plot_errors(args, message):

@@ -7,9 +7,11 @@ with the headless Agg backend.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..core.errors import InspectError
 from ..core.spec import paper_stage_name as paper_stage
 from ..core.spec import stage_names
 from ..features.table import Analysis, Level, rows
@@ -48,23 +50,143 @@ STAGE_COLOURS = _StageColours(stem=OKABE_ITO["grey"], head=OKABE_ITO["purple"])
 MACS_COLOUR, PARAMS_COLOUR = OKABE_ITO["vermillion"], OKABE_ITO["blue"]
 
 
-def _pyplot():
+FigSize = tuple[float, float] | str | None  # inches, or a preset: "column", "slide"
+# A journal column is about 3.5 in wide (its height follows the figure's own shape); a 16:9 slide's body 10×5.6.
+FIGSIZE_PRESETS: dict[str, tuple[float, float | None]] = {"column": (3.5, None), "slide": (10.0, 5.6)}
+FIGSIZE_LIMITS = (1.0, 60.0)  # inches, each side
+
+
+def parse_figsize(value: FigSize) -> tuple[float, float | None] | None:
+    """`"7,4"`, `(7, 4)`, `"column"` or `"slide"` → (width, height or None for the figure's own aspect)."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().lower() in FIGSIZE_PRESETS:
+        return FIGSIZE_PRESETS[value.strip().lower()]
+    try:
+        width, height = (float(v) for v in (value.split(",") if isinstance(value, str) else value))
+    except (TypeError, ValueError):
+        width = height = float("nan")
+    low, high = FIGSIZE_LIMITS
+    if not (low <= width <= high and low <= height <= high):
+        raise InspectError(f"--figsize {value!r} is not valid; give W,H in inches from {low:g} to {high:g} "
+                           f"(like 7,4), or {' or '.join(FIGSIZE_PRESETS)}")  # fmt: skip
+    return width, height
+
+
+def resolve_figsize(value: FigSize, default: tuple[float, float]) -> tuple[float, float]:
+    """The size to draw at: `value` (see `parse_figsize`), or `default`; a preset keeps the default's aspect."""
+    parsed = parse_figsize(value)
+    if parsed is None:
+        return default
+    width, height = parsed
+    # Never flatter than 4:3 when the height follows the aspect: axis labels need the room.
+    return (width, height) if height is not None else (width, max(width * default[1] / default[0], 0.75 * width))
+
+
+def font_size(width: float) -> float:
+    """Base font size (pt) for a figure `width` inches wide: 10 from 7 in up, down to 7 at a 3.5 in column."""
+    return min(10.0, max(7.0, 7.0 + (width - 3.5) * 3.0 / 3.5))
+
+
+def _pyplot(width: float = 8.0):
     import matplotlib
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
+    from cycler import cycler
 
+    size = font_size(width)
     plt.rcParams.update(
         {
             "figure.dpi": 100,
-            "font.size": 10,
-            "axes.titlesize": 11,
+            "font.size": size,
+            "axes.titlesize": size + 1,
+            "figure.titlesize": size + 1,
+            "axes.labelsize": size,
+            "xtick.labelsize": size - 1,
+            "ytick.labelsize": size - 1,
+            "legend.fontsize": size - 1,
             "axes.spines.top": False,
             "axes.spines.right": False,
+            "axes.prop_cycle": cycler(color=[OKABE_ITO[c] for c in (*_STAGE_CYCLE, "purple", "black")]),
+            "lines.linewidth": 1.5,
+            "svg.fonttype": "none",  # text stays text in SVG: searchable and editable
+            "pdf.fonttype": 42,  # TrueType in PDF, editable in an illustrator
             "svg.hashsalt": "resnet-inspect",  # the same SVG for the same figure
         }
     )
     return plt
+
+
+def _figure(default: tuple[float, float], figsize: FigSize, **subplots: Any):
+    """A constrained-layout figure at `figsize` (or `default`), with the fonts sized for its width."""
+    size = resolve_figsize(figsize, default)
+    plt = _pyplot(size[0])
+    return plt.subplots(figsize=size, layout="constrained", **subplots)
+
+
+def _fit_labels(fig: Any) -> None:
+    """Titles and axis labels longer than the room they have, wrapped onto more lines until they fit."""
+    import textwrap
+
+    original: dict[int, str] = {}
+    for _ in range(6):
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        items = [(fig._suptitle, fig.bbox.width * 0.98)] if fig._suptitle is not None else []
+        for ax in fig.axes:
+            if not ax.get_visible():
+                continue
+            box = ax.get_window_extent(renderer)
+            # Centred on the axes: as wide as the axes (a little more) and never past either edge of the figure.
+            centre = (box.x0 + box.x1) / 2
+            room = min(box.width * 1.15, 2 * min(centre, fig.bbox.width - centre) * 0.98)
+            items += [(ax.title, room), (ax.xaxis.label, room), (ax.yaxis.label, box.height * 1.05)]
+        changed = False
+        for text, room in items:
+            content = text.get_text()
+            if not content or not text.get_visible():
+                continue
+            extent = text.get_window_extent(renderer)
+            length = extent.height if text.get_rotation() % 180 == 90 else extent.width
+            if length <= room:
+                continue
+            # Wrapped again from the text as written, so a line is never broken twice.
+            source = original.setdefault(id(text), content)
+            longest = max(len(line) for line in content.split("\n"))
+            chars = max(8, int(longest * room / length * 0.95))
+            wrapped = "\n".join(textwrap.fill(line, chars, break_long_words=False) for line in source.split("\n"))
+            if wrapped != content:
+                text.set_text(wrapped)
+                changed = True
+        if not changed:
+            return
+
+
+def _fit_xticklabels(fig: Any, ax: Any, shorter: Sequence[str] | None = None) -> None:
+    """Tick labels that touch their neighbours: the `shorter` labels, then a word a line, then slanted, then upright."""
+
+    def touching() -> bool:
+        fig.canvas.draw()
+        boxes = [t.get_window_extent() for t in ax.get_xticklabels() if t.get_text()]
+        return any(a.x1 + 2 > b.x0 for a, b in itertools.pairwise(boxes))
+
+    if not touching():
+        return
+    if shorter is not None:
+        ax.set_xticks(ax.get_xticks(), list(shorter))
+        if not touching():
+            return
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    if any(" " in label for label in labels):
+        ax.set_xticks(ax.get_xticks(), [label.replace(" ", "\n") for label in labels])
+        if not touching():
+            return
+    for rotation in (35, 90):
+        for label in ax.get_xticklabels():
+            label.set(rotation=rotation, ha="right", rotation_mode="anchor")
+        if not touching():
+            return
 
 
 def _input_text(analysis: Analysis) -> str:
@@ -76,37 +198,52 @@ def _stage_label(stage: str) -> str:
     return f"{stage}\n({paper_stage(stage)})"
 
 
-def stages_figure(analysis: Analysis) -> Figure:
+def _headline(stage_rows: Sequence[Any], analysis: Analysis) -> str:
+    """Where the MACs and the parameters sit, from the numbers: never a sentence the bars could contradict."""
+    macs = max(stage_rows, key=lambda r: r.macs_conv_linear)
+    params = max(stage_rows, key=lambda r: r.params)
+    m, p = macs.macs_conv_linear / analysis.macs, params.params / analysis.params
+    if macs.name == params.name:
+        return f"{macs.name} holds {m:.0%} of the MACs and {p:.0%} of the parameters"
+    return f"most MACs in {macs.name} ({m:.0%}), most parameters in {params.name} ({p:.0%})"
+
+
+def stages_figure(analysis: Analysis, *, figsize: FigSize = None) -> Figure:
     """Each stage's share of the MACs beside its share of the parameters."""
-    plt = _pyplot()
     stage_rows = rows(analysis, Level.stage)
     macs = [100 * r.macs_conv_linear / analysis.macs for r in stage_rows]
     params = [100 * r.params / analysis.params for r in stage_rows]
-    fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+    fig, ax = _figure((8, 4.5), figsize)
     x = range(len(stage_rows))
     width = 0.38
     bars_m = ax.bar([i - width / 2 for i in x], macs, width, color=MACS_COLOUR, label="share of MACs (conv + linear)")
     bars_p = ax.bar([i + width / 2 for i in x], params, width, color=PARAMS_COLOUR, label="share of parameters")
+    narrow = fig.get_figwidth() < 6
     for bars in (bars_m, bars_p):
-        ax.bar_label(bars, fmt="%.1f%%", fontsize=8, padding=2)
+        ax.bar_label(bars, fmt="%.0f%%" if narrow else "%.1f%%", fontsize="x-small", padding=2)
     ax.set_xticks(list(x), [_stage_label(r.name) for r in stage_rows])
     ax.set_ylabel("share of the network's total (%)")
-    ax.set_ylim(0, max(macs + params) * 1.15)
+    ax.set_ylim(0, max(macs + params) * 1.18)
     ax.legend(frameon=False, loc="upper left")
     ax.set_title(
-        f"{analysis.spec.name} at {_input_text(analysis)}: compute sits early, parameters late\n"
+        f"{analysis.spec.name} at {_input_text(analysis)}: {_headline(stage_rows, analysis)}\n"
         f"{analysis.macs / 1e9:.2f} GMACs, {analysis.params / 1e6:.2f} M parameters in all"
     )
+    _fit_xticklabels(fig, ax, [r.name for r in stage_rows])
+    _fit_labels(fig)
     return fig
 
 
-def layers_figure(analysis: Analysis) -> Figure:
-    """MACs and parameters of every conv and linear layer along the depth, with cumulative shares."""
-    plt = _pyplot()
+def layers_figure(analysis: Analysis, *, log: bool = False, figsize: FigSize = None) -> Figure:
+    """MACs and parameters of every conv and linear layer along the depth, with cumulative shares.
+
+    A panel is on a log scale with `log`, or where its layers span more than two decades (parameters: the
+    stem's 9K to layer4's 2.4M).
+    """
     weighted = [row for row in analysis.rows if row.traced.kind in ("conv", "linear")]
     x = list(range(len(weighted)))
     colours = [STAGE_COLOURS[row.traced.stage] for row in weighted]
-    fig, (ax_m, ax_p) = plt.subplots(2, 1, figsize=(11, 6.5), sharex=True, layout="constrained")
+    fig, (ax_m, ax_p) = _figure((11, 6.5), figsize, nrows=2, sharex=True)
     panels = (
         (ax_m, [row.macs / 1e6 for row in weighted], "MACs per layer (millions)", "cumulative share of MACs"),
         (ax_p, [row.traced.params / 1e6 for row in weighted], "parameters per layer (millions)",
@@ -114,11 +251,12 @@ def layers_figure(analysis: Analysis) -> Figure:
     )  # fmt: skip
     for ax, values, label, cumulative_label in panels:
         ax.bar(x, values, width=1.0, color=colours, linewidth=0)
-        # Log scale where the layers span more than two decades (parameters: the stem's 9K to layer4's 2.4M).
-        logarithmic = max(values) / max(min(v for v in values if v > 0), 1e-9) > 100
+        logarithmic = log or max(values) / max(min(v for v in values if v > 0), 1e-9) > 100
         ax.set_ylabel(label + (", log scale" if logarithmic else ""))
         if logarithmic:
             ax.set_yscale("log")
+        else:
+            ax.set_ylim(bottom=0)
         twin = ax.twinx()
         total, running, curve = sum(values), 0.0, []
         for v in values:
@@ -138,19 +276,20 @@ def layers_figure(analysis: Analysis) -> Figure:
             ax.axvline(first - 0.5, color=OKABE_ITO["grey"], linewidth=0.8, linestyle="--")
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     # Stage names in a legend, not as ticks: layer1 and layer4 are too narrow to hold a label in ResNet-152.
-    handles = [Patch(color=STAGE_COLOURS[s], label=f"{s} ({paper_stage(s)})") for s in present]
-    ax_m.legend(handles=handles, ncols=len(handles), loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False,
-                fontsize=9)  # fmt: skip
+    narrow = fig.get_figwidth() < 7
+    handles = [Patch(color=STAGE_COLOURS[s], label=s if narrow else f"{s} ({paper_stage(s)})") for s in present]
+    ax_m.legend(handles=handles, ncols=(len(handles) + 1) // 2 if narrow else len(handles), loc="lower center",
+                bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize="small")  # fmt: skip
     ax_p.set_xlabel(f"conv and linear layers in execution order ({len(weighted)} of them)")
     ax_p.set_xlim(-0.5, len(weighted) - 0.5)
     fig.suptitle(f"{analysis.spec.name} at {_input_text(analysis)}: MACs and parameters layer by layer")
+    _fit_labels(fig)
     return fig
 
 
-def depths_figure(analyses: Sequence[Analysis]) -> Figure:
+def depths_figure(analyses: Sequence[Analysis], *, figsize: FigSize = None) -> Figure:
     """Stacked parameters and MACs per stage across networks."""
-    plt = _pyplot()
-    fig, (ax_p, ax_m) = plt.subplots(1, 2, figsize=(11, 4.8), layout="constrained")
+    fig, (ax_p, ax_m) = _figure((11, 4.8), figsize, ncols=2)
     names = [a.spec.name for a in analyses]
     for ax, metric, unit in ((ax_p, "params", "parameters (millions)"), (ax_m, "macs", "GMACs (conv + linear)")):
         bottoms = [0.0] * len(analyses)
@@ -163,23 +302,29 @@ def depths_figure(analyses: Sequence[Analysis]) -> Figure:
             bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
         for i, total in enumerate(bottoms):
             ax.text(i, total, f"{total:.1f}" if metric == "params" else f"{total:.2f}", ha="center", va="bottom",
-                    fontsize=8)  # fmt: skip
+                    fontsize="x-small")  # fmt: skip
         ax.set_ylabel(unit)
         ax.set_ylim(0, max(bottoms) * 1.1)
-        ax.tick_params(axis="x", rotation=30 if max(len(n) for n in names) > 9 else 0)
     size = _input_text(analyses[0])
     ax_p.set_title(f"Parameters per stage at {size}")
     ax_m.set_title(f"MACs per stage at {size}")
     handles, labels = ax_m.get_legend_handles_labels()
     # Top to bottom, as the segments are stacked.
-    fig.legend(handles[::-1], labels[::-1], loc="outside right center", frameon=False)
+    if fig.get_figwidth() < 7:  # no room beside the panels: below them, in rows
+        fig.legend(handles, [label.split(" ")[0] for label in labels], loc="outside lower center", frameon=False,
+                   ncols=3)  # fmt: skip
+    else:
+        fig.legend(handles[::-1], labels[::-1], loc="outside right center", frameon=False)
+    short = [n.removeprefix("resnet") if n.startswith("resnet") and n[6:].isdigit() else n for n in names]
+    for ax in (ax_p, ax_m):
+        _fit_xticklabels(fig, ax, short if short != names else None)
+    _fit_labels(fig)
     return fig
 
 
-def blocks_figure(comparison: BlockComparison) -> Figure:
+def blocks_figure(comparison: BlockComparison, *, figsize: FigSize = None) -> Figure:
     """Each design's MACs and parameters, conv by conv."""
-    plt = _pyplot()
-    fig, (ax_m, ax_p) = plt.subplots(1, 2, figsize=(11, 4.8), layout="constrained")
+    fig, (ax_m, ax_p) = _figure((11, 4.8), figsize, ncols=2)
     palette = [OKABE_ITO[c] for c in ("orange", "sky", "green", "blue", "purple", "vermillion")]
     labels = [d.label for d in comparison.designs]
     for ax, metric, unit in ((ax_m, "macs", "MACs (millions)"), (ax_p, "params", "parameters (thousands)")):
@@ -193,69 +338,88 @@ def blocks_figure(comparison: BlockComparison) -> Figure:
                 ax.bar(i, value, bottom=bottom, color=palette[j % len(palette)], edgecolor="white", width=0.6)
                 # A thin segment (ResNeXt's grouped 3×3) gets its kernel only, so the label fits inside the bar.
                 if share > 0.03:
-                    label = f"{kernel} {channels}" if share > 0.1 and conv.groups == 1 else kernel
-                    ax.text(i, bottom + value / 2, label, ha="center", va="center", fontsize=8)
+                    wide = share > 0.1 and conv.groups == 1 and fig.get_figwidth() >= 7
+                    label = f"{kernel} {channels}" if wide else kernel
+                    ax.text(i, bottom + value / 2, label, ha="center", va="center", fontsize="x-small")
                 bottom += value
-            ax.text(i, bottom, f"{bottom:,.1f}", ha="center", va="bottom", fontsize=9)
+            ax.text(i, bottom, f"{bottom:,.1f}", ha="center", va="bottom", fontsize="small")
         ax.set_xticks(range(len(labels)), labels)
         ax.set_ylabel(unit)
         top = max(d.macs / 1e6 if metric == "macs" else d.conv_params / 1e3 for d in comparison.designs)
         ax.set_ylim(0, top * 1.12)
+        _fit_xticklabels(fig, ax)
     ax_m.set_title("MACs, conv by conv")
     ax_p.set_title("Conv parameters, conv by conv")
     fig.suptitle(f"Block designs at {comparison.place}" + (", stride 2" if comparison.stride == 2 else ""))
+    _fit_labels(fig)
     return fig
 
 
-def sweep_figure(points: Sequence[SweepPoint], name: str, *, log: bool = False, dtype: str = "float32") -> Figure:
-    """MACs and MACs per pixel against input size: the rounding staircase."""
+def total_stride(spec: Any) -> int:
+    """How many input pixels one pixel of the last feature map steps over: the product of the main path's strides."""
+    from ..core.plan import blocks, stem
+
+    product = 1
+    for stride in [op.stride for op in stem(spec).ops] + [unit.stride for unit in blocks(spec)]:
+        product *= stride
+    return product
+
+
+def sweep_figure(points: Sequence[SweepPoint], spec: Any, *, log: bool = False, dtype: str = "float32",
+                 figsize: FigSize = None) -> Figure:  # fmt: skip
+    """MACs, activation memory and MACs per pixel against input size: the rounding staircase.
+
+    Three panels, each with its own y axis from 0: MACs and activation memory both grow with the pixels, so on
+    twin axes of one panel their curves would lie on top of each other. With `log`, every axis is logarithmic.
+    """
     from ..features.compare import JUMP
 
-    plt = _pyplot()
     points = [p for p in points if p.batch == points[0].batch]
     sides = [p.size[0] for p in points]
-    fig, (ax_m, ax_px) = plt.subplots(2, 1, figsize=(10, 6.5), sharex=True, layout="constrained")
-    ax_m.plot(sides, [p.macs / 1e9 for p in points], color=MACS_COLOUR, marker="o", markersize=3, label="MACs")
-    ax_m.set_ylabel("GMACs (conv + linear)")
-    mem = ax_m.twinx()
-    mem.plot(sides, [p.activation_bytes / 2**20 for p in points], color=PARAMS_COLOUR, linestyle="--",
-             label=f"activation memory ({dtype})")  # fmt: skip
-    mem.set_ylabel(f"activation memory (MiB, {dtype})")
-    mem.spines["right"].set_visible(True)
-    lines = ax_m.get_lines() + mem.get_lines()
-    ax_m.legend(lines, [line.get_label() for line in lines], frameon=False, loc="upper left")
+    fig, (ax_m, ax_mem, ax_px) = _figure((10, 7.5), figsize, nrows=3, sharex=True)
+    ax_m.plot(sides, [p.macs / 1e9 for p in points], color=MACS_COLOUR, marker="o", markersize=3)
+    ax_m.set_ylabel("GMACs\n(conv + linear)")
+    ax_mem.plot(sides, [p.activation_bytes / 2**20 for p in points], color=PARAMS_COLOUR, marker="s", markersize=3)
+    ax_mem.set_ylabel(f"activations\n(MiB, {dtype})")
     per_pixel = [p.macs_per_pixel / 1e3 for p in points]
     ax_px.step(sides, per_pixel, where="mid", color=OKABE_ITO["black"])
     jumps = [i for i in range(1, len(points)) if points[i].macs_per_pixel > points[i - 1].macs_per_pixel * (1 + JUMP)]
     ax_px.plot([sides[i] for i in jumps], [per_pixel[i] for i in jumps], "^", color=OKABE_ITO["orange"],
                label=f"MACs per pixel jump > {JUMP:.0%}")  # fmt: skip
-    ax_px.set_ylabel("thousand MACs per input pixel")
+    ax_px.set_ylabel("thousand MACs\nper input pixel")
     ax_px.set_xlabel("input size (pixels per side)" + (", log scale" if log else ""))
     if jumps:
-        ax_px.legend(frameon=False, loc="upper right")
+        ax_px.legend(frameon=False, loc="lower right")  # the staircase runs along the top
+    for ax in (ax_m, ax_mem, ax_px):
+        if log:
+            ax.set_yscale("log")
+        else:
+            ax.set_ylim(0, max(max(line.get_ydata(), default=0) for line in ax.get_lines()) * 1.1)
     if log:
-        for ax in (ax_m, ax_px):
-            ax.set_xscale("log", base=2)
-        ax_m.set_yscale("log")
-        mem.set_yscale("log")
+        from matplotlib.ticker import FuncFormatter
+
+        ax_px.set_xscale("log", base=2)
+        ax_px.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     batch = points[0].batch
-    ax_m.set_title(
-        f"{name} from {sides[0]} to {sides[-1]} pixels" + (f", batch {batch}" if batch != 1 else "")
-        + ": sizes just past a multiple of 32 cost more per pixel"
-    )  # fmt: skip
+    stride = total_stride(spec)
+    claim = f": sizes just past a multiple of {stride} cost more per pixel" if jumps else ": MACs per input pixel"
+    ax_m.set_title(f"{spec.name} from {sides[0]} to {sides[-1]} pixels" + (f", batch {batch}" if batch != 1 else "")
+                   + claim)  # fmt: skip
+    _fit_labels(fig)
     return fig
 
 
-def shapes_figure(analysis: Analysis) -> Figure:
-    """The feature map through the network: spatial side and channels after each block."""
-    plt = _pyplot()
-    points = []  # (label, stage, height, width, channels)
-    for r in rows(analysis, Level.block):
-        shape = r.out_shape
-        if len(shape) == 4:
-            points.append((r.name, r.stage, shape[2], shape[3], shape[1]))
+def shapes_figure(analysis: Analysis, *, figsize: FigSize = None) -> Figure:
+    """The feature map through the network, from the input image: side and channels after each stem op and block."""
+    _, channels, height, width = analysis.input_shape
+    points = [("input", "input", height, width, channels)]  # (label, stage, height, width, channels)
+    # The stem op by op (224 → 112 → 56), then each block's output.
+    stem = [r.traced for r in analysis.rows if r.traced.stage == "stem" and r.traced.kind in ("conv", "maxpool")]
+    blocks = [r for r in rows(analysis, Level.block) if r.stage != "stem" and len(r.out_shape) == 4]
+    for r in [*stem, *blocks]:
+        points.append((r.name, r.stage, r.out_shape[2], r.out_shape[3], r.out_shape[1]))
     x = list(range(len(points)))
-    fig, ax = plt.subplots(figsize=(10, 4.8), layout="constrained")
+    fig, ax = _figure((10, 4.8), figsize)
     lines = ax.step(x, [p[2] for p in points], where="mid", color=MACS_COLOUR, linewidth=2, marker="o",
                     markersize=3, label="feature-map height")  # fmt: skip
     if any(p[2] != p[3] for p in points):
@@ -271,12 +435,14 @@ def shapes_figure(analysis: Analysis) -> Figure:
     twin.spines["right"].set_visible(True)
     from matplotlib.ticker import NullLocator
 
-    # Ticks at the values that occur, not at powers of two the network never has (56, 28, 14, 7).
+    # Ticks at the values that occur, not at powers of two the network never has (224, 56, 28, 14, 7).
     for axis, values in ((ax, {p[2] for p in points} | {p[3] for p in points}), (twin, {p[4] for p in points})):
         axis.set_yticks(sorted(values), [str(v) for v in sorted(values)])
         axis.yaxis.set_minor_locator(NullLocator())
+        low, high = min(values), max(values)
+        axis.set_ylim(low / 1.3, high * 1.3)
     seen = set()
-    ticks, labels = [], []
+    ticks, labels, short = [], [], []
     for i, (_, stage, h, w, c) in enumerate(points):
         if stage not in seen:
             seen.add(stage)
@@ -285,35 +451,52 @@ def shapes_figure(analysis: Analysis) -> Figure:
         last = i == len(points) - 1 or points[i + 1][1] != stage
         if last:
             ticks.append(i)
-            labels.append(f"{_stage_label(stage)}\n{c}×{h}×{w}")
-    ax.set_xticks(ticks, labels, fontsize=8)
-    ax.set_xlabel("block outputs in execution order (ticks: each stage's output, C×H×W)")
-    ax.legend(lines, [line.get_label() for line in lines], frameon=False, loc="center left")
+            labels.append(f"{stage if stage == 'input' else _stage_label(stage)}\n{c}×{h}×{w}")
+            short.append(stage)
+    ax.set_xticks(ticks, labels)
+    ax.set_xlabel("the input, the stem's convs and pool, then every block's output (ticks: each stage's output, C×H×W)")
+    if fig.get_figwidth() < 7:  # no room above the lines: below the axes
+        fig.legend(lines, [line.get_label() for line in lines], frameon=False, loc="outside lower center",
+                   ncols=len(lines))  # fmt: skip
+    else:
+        ax.legend(lines, [line.get_label() for line in lines], frameon=False, loc="upper center", ncols=len(lines))
     ax.set_title(f"{analysis.spec.name} at {_input_text(analysis)}: the feature map narrows and deepens")
+    _fit_xticklabels(fig, ax, short)
+    _fit_labels(fig)
     return fig
+
+
+def _significant(value: float, digits: int = 3) -> str:
+    """148 → "148", 4.2857 → "4.29", 12.5 → "12.5": the digits that matter, rounded half away from zero."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    if value == 0:
+        return "0"
+    d = Decimal(repr(value))
+    quantum = Decimal(1).scaleb(d.adjusted() - digits + 1)
+    text = f"{d.quantize(quantum, rounding=ROUND_HALF_UP):,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def roofline_figure(
     analysis: Analysis, layers: Sequence[LayerMemory], *, peak_macs_per_s: float, bandwidth: float, device: str,
-    dtype: str,
+    dtype: str, figsize: FigSize = None,
 ) -> Figure:  # fmt: skip
     """Each conv and linear layer at its arithmetic intensity, on the roofline of a device."""
-    plt = _pyplot()
     stage_of = {row.name: row.traced.stage for row in analysis.rows}
     weighted = [m for m in layers if m.macs > 0]
-    fig, ax = plt.subplots(figsize=(9, 5.5), layout="constrained")
+    fig, ax = _figure((9, 5.5), figsize)
     intensities = [m.intensity for m in weighted]
-    low, high = min(intensities) / 2, max(intensities) * 2
     ridge = peak_macs_per_s / bandwidth
+    # The ridge always in view, with room on both sides: a roof drawn to the plot's edge reads as a frame.
+    low, high = min(min(intensities), ridge) / 2, max(max(intensities), ridge) * 2
     xs = sorted({low, high, ridge} | set(intensities))
-    xs = [x for x in xs if low <= x <= high]
-    roof = f"roofline: {bandwidth / 1e9:,.0f} GB/s, {2 * peak_macs_per_s / 1e12:,.1f} TFLOP/s {dtype}"
+    roof = f"roofline: {bandwidth / 1e9:,.0f} GB/s, {_significant(2 * peak_macs_per_s / 1e12, 4)} TFLOP/s {dtype}"
     ax.plot(xs, [min(peak_macs_per_s, bandwidth * x) / 1e9 for x in xs], color=OKABE_ITO["black"], linewidth=1.5,
             label=roof)  # fmt: skip
-    if low <= ridge <= high:
-        ax.axvline(ridge, color=OKABE_ITO["grey"], linestyle=":", linewidth=1)
-        ax.annotate(f"ridge: {ridge:.0f} MACs/byte", (ridge, peak_macs_per_s / 1e9), textcoords="offset points",
-                    xytext=(6, -14), fontsize=8)  # fmt: skip
+    ax.axvline(ridge, color=OKABE_ITO["grey"], linestyle=":", linewidth=1)
+    ax.annotate(f"ridge: {_significant(ridge)} MACs/byte", (ridge, peak_macs_per_s / 1e9), textcoords="offset points",
+                xytext=(6, -14), fontsize="x-small")  # fmt: skip
     largest = max(m.macs for m in weighted)
     for stage in dict.fromkeys(stage_of.values()):
         members = [m for m in weighted if stage_of[m.name] == stage]
@@ -328,6 +511,8 @@ def roofline_figure(
         )  # fmt: skip
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.set_xlim(low, high)
+    ax.set_ylim(bandwidth * low / 1e9 / 1.5, peak_macs_per_s / 1e9 * 3)  # headroom above the roof
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     for axis in (ax.xaxis, ax.yaxis):
@@ -341,9 +526,13 @@ def roofline_figure(
         f"{analysis.spec.name} at {_input_text(analysis)}, {dtype}, on {device}\n"
         f"conv and linear layers, marker area ∝ MACs\n"
         f"(batch norm, ReLU, pooling and adds also move {free / 2**20:,.0f} MiB, at no MACs)",
-        fontsize=10,
+        fontsize="medium",
     )
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    if fig.get_figwidth() < 6:  # no room inside the axes: below them
+        fig.legend(frameon=False, fontsize="x-small", loc="outside lower center", ncols=2)
+    else:
+        ax.legend(frameon=False, fontsize="x-small", loc="upper left")  # above the slope, where no layer can be
+    _fit_labels(fig)
     return fig
 
 
