@@ -222,3 +222,41 @@ def test_matplotlib_and_pandas_stay_out_of_the_table_command():
         "bad = [m for m in ('matplotlib', 'pandas') if m in sys.modules]; assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.fixture(scope="module")
+def drawn():
+    """Each chart kind's figure function with its data, for a network small enough to draw quickly."""
+    from resnet_inspect.core.configs import get_spec
+    from resnet_inspect.core.memory import layer_memory
+    from resnet_inspect.features.compare import compare_blocks, sweep
+    from resnet_inspect.features.table import analyze
+    from resnet_inspect.views import figures
+
+    r18, r34 = analyze(18, 224), analyze(34, 224)
+    points = sweep(get_spec(18), [(32, 32), (64, 64), (65, 65)])
+    blocks = compare_blocks(64, 56, groups=32)
+    return {
+        "stages": lambda size: figures.stages_figure(r18, figsize=size),
+        "layers": lambda size: figures.layers_figure(r34, figsize=size),
+        "depths": lambda size: figures.depths_figure([r18, r34], figsize=size),
+        "blocks": lambda size: figures.blocks_figure(blocks, figsize=size),
+        "sweep": lambda size: figures.sweep_figure(points, get_spec(18), figsize=size),
+        "shapes": lambda size: figures.shapes_figure(r18, figsize=size),
+        "roofline": lambda size: figures.roofline_figure(
+            r18, layer_memory(r18.trace, "float32"), peak_macs_per_s=384e9, bandwidth=89.6e9, device="a laptop",
+            dtype="float32", figsize=size,
+        ),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("figsize", [None, "column", "slide", "7,5"])
+@pytest.mark.parametrize("kind", ["stages", "layers", "depths", "blocks", "sweep", "shapes", "roofline"])
+def test_no_label_is_cut_off_or_drawn_over_another(drawn, kind, figsize):
+    from resnet_inspect.views import figures
+
+    from .figure_checks import text_problems
+
+    fig = drawn[kind](figsize)
+    assert text_problems(fig) == []
+    figures._pyplot().close(fig)

@@ -278,8 +278,10 @@ def layers_figure(analysis: Analysis, *, log: bool = False, figsize: FigSize = N
     # Stage names in a legend, not as ticks: layer1 and layer4 are too narrow to hold a label in ResNet-152.
     narrow = fig.get_figwidth() < 7
     handles = [Patch(color=STAGE_COLOURS[s], label=s if narrow else f"{s} ({paper_stage(s)})") for s in present]
-    ax_m.legend(handles=handles, ncols=(len(handles) + 1) // 2 if narrow else len(handles), loc="lower center",
-                bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize="small")  # fmt: skip
+    # One row where the figure is wide enough for every stage (a 6-stage row needs about 10 in), else rows of 3.
+    ncols = len(handles) if fig.get_figwidth() >= 10 or len(handles) <= 3 else 3
+    ax_m.legend(handles=handles, ncols=ncols, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False,
+                fontsize="small")  # fmt: skip
     ax_p.set_xlabel(f"conv and linear layers in execution order ({len(weighted)} of them)")
     ax_p.set_xlim(-0.5, len(weighted) - 0.5)
     fig.suptitle(f"{analysis.spec.name} at {_input_text(analysis)}: MACs and parameters layer by layer")
