@@ -125,3 +125,12 @@ def test_new_families_verify_against_their_own_models(arch):
     spec = parse_arch(arch)
     a = analyze(spec, spec.default_size)
     assert a.verified, a.problems[:3]
+
+
+def test_preact_projection_keys_are_timms_resnetv2_names():
+    # timm's resnetv2 DownsampleConv: `downsample.conv` (no BN in pre-activation nets); `downsample.pool` only
+    # exists in its avg-down variant.
+    from resnet_inspect import build_model
+
+    keys = [k for k in build_model("preact_resnet50", device="meta").state_dict() if ".downsample." in k]
+    assert keys == [f"stages.{i}.blocks.0.downsample.conv.weight" for i in range(4)]

@@ -231,14 +231,16 @@ def _shortcut(spec: ResNetSpec, cin: int, cout: int, stride: int, source: str) -
     if not reshapes and spec.shortcut != "C":
         return []
     pool = spec.shortcut == "avgdown" and stride != 1
-    names = iter(("pool", "conv", "norm") if spec.order == "pre" else map(str, range(3)))
+    # timm's resnetv2 names each part by its role; torchvision and timm's ResNet-D number them, and ResNet-D keeps
+    # the number of a stride-1 pool (an identity there), so the conv is `downsample.1` in every block.
+    roles = ("pool", "conv", "norm") if spec.shortcut == "avgdown" else ("conv", "norm")
+    names = dict(zip(roles, roles if spec.order == "pre" else map(str, range(3)), strict=False))
     ops: list[Op] = []
-    if spec.shortcut == "avgdown":
-        pool_name = f"downsample.{next(names)}"  # at stride 1 the pool is an identity, and timm names it all the same
-        if pool:
-            ops.append(Op(pool_name, "downpool", cin, cin, 2, stride, 0, ceil_mode=True, inputs=(source,)))
+    if pool:
+        ops.append(Op(f"downsample.{names['pool']}", "downpool", cin, cin, 2, stride, 0, ceil_mode=True,
+                      inputs=(source,)))  # fmt: skip
     conv_stride = 1 if pool else stride
-    ops.append(_conv(f"downsample.{next(names)}", cin, cout, 1, conv_stride, spec, inputs=() if ops else (source,)))
+    ops.append(_conv(f"downsample.{names['conv']}", cin, cout, 1, conv_stride, spec, inputs=() if ops else (source,)))
     if spec.shortcut_norm:
-        ops.append(_norm(f"downsample.{next(names)}", cout))
+        ops.append(_norm(f"downsample.{names['norm']}", cout))
     return ops
