@@ -325,6 +325,9 @@ if __name__ == "__main__":
     import argparse
 
     parser = argparse.ArgumentParser(description="Regenerate the docs from the tool's own output.")
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent, help="the docs folder (default: docs/)")
-    written = generate(parser.parse_args().out)
+    parser.add_argument("--out", default=str(Path(__file__).parent), help="the docs folder (default: docs/)")
+    out = parser.parse_args().out
+    if not out.strip():  # Path("") is the current directory: an empty --out must not write the docs there
+        parser.error("--out '' is empty; give the docs folder, like docs/")
+    written = generate(Path(out))
     print(f"wrote {len(written)} files")

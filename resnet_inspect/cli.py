@@ -27,6 +27,7 @@ from .cli_support import (
     Size,
     network,
     network_options,
+    output_path,
     prepare_output,
     progress,
     require,
@@ -304,7 +305,9 @@ PlotKind = StrEnum("PlotKind", {name: name for name in PLOTS})  # type: ignore[m
 def plot(
     kind: Annotated[PlotKind, typer.Argument(help="; ".join(f"{name}: {k.help}" for name, k in PLOTS.items()))],
     spec: ResNetSpec,
-    output: Annotated[Path, typer.Option(help="The figure file: .png, .svg or .pdf.")] = Path("figure.png"),
+    output: Annotated[
+        Path, typer.Option(help="The figure file: .png, .svg or .pdf.", parser=output_path)
+    ] = Path("figure.png"),
     size: Size = None,
     batch: Batch = 1,
     archs: Annotated[str | None, typer.Option(help="depths: the networks (default: 18..152).")] = None,
@@ -345,10 +348,7 @@ def plot(
     figure = draw(kind.value, PlotOptions(spec, size, batch, archs, sizes, log, canonical_dtype(dtype), channels,
                                           block_size, stride, block_groups, device, peak_tflops, peak_gbs, stage,
                                           figsize))  # fmt: skip
-    try:
-        figures.save(figure, output, dpi=dpi)
-    except OSError as error:
-        raise InspectError(f"cannot write --output {str(output)!r}: {error.strerror or error}") from None
+    figures.save(figure, output, dpi=dpi, label="--output")
     typer.echo(f"wrote {output} ({output.stat().st_size:,} bytes)", err=True)
 
 

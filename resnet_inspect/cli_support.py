@@ -36,10 +36,15 @@ class OneLineErrors(typer.core.TyperGroup):
     """Usage errors, library errors and failed checks as one plain line (`resnet-inspect: error: …`)."""
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        ascii_fallback()
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
         try:
             code = super().main(*args, standalone_mode=False, **kwargs)
+            sys.stdout.flush()  # here, not at exit, where a closed pipe or a full disk could only be reported raw
+        except BrokenPipeError:  # `… | head -1`: the reader has left; quiet, and exit 1 as typer does mid-command
+            _quiet_stdout()
+            sys.exit(1)
         except typer.TyperException as error:
             if type(error).__name__ == "NoArgsIsHelpError":  # a bare `resnet-inspect`: help, not an error
                 typer.echo(error.ctx.get_help())
@@ -52,6 +57,8 @@ class OneLineErrors(typer.core.TyperGroup):
         except CheckFailed as error:
             typer.echo(f"{PROG}: check failed: {error}", err=True)
             sys.exit(1)
+        except OSError as error:  # stdout on a full disk (`> /dev/full`), or a terminal gone
+            fail(f"cannot write the output: {' '.join((error.strerror or str(error)).split())}", 2)
         sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -68,8 +75,73 @@ _NAMED_VALUE = re.compile(r"^([a-z][a-z_]*)(?:=| \S+ (?:is not valid|must|gives|
 
 
 def fail(message: str, code: int = 2) -> None:
+    _flush(sys.stdout)  # what was printed before the error comes first, and a failed flush is not left for exit
     typer.echo(f"{PROG}: error: {message}", err=True)
     sys.exit(code)
+
+
+def _flush(stream: Any) -> None:
+    try:
+        stream.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+    except (OSError, ValueError):
+        _quiet_stdout()  # the error is said once, by the caller; Python must not say it again at exit
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that nothing left in its buffer is written (or fails) at exit."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+# What each glyph the tool prints becomes on a stream that cannot encode it (PYTHONIOENCODING=ascii, a C locale):
+# the one place that decides, for every line printed to stdout and stderr, rich's included.
+ASCII_GLYPHS = {
+    "×": "x", "·": "*", "→": "->", "✓": "ok", "✗": "FAIL", "−": "-", "…": "...", "≥": ">=", "≤": "<=", "–": "-",
+    "—": "-", "▲": "^", "▼": "v", "█": "#", "▌": "|", "•": "*", "Δ": "d", "÷": "/", "∝": "~", "⁹": "^9", "₂": "2",
+}  # fmt: skip
+_ASCII = "resnet_inspect_ascii"  # a codec of its own: click re-wraps a stream whose codec is plain ASCII as UTF-8
+
+
+def _ascii_codec(name: str) -> Any:
+    import codecs
+
+    if name != _ASCII:
+        return None
+    table = str.maketrans(ASCII_GLYPHS)
+
+    def encode(text: str, errors: str = "strict") -> tuple[bytes, int]:
+        return text.translate(table).encode("ascii", "replace"), len(text)
+
+    class Encoder(codecs.IncrementalEncoder):
+        def encode(self, text: str, final: bool = False) -> bytes:
+            return encode(text)[0]
+
+    return codecs.CodecInfo(encode, codecs.ascii_decode, name=_ASCII, incrementalencoder=Encoder,
+                            incrementaldecoder=codecs.getincrementaldecoder("ascii"))  # fmt: skip
+
+
+def ascii_fallback() -> None:
+    """Give stdout and stderr ASCII_GLYPHS' stand-ins where their encoding cannot say the tool's glyphs."""
+    import codecs
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            "".join(ASCII_GLYPHS).encode(stream.encoding or "utf-8")
+        except (UnicodeEncodeError, LookupError):
+            if not _ASCII_REGISTERED:
+                codecs.register(_ascii_codec)
+                _ASCII_REGISTERED.append(True)
+            with contextlib.suppress(AttributeError, ValueError, OSError):
+                stream.reconfigure(encoding=_ASCII)
+        except (AttributeError, TypeError):  # a stream without an encoding (a test's capture): left as it is
+            continue
+
+
+_ASCII_REGISTERED: list[bool] = []
 
 
 # ------------------------------------------------------------------------------------------------ output
@@ -109,13 +181,19 @@ def prepare_output(fmt: Format | None, output: Path | None, available=TEXT_FORMA
 
 
 def check_writable(output: Path) -> None:
-    parent = output.parent if str(output.parent) else Path(".")
-    if not str(output) or output.is_dir():
-        raise InspectError(f"--output {str(output)!r} is a directory; give a file path")
-    if not parent.is_dir():
-        raise InspectError(f"--output {str(output)!r}: directory {str(parent)!r} does not exist")
-    if not os.access(parent, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
-        raise InspectError(f"--output {str(output)!r} is not writable")
+    """Refuse, in one line, an --output the tool could not write, before any work is done."""
+    from .files import check_output_path
+
+    check_output_path(output, "--output")
+
+
+def output_path(text: str) -> Path:
+    """--output as typed: an empty path or one ending in a separator names a directory (Path() would hide both)."""
+    if not text.strip():
+        raise typer.BadParameter(f"{text!r} is empty; give a file path, like results.json")
+    if text.endswith(os.sep) or (os.altsep and text.endswith(os.altsep)):
+        raise typer.BadParameter(f"{text!r} ends in {text[-1]!r}, so it names a directory; give a file path")
+    return Path(text)
 
 
 def terminal():
@@ -139,10 +217,7 @@ def show(fmt: Format, output: Path | None, rich: Callable[[Any], Any], **texts: 
         return
     from .files import write_text
 
-    try:
-        write_text(output, body)
-    except OSError as error:
-        raise InspectError(f"cannot write --output {str(output)!r}: {error.strerror or error}") from None
+    write_text(output, body, "--output")  # every OSError comes back as a one-line InspectError
     typer.echo(f"wrote {output} ({len(body.encode()):,} bytes)", err=True)
 
 
@@ -177,7 +252,7 @@ FormatOption = Annotated[
     Format | None,
     typer.Option("--format", help="rich (terminal), csv, json or markdown. Default: rich, or from --output's suffix."),
 ]
-Output = Annotated[Path | None, typer.Option(help="Write to this file (whole or not at all).")]
+Output = Annotated[Path | None, typer.Option(help="Write to this file (whole or not at all).", parser=output_path)]
 Depth = Annotated[int | None, typer.Option(help="ResNet depth from the paper: 18, 34, 50, 101 or 152 (default 50).")]
 Arch = Annotated[str | None, typer.Option(help="A named config instead of --depth, knobs after a colon "
                                                "(resnet50:stride_in=v1); `resnet-inspect archs` lists them.")]

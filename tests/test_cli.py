@@ -1,13 +1,13 @@
 """The CLI as a user meets it: output formats, the JSON contract, files, and every kind of bad input."""
 
 import json
-import pathlib
 
 import pytest
 import torch
 from typer.testing import CliRunner
 
 import resnet_inspect.core.model
+import resnet_inspect.files
 from resnet_inspect import get_spec, trace
 from resnet_inspect.cli import app
 
@@ -127,21 +127,19 @@ def test_a_failed_write_leaves_the_old_file_untouched(tmp_path, monkeypatch):
     target = tmp_path / "table.csv"
     target.write_text("old contents\n")
 
-    written = []
-
-    def write_on_a_full_disk(self, text, *args, **kwargs):
-        written.append(self)
-        with self.open("w") as handle:
-            handle.write(text[: len(text) // 2])  # part of it lands, then the disk is full
+    def replace_on_a_full_disk(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pathlib.Path, "write_text", write_on_a_full_disk)
+    monkeypatch.setattr(resnet_inspect.files.os, "replace", replace_on_a_full_disk)
     result = run("--output", str(target))
     assert result.exit_code == 2
-    assert "cannot write --output" in result.stderr and "No space left on device" in result.stderr
+    assert result.stderr.strip() == (
+        f"resnet-inspect: error: no space left on device writing --output {str(target)!r}; "
+        "free some space or give another path"
+    )
     monkeypatch.undo()
     assert target.read_text() == "old contents\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]
+    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]  # the temporary is gone too
 
 
 @pytest.mark.parametrize(
@@ -179,7 +177,8 @@ def test_unwritable_output():
     result = run("--output", "/sys/resnet-inspect-table.json")
     assert result.exit_code == 2
     assert result.stderr.strip() == (
-        "resnet-inspect: error: cannot write --output '/sys/resnet-inspect-table.json': Permission denied"
+        "resnet-inspect: error: --output '/sys/resnet-inspect-table.json' is not writable (permission denied); "
+        "give a path in a directory you may write"
     )
 
 

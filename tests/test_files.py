@@ -541,3 +541,121 @@ def test_writes_from_another_thread_install_nothing(tmp_path: Path) -> None:
     assert seen == [before]
     assert (tmp_path / "t.json").read_text() == "from a thread"
     assert leftovers(tmp_path) == []
+
+
+# ------------------------------------------------------------------------------ the command line, end to end
+# Each case a user met as a traceback: now one line on stderr (or, for a reader that left, nothing), exit 0/1/2.
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **kwargs}
+    return subprocess.run([sys.executable, "-m", "resnet_inspect", *args], cwd=ROOT, env=environment, text=True,
+                          timeout=120, **streams)  # fmt: skip
+
+
+def cli(*args: str):
+    from typer.testing import CliRunner
+
+    from resnet_inspect.cli import app
+
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("", "Invalid value for '--output': '' is empty; give a file path, like results.json"),
+        ("   ", "Invalid value for '--output': '   ' is empty; give a file path, like results.json"),
+        ("results/", "Invalid value for '--output': 'results/' ends in '/', so it names a directory; give a file path"),
+    ],
+)
+@pytest.mark.parametrize("command", [["table", "--format", "json"], ["plot", "stages"], ["paper", "--format", "json"]])
+def test_empty_and_directory_like_outputs_are_refused_before_any_work(path, message, command, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli(*command, "--output", path)
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [f"resnet-inspect: error: {message}"]
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_file_name_longer_than_the_file_system_allows(tmp_path: Path) -> None:
+    name = "a" * 300 + ".json"
+    result = cli("table", "--depth", "18", "--output", str(tmp_path / name))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"resnet-inspect: error: --output {str(tmp_path / name)!r}: the file name is 305 bytes long and this file "
+        "system allows at most 255; give a shorter name"
+    )
+    figure = cli("plot", "stages", "--depth", "18", "--output", str(tmp_path / ("b" * 300 + ".png")))
+    assert figure.exit_code == 2 and "allows at most 255" in figure.stderr and "\n" not in figure.stderr.strip()
+    assert os.listdir(tmp_path) == []
+
+
+FULL = Path("/dev/full")
+needs_dev_full = pytest.mark.skipif(
+    not (FULL.exists() and stat.S_ISCHR(FULL.stat().st_mode)), reason="no /dev/full character device here"
+)
+
+
+@needs_dev_full
+def test_output_onto_dev_full_is_one_line_and_dev_full_stays_a_device() -> None:
+    result = cli("table", "--depth", "18", "--format", "csv", "--output", str(FULL))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "resnet-inspect: error: no space left on device writing --output '/dev/full'; free some space or give "
+        "another path"
+    )
+    assert stat.S_ISCHR(FULL.stat().st_mode)  # written into, not replaced by a regular file
+
+
+@needs_dev_full
+def test_stdout_onto_dev_full_is_one_line() -> None:
+    with open(FULL, "w") as full:
+        result = run_cli("table", "--depth", "18", "--format", "csv", stdout=full)
+    assert result.returncode == 2
+    assert result.stderr == "resnet-inspect: error: cannot write the output: No space left on device\n"
+
+
+@pytest.mark.parametrize("depth", ["18", "152"])  # a table that fits stdout's buffer, and one that does not
+def test_a_reader_that_has_left_ends_the_command_quietly(depth: str) -> None:
+    """`resnet-inspect table --format csv | head -1`: the reader is gone before the table is written."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "resnet_inspect", "table", "--depth", depth, "--format", "json"],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    process.stdout.close()
+    _, stderr = process.communicate(timeout=120)
+    assert stderr == ""  # no traceback, no "Exception ignored" either
+    assert process.returncode == 1
+
+
+def test_an_ascii_only_stdout_gets_ascii_glyphs() -> None:
+    result = run_cli("table", "--depth", "18", "--level", "stage", env={"PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.isascii() and result.stderr == ""
+    assert "|layer4 (conv5_x) |512x7x7   |8,393,728 |  71.8% |########### |" in result.stdout
+    assert "ok every layer's shape, parameters and MACs agree" in result.stdout
+    note = run_cli("table", "--depth", "18", "--size", "225", "--format", "csv", env={"PYTHONIOENCODING": "ascii"})
+    assert note.returncode == 0 and note.stdout.isascii()
+    assert note.stderr.startswith("note: 225x225 is not a multiple of 32: the last feature map is 8x8")
+    explain = run_cli("explain", "layer1.0.conv1", "--depth", "18", env={"PYTHONIOENCODING": "ascii"})
+    assert "in 1x64x56x56 -> out 1x64x56x56" in explain.stdout and explain.stdout.isascii()
+
+
+def test_a_bad_mplbackend_does_not_stop_a_figure(tmp_path: Path) -> None:
+    target = tmp_path / "stages.png"
+    result = run_cli("plot", "stages", "--depth", "18", "--output", str(target), env={"MPLBACKEND": "no-such"})
+    assert result.returncode == 0, result.stderr
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_docs_refuse_an_empty_out_folder(tmp_path: Path) -> None:
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, str(ROOT / "docs" / "generate.py"), "--out", ""], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120, env=environment)  # fmt: skip
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == "generate.py: error: --out '' is empty; give the docs folder, like docs/"
+    assert os.listdir(tmp_path) == []

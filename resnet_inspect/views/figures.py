@@ -89,7 +89,16 @@ def font_size(width: float) -> float:
 
 
 def _pyplot(width: float = 8.0):
-    import matplotlib
+    import os
+
+    # Figures only ever go to files, through Agg: MPLBACKEND plays no part here, and an invalid one would make
+    # `import matplotlib` itself raise. It is hidden during the import and put back after.
+    backend = os.environ.pop("MPLBACKEND", None)
+    try:
+        import matplotlib
+    finally:
+        if backend is not None:
+            os.environ["MPLBACKEND"] = backend
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
@@ -541,15 +550,18 @@ def roofline_figure(
 SUFFIXES = (".png", ".svg", ".pdf")
 
 
-def save(fig: Any, path: Any, *, dpi: int = 200) -> None:
-    """Write the figure whole or not at all, as PNG, SVG or PDF by the path's suffix."""
+def save(fig: Any, path: Any, *, dpi: int = 200, label: str = "output") -> None:
+    """Write the figure whole or not at all, as PNG, SVG or PDF by the path's suffix.
+
+    An OSError (a full disk, a name too long) becomes a one-line `InspectError` naming `label` and the path.
+    """
     from pathlib import Path
 
     from ..files import atomic_path
 
     path = Path(path)
     try:
-        with atomic_path(path) as tmp:
+        with atomic_path(path, label) as tmp:
             fig.savefig(tmp, dpi=dpi, format=path.suffix.lstrip(".").lower(), metadata=_metadata(path.suffix))
     finally:
         _pyplot().close(fig)
