@@ -111,18 +111,26 @@ def peak_inference(trace: Trace, dtype: str = "float32", *, include_input: bool 
             last_use[owner[source]] = i
         last_use.setdefault(owner[layer.name], i)
     last_use[owner[trace.layers[-1].name]] = len(trace.layers)  # the result outlives the pass
-    best = Peak(0, "", ())
     allocated_at = {INPUT: -1, **{layer.name: i for i, layer in enumerate(trace.layers)}}
-    for i, layer in enumerate(trace.layers):
-        live = sorted(
-            s
-            for s in set(owner.values())
-            if allocated_at[s] <= i and last_use.get(s, -1) >= i and (include_input or s != INPUT)
-        )
-        total = sum(prod(shapes[s]) for s in live) * size
-        if total > best.bytes:
-            best = Peak(total, layer.name, tuple(live))
-    return best
+    # Each storage is alive from its allocation to its last reader: add its bytes over that span with a
+    # difference array, so a network of thousands of blocks costs one pass, not one pass per layer.
+    n = len(trace.layers)
+    spans = {s: (max(allocated_at[s], 0), min(last_use.get(s, -1), n - 1)) for s in set(owner.values())
+             if include_input or s != INPUT}  # fmt: skip
+    change = [0] * (n + 1)
+    for s, (first, last) in spans.items():
+        if first <= last:
+            change[first] += prod(shapes[s])
+            change[last + 1] -= prod(shapes[s])
+    best_at, best_total, total = -1, 0, 0
+    for i in range(n):
+        total += change[i]
+        if total > best_total:
+            best_at, best_total = i, total
+    if best_at < 0:
+        return Peak(0, "", ())
+    live = sorted(s for s, (first, last) in spans.items() if first <= best_at <= last)
+    return Peak(best_total * size, trace.layers[best_at].name, tuple(live))
 
 
 def training_storage(trace: Trace, dtype: str = "float32") -> int:
