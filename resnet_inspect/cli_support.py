@@ -20,6 +20,7 @@ from typing import Annotated, Any
 import typer
 import typer.core
 
+from .core.budget import MEMORY_ENV
 from .core.configs import DEPTHS, parse_arch
 from .core.errors import InspectError
 from .core.spec import ResNetSpec, parse_size, with_knobs
@@ -57,6 +58,12 @@ class OneLineErrors(typer.core.TyperGroup):
         except CheckFailed as error:
             typer.echo(f"{PROG}: check failed: {error}", err=True)
             sys.exit(1)
+        except MemoryError:
+            fail(f"out of memory; use a smaller network, batch or size ({MEMORY_ENV} may be set too high)", 2)
+        except RuntimeError as error:  # torch's allocator says it so: the budget was raised past the machine
+            if type(error).__name__ != "OutOfMemoryError" and "can't allocate memory" not in str(error):
+                raise
+            fail(f"out of memory; use a smaller network, batch or size ({MEMORY_ENV} may be set too high)", 2)
         except OSError as error:  # stdout on a full disk (`> /dev/full`), or a terminal gone
             fail(f"cannot write the output: {' '.join((error.strerror or str(error)).split())}", 2)
         sys.exit(code if isinstance(code, int) else 0)

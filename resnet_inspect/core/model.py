@@ -133,5 +133,11 @@ def build_model(
     `device="meta"` builds it without allocating or initialising a single weight.
     """
     spec = parse_arch(arch).with_io(in_channels=in_channels, num_classes=num_classes)
+    if device is None or torch.device(device).type != "meta":
+        from .budget import check_parameters
+
+        with torch.device("meta"):  # its shapes first, without storage: refused before a byte is allocated
+            params = sum(p.numel() for p in ResNet(spec).parameters())
+        check_parameters(params, params * 4)
     with torch.device(device) if device is not None else contextlib.nullcontext():
         return ResNet(spec)

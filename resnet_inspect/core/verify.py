@@ -144,6 +144,11 @@ def materialize_empty(model: nn.Module, device: torch.device) -> None:
     An empty batch never reads a weight, so storage is all a forward needs. (`Module.to_empty` does the same
     but goes through a Python reference kernel for meta tensors that imports sympy: a third of a second.)
     """
+    from .budget import check_parameters
+
+    moved = [t for t in (*model.parameters(), *model.buffers()) if t.device != device]
+    # Shapes only, so far: a meta tensor knows its size without holding it. Refused here, before any storage.
+    check_parameters(sum(p.numel() for p in model.parameters()), sum(t.numel() * t.element_size() for t in moved))
     for module in model.modules():
         for name, param in list(module.named_parameters(recurse=False)):
             empty = torch.empty(param.shape, dtype=param.dtype, device=device)

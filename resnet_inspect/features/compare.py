@@ -16,7 +16,7 @@ from ..core.errors import InspectError
 from ..core.memory import activation_bytes, dtype_bytes
 from ..core.plan import block as block_plan
 from ..core.shapes import TracedLayer, shape_text, trace, trace_block
-from ..core.spec import ResNetSpec, parse_size
+from ..core.spec import MAX_CHANNELS, ResNetSpec, parse_size
 from .table import Analysis, Level, analyze, analyze_trace, rows
 
 # ------------------------------------------------------------------------------------------ block designs
@@ -146,6 +146,9 @@ def compare_blocks(
     for label, value in (("channels", channels), ("batch", batch)):
         if value < 1:
             raise InspectError(f"{label} {value} is not valid; it must be ≥ 1")
+    if channels * 4 > MAX_CHANNELS:  # the bottleneck carries 4× the stage width
+        raise InspectError(f"channels {channels:,} is not valid; the bottleneck beside it carries 4× that, and a "
+                           f"layer may have at most {MAX_CHANNELS:,}: use at most {MAX_CHANNELS // 4:,}")  # fmt: skip
     basic, bottleneck = get_spec(18), get_spec(50)
     designs = [
         _verified_block(basic, "basic", channels if stride == 1 else channels // 2 or 1, channels, stride,
@@ -356,12 +359,15 @@ def sweep(
     progress: Callable[[int], None] | None = None,
 ) -> list[SweepPoint]:
     """Every size (and batch), each traced, hook-verified against one reused model, and counted."""
+    from ..core.budget import MAX_POINTS, check_count
     from ..core.model import build_model
 
     dtype_bytes(dtype)  # an unknown dtype is refused before any work
     for batch in batches:
         if batch < 1:
             raise InspectError(f"batch {batch} is not valid; it must be ≥ 1")
+    check_count(f"sizes × batches = {len(sizes):,} × {len(batches):,} =", len(sizes) * len(batches), MAX_POINTS,
+                "sweep fewer sizes or batches at once")  # fmt: skip
     model = build_model(spec, device="meta")
     points = []
     for size in sizes:

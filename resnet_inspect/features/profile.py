@@ -109,12 +109,20 @@ def profile(
 
     if dtype not in TORCH_DTYPES:
         raise InspectError(f"dtype {dtype!r} is not valid for timing; use one of {', '.join(TORCH_DTYPES)}")
+    from ..core.budget import MAX_PASSES, check_memory
+    from ..core.memory import dtype_bytes, peak_inference
+
     for label, value, least in (("batch", batch, 1), ("repeats", repeats, 1), ("warmup", warmup, 0)):
-        if value < least:
-            raise InspectError(f"{label} {value} is not valid; it must be ≥ {least}")
+        if not least <= value <= MAX_PASSES:
+            raise InspectError(f"{label} {value} is not valid; it must be from {least} to {MAX_PASSES:,}")
     device = resolve_device(device)
     torch_dtype = getattr(torch, dtype)
     traced = trace(spec, *size, batch=batch)
+    # Weights, then the largest set of activations alive at once (the input included), before any is allocated.
+    needed = traced.params * dtype_bytes(dtype) + peak_inference(traced, dtype).bytes
+    what = f"timing {spec.name} on a {'×'.join(map(str, traced.input_shape))} {dtype} batch"
+    check_memory(what, needed, (f"cuda: {torch.cuda.get_device_name()}", torch.cuda.mem_get_info()[0])
+                 if device == "cuda" else None)  # fmt: skip
     block_macs: dict[str, int] = {}
     for layer in traced.layers:
         block_macs[layer.block] = block_macs.get(layer.block, 0) + layer.macs

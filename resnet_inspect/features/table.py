@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from math import prod
 from typing import TYPE_CHECKING, Any
 
 from ..core.configs import parse_arch
@@ -123,6 +124,10 @@ def analyze(
     if batch < 1:
         raise InspectError(f"batch {batch} is not valid; it must be ≥ 1")
     traced = trace(spec, height, width, batch=batch)
+    if model is None:  # from the trace's ints, before a module is built: the probe gives its weights storage
+        from ..core.budget import check_parameters
+
+        check_parameters(traced.params, traced.params * 4)
     return analyze_trace(traced, model if model is not None else build_model(spec, device="meta"), probe=probe)
 
 
@@ -134,6 +139,8 @@ def analyze_trace(traced: Trace, model: Any, *, probe: Probe = "empty-batch") ->
     from ..core.counting import count_layers
     from ..core.verify import verify
 
+    if probe == "meta":  # the whole batch, laid out on the meta device: within torch's bytes per tensor
+        check_tensors("the meta probe", traced)
     verification = verify(traced, model, probe=probe)
     observed = [check.observed for check in verification.checks if check.observed is not None]
     macs = {count.name: count.macs for count in count_layers(observed, batch=traced.input_shape[0])}
@@ -142,6 +149,13 @@ def analyze_trace(traced: Trace, model: Any, *, probe: Probe = "empty-batch") ->
         for check in verification.checks
     )
     return Analysis(traced.spec, traced.input_shape, rows, verification, probe)
+
+
+def check_tensors(what: str, traced: Trace, itemsize: int = 4) -> None:
+    """Refuse, before torch is asked, a trace whose largest tensor torch cannot lay out (see core.budget)."""
+    from ..core.budget import check_tensor
+
+    check_tensor(what, max((traced.input_shape, *(layer.out_shape for layer in traced.layers)), key=prod), itemsize)
 
 
 # A real forward for fvcore's FlopCountAnalysis costs time and memory in proportion to the input; above this
@@ -173,6 +187,7 @@ def cross_check(analysis: Analysis) -> list[CrossCheck]:
     from ..core.counting import count_by_forward, torch_flop_counter_flops
     from ..core.model import build_model
 
+    check_tensors("the cross-check (torch's FlopCounterMode runs the whole batch on the meta device)", analysis.trace)
     flops = torch_flop_counter_flops(build_model(analysis.spec, device="meta"), analysis.input_shape)
     checks = [
         CrossCheck(
@@ -190,6 +205,11 @@ def cross_check(analysis: Analysis) -> list[CrossCheck]:
                        f"skipped above {FORWARD_INPUT_LIMIT:,} input values (an RGB 1024×1024 image)")
         )  # fmt: skip
         return checks
+    from ..core.budget import check_memory
+    from ..core.memory import peak_inference
+
+    check_memory("the cross-check's real forward (fvcore)",
+                 analysis.params * 4 + peak_inference(analysis.trace, "float32").bytes)  # fmt: skip
     by_module = count_by_forward(build_model(analysis.spec), analysis.input_shape)
     differing = [row.name for row in analysis.rows if by_module.get(row.name, 0) != row.macs]
     checks.append(
