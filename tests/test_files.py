@@ -494,6 +494,9 @@ def test_sigint_inside_the_block_removes_the_temporary_as_keyboardinterrupt(tmp_
         f"""
         import os, signal, time
         from resnet_inspect.files import atomic_path
+        # A shell's background job starts with SIGINT ignored, and a child inherits that: Python's own
+        # handler, as in an interactive run.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             with atomic_path({str(target)!r}) as tmp:
                 tmp.write_text("half")
