@@ -139,3 +139,14 @@ def test_profile_checks_memory_before_it_builds_anything(monkeypatch):
                             "batch or size, or raise RESNET_INSPECT_MAX_GIB")  # fmt: skip
     needed = float(message.split(" needs ")[1].split(" GiB")[0].replace(",", ""))
     assert needed > 512 * 3 * 4096 * 4096 * 4 / GIB  # at least the input itself
+
+
+def test_the_empty_batch_probe_stays_within_torchs_limit_at_every_size_the_caps_allow():
+    """torch lays out an N = 0 tensor with strides: C × H × W values must fit its bytes per tensor (float64 too)."""
+    from resnet_inspect.core.spec import MAX_CHANNELS, MAX_SIZE
+
+    assert MAX_CHANNELS * MAX_SIZE * MAX_SIZE * 8 <= budget.TORCH_MAX_BYTES
+    with torch.device("meta"):
+        conv = torch.nn.Conv2d(3, MAX_CHANNELS, 3, padding=1)
+    out = conv(torch.empty((0, 3, MAX_SIZE, MAX_SIZE), device="meta"))
+    assert tuple(out.shape) == (0, MAX_CHANNELS, MAX_SIZE, MAX_SIZE)
