@@ -64,8 +64,9 @@ class OneLineErrors(typer.core.TyperGroup):
             if type(error).__name__ != "OutOfMemoryError" and "can't allocate memory" not in str(error):
                 raise
             fail(f"out of memory; use a smaller network, batch or size ({MEMORY_ENV} may be set too high)", 2)
-        except OSError as error:  # stdout on a full disk (`> /dev/full`), or a terminal gone
-            fail(f"cannot write the output: {' '.join((error.strerror or str(error)).split())}", 2)
+        except OSError as error:  # stdout on a full disk (`> /dev/full`), a terminal gone; else a file, named
+            reason = " ".join((error.strerror or str(error)).split())
+            fail(f"{error.filename!r}: {reason}" if error.filename else f"cannot write the output: {reason}", 2)
         sys.exit(code if isinstance(code, int) else 0)
 
 
