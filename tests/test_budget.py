@@ -150,3 +150,16 @@ def test_the_empty_batch_probe_stays_within_torchs_limit_at_every_size_the_caps_
         conv = torch.nn.Conv2d(3, MAX_CHANNELS, 3, padding=1)
     out = conv(torch.empty((0, 3, MAX_SIZE, MAX_SIZE), device="meta"))
     assert tuple(out.shape) == (0, MAX_CHANNELS, MAX_SIZE, MAX_SIZE)
+
+
+def test_capturing_a_user_model_checks_the_copy_fits_in_memory(monkeypatch):
+    # check copies the user's model with real storage: a model larger than the limit is refused in one line,
+    # before any allocation (the model here lives on the meta device, so it costs nothing to build).
+    from torch import nn
+
+    from resnet_inspect.capture import graph
+
+    monkeypatch.setenv("RESNET_INSPECT_MAX_GIB", "1")
+    huge = nn.Sequential(nn.Linear(100_000, 10_000, device="meta"))  # 1e9 params, 4 GB in float32
+    with pytest.raises(InspectError, match=r"1,000,010,000 parameters needs 3\.7 GiB, more than the 1\.0 GiB"):
+        graph._fresh_copy(huge, "cpu", zeros=False)

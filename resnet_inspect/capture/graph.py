@@ -216,10 +216,16 @@ def _fresh_copy(model: Any, device: str, zeros: bool) -> Any:
     from torch import nn
     from torch.nn.parameter import UninitializedTensorMixin
 
+    from ..core.budget import check_parameters
+
+    tensors = list(itertools.chain(model.parameters(), model.buffers()))
+    if any(isinstance(tensor, UninitializedTensorMixin) for tensor in tensors):
+        raise CaptureError("the model has lazy layers that were never run; run it once before checking it")
+    if device != "meta":  # the copy gets real storage: as much as the user's model holds
+        check_parameters(sum(t.numel() for t in model.parameters()),
+                         sum(t.numel() * t.element_size() for t in tensors))  # fmt: skip
     memo: dict[int, Any] = {}
-    for tensor in itertools.chain(model.parameters(), model.buffers()):
-        if isinstance(tensor, UninitializedTensorMixin):
-            raise CaptureError("the model has lazy layers that were never run; run it once before checking it")
+    for tensor in tensors:
         # Not `empty_like`: on a meta tensor (a model built on the meta device) it runs a Python reference that
         # imports sympy, seconds on the first call.
         fresh = (torch.zeros if zeros else torch.empty)(tuple(tensor.shape), dtype=tensor.dtype, device=device)
