@@ -360,6 +360,7 @@ def to_dict(
                 record[key.replace("macs", "flops")] = record[key] * scale
         return record
 
+    exprs = out_size_exprs(analysis.spec)
     layers = []
     for row in analysis.rows:
         t = row.traced
@@ -376,6 +377,7 @@ def to_dict(
             "in_shape": list(t.in_shape),
             "out_shape": list(t.out_shape),
             "out_elements": t.out_elements,
+            "out_size_expr": exprs.get(t.name),
             "params": t.params,
             "macs": row.macs,
             "macs_conv_linear": row.macs_conv_linear,
@@ -447,6 +449,24 @@ def to_dict(
             else {}
         )
     )
+
+
+def out_size_exprs(spec: ResNetSpec, *, pretty: bool = False) -> dict[str, list[str]]:
+    """Layer name → its output size per axis as a closed form in H and W (`["ceil(H/32)", "ceil(W/32)"]`; empty
+    for a 2-D output); no entries for a network without closed forms."""
+    from ..core.closed_form import closed_forms
+
+    try:
+        forms = closed_forms(spec)
+    except InspectError:
+        return {}
+    return {layer.name: list(layer.expr(pretty=pretty)) for layer in forms.layers}
+
+
+def closed_form_cells(analysis: Analysis, level: Level | str) -> dict[str, str]:
+    """Row name → its output size as a closed form (`⌈H/32⌉×⌈W/32⌉`): a block's or stage's is its last layer's."""
+    exprs = out_size_exprs(analysis.spec, pretty=True)
+    return {r.name: "×".join(exprs.get(r.layers[-1].name, [])) or "—" for r in rows(analysis, level)}
 
 
 def cross_check_record(check: CrossCheck) -> dict[str, Any]:
