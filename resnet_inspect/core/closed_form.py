@@ -161,13 +161,8 @@ class ClosedForms:
 
     @property
     def range_text(self) -> str:
-        """`every size from 1×1 to 1048576×1048576`."""
+        """`1×1 to 1048576×1048576`: the smallest valid input to the largest the tool takes."""
         return f"{self.min_height}×{self.min_width} to {self.max_size}×{self.max_size}"
-
-    def distinct_axis_forms(self) -> tuple[AxisForm, ...]:
-        """The distinct non-constant forms of the network's spatial sizes, finest first (the input, ⌈H/2⌉, …)."""
-        forms = {f for layer in self.layers for f in (layer.height, layer.in_height) if f and not f.is_constant}
-        return tuple(sorted(forms))
 
 
 def _spatial_step(op: Op, form: AxisForm) -> AxisForm:

@@ -85,9 +85,10 @@ class SymbolicVerification:
             facts = f"; {len(self.facts)} branch facts proven exhaustively" if self.facts else ""
             return (f"✓ every size from {f.range_text} verified at once: PyTorch's symbolic shapes of all "
                     f"{len(f.layers)} layers equal the closed forms ({how}{facts})")  # fmt: skip
-        return (f"✓ checked per size at {len(self.sizes_checked)} sizes from {self.sizes_checked[0][0]}×"
-                f"{self.sizes_checked[0][1]} to {self.sizes_checked[-1][0]}×{self.sizes_checked[-1][1]} only, "
-                f"not proven for the others: the symbolic trace specialises ({self.fallback})")  # fmt: skip
+        small, large = (f(self.sizes_checked, key=lambda s: s[0] * s[1]) for f in (min, max))
+        return (f"✓ checked per size at {len(self.sizes_checked)} sizes from {small[0]}×{small[1]} to "
+                f"{large[0]}×{large[1]} only, not proven for the others: the symbolic trace specialises "
+                f"({self.fallback})")  # fmt: skip
 
 
 class Specialised(Exception):

@@ -1,7 +1,8 @@
 """Comparisons: block designs at one place, networks stage by stage, two configs block by block, and sizes.
 
 Each comparison is built from verified analyses (the analytic trace held against hooked real modules, and
-fvcore's counts) and returns plain records; `frame(records)` turns any of them into a pandas DataFrame.
+fvcore's counts) and returns plain records; `frame(records)` turns any of them into a pandas DataFrame. A sweep
+over sizes evaluates the closed forms (`core.closed_form`) at every size and runs the hooked model at a few.
 """
 
 from __future__ import annotations
