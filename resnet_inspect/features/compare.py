@@ -423,7 +423,8 @@ def analytic_disagreements(spec: ResNetSpec, forms: Any, size: tuple[int, int], 
     return found
 
 
-def _sweep_analytic(spec, forms, sizes, batches, dtype, progress) -> list[SweepPoint]:
+def _sweep_analytic(spec: ResNetSpec, forms: Any, sizes: list[tuple[int, int]], batches: Sequence[int], dtype: str,
+                    progress: Callable[[int], None] | None) -> list[SweepPoint]:  # fmt: skip
     from ..core.closed_form import Counter
     from ..core.model import build_model
 
@@ -446,7 +447,8 @@ def _sweep_analytic(spec, forms, sizes, batches, dtype, progress) -> list[SweepP
     return points
 
 
-def _sweep_per_size(spec, sizes, batches, dtype, progress) -> list[SweepPoint]:
+def _sweep_per_size(spec: ResNetSpec, sizes: Sequence[tuple[int, int]], batches: Sequence[int], dtype: str,
+                    progress: Callable[[int], None] | None) -> list[SweepPoint]:  # fmt: skip
     """Every size traced and hook-verified against one reused model, and counted."""
     from ..core.model import build_model
 
