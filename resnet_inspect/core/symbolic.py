@@ -244,6 +244,10 @@ def symbolic_shapes(model: Any, forms: ClosedForms) -> tuple[list[tuple[str, tup
             torch._check(value <= forms.max_size)
         ranges = {h.node.expr: (forms.min_height, forms.max_size), w.node.expr: (forms.min_width, forms.max_size)}
         x = torch.empty(1, forms.spec.in_channels, h, w, device="meta")
+
+        def shown(expr: Any) -> str:
+            return str(expr).replace(str(h.node.expr), "H").replace(str(w.node.expr), "W")
+
         try:
             for unit, _, segment in model.segments():
                 mark = len(seen)
@@ -252,21 +256,23 @@ def symbolic_shapes(model: Any, forms: ClosedForms) -> tuple[list[tuple[str, tup
                         y = segment(x)
                         break
                     except GuardOnDataDependentSymNode as asked:
+                        stuck = forms.layers[len(seen)].name if len(seen) < len(forms.layers) else unit
                         del seen[mark:]
                         fact = _settle(asked.cond, ranges) if asked.cond is not None else None
                         if fact is None:
-                            raise Specialised(f"{unit}: {first_line(asked)[:160]}") from None
+                            what = "a concrete value of" if asked.cond is not None and asked.cond.is_integer else (
+                                "a branch on")  # fmt: skip
+                            raise Specialised(f"{stuck} needs {what} {shown(asked.cond)}") from None
                         env.guard_or_defer_runtime_assert(fact, "proven over the whole range")
-                        shown = str(fact).replace(str(h.node.expr), "H").replace(str(w.node.expr), "W")
-                        facts.append(f"{unit}: {shown}")
+                        facts.append(f"{stuck}: {shown(fact)}")
                 else:
                     raise Specialised(f"{unit}: more branches on sizes than expected")
                 x = y
         except Specialised:
             raise
-        except Exception as error:  # an op that needs a concrete size (its meta kernel calls int() on one)
-            where = seen[-1][0] if seen else "the input"
-            raise Specialised(f"after {where}: {first_line(error)[:160]}") from None
+        except Exception as error:  # an op that PyTorch cannot run on symbolic sizes
+            stuck = forms.layers[len(seen)].name if len(seen) < len(forms.layers) else "the end"
+            raise Specialised(f"{stuck}: {first_line(error)[:160]}") from None
         finally:
             model.train(was_training)
             quiet.setLevel(level)
