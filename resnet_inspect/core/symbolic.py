@@ -289,9 +289,7 @@ def fallback_sizes(forms: ClosedForms) -> list[tuple[int, int]]:
     return [(s, s) for s in squares] + [(max(480, low), max(640, low)), (max(97, low), max(1021, low))]
 
 
-def verify_symbolic(
-    spec: ResNetSpec, *, forms: ClosedForms | None = None, model: Any = None, force_fallback: bool = False
-) -> SymbolicVerification:
+def verify_symbolic(spec: ResNetSpec, *, forms: ClosedForms | None = None, model: Any = None) -> SymbolicVerification:
     """Prove `forms` (the spec's closed forms by default) equal to PyTorch's shapes of `model` at every size."""
     forms = closed_forms(spec) if forms is None else forms
     if model is None:
@@ -299,11 +297,15 @@ def verify_symbolic(
 
         model = build_model(spec, device="meta")
     try:
-        if force_fallback:
-            raise Specialised("asked for per-size checks")
         seen, (h, w), facts = symbolic_shapes(model, forms)
+        proofs, problems = _prove_all(forms, seen, h, w)
     except Specialised as why:
         return _per_size(spec, forms, model, str(why))
+    return SymbolicVerification(forms, "symbolic", tuple(proofs), tuple(facts), tuple(problems))
+
+
+def _prove_all(forms: ClosedForms, seen: list[tuple[str, tuple]], h: Any, w: Any) -> tuple[list[AxisProof], list[str]]:
+    """Each traced call against its layer's closed forms: the proofs per axis, and mismatches beyond sizes."""
     proofs, problems = [], []
     names = [layer.name for layer in forms.layers]
     if [name for name, _ in seen] != names:
@@ -315,7 +317,8 @@ def verify_symbolic(
                         f"{names[first] if first < len(names) else 'none'}")  # fmt: skip
     for layer, (_, shape) in zip(forms.layers, seen, strict=False):
         rank = 4 if layer.height is not None else 2
-        if len(shape) != rank or int(shape[0]) != 1 or int(shape[1]) != layer.channels:
+        static = [None if hasattr(d, "node") else int(d) for d in shape[:2]]  # batch and channels never vary
+        if len(shape) != rank or static != [1, layer.channels]:
             problems.append(f"{layer.name}: PyTorch's output has shape {tuple(map(str, shape))}, the closed form "
                             f"{layer.channels} channels and {rank} axes")  # fmt: skip
             continue
@@ -323,7 +326,7 @@ def verify_symbolic(
             for axis, symbol, dim, form in (("H", h, shape[2], layer.height), ("W", w, shape[3], layer.width)):
                 expr = dim.node.expr if hasattr(dim, "node") else _integer(dim)
                 proofs.append(_prove_axis(layer.name, axis, expr, symbol, form, forms))
-    return SymbolicVerification(forms, "symbolic", tuple(proofs), tuple(facts), tuple(problems))
+    return proofs, problems
 
 
 def _integer(value: int) -> Any:
@@ -343,7 +346,7 @@ def _per_size(spec: ResNetSpec, forms: ClosedForms, model: Any, why: str,
     for h, w in sizes:
         check = verify(trace(spec, h, w), model)
         problems += [f"at {h}×{w}: {p}" for p in check.problems]
-        for layer, row in zip(forms.layers, check.checks, strict=True):
+        for layer, row in zip(forms.layers, check.checks, strict=False):  # a length mismatch is a problem above
             observed = row.observed_out_shape
             if layer.height is None or layer.width is None or observed is None:
                 continue
