@@ -128,8 +128,9 @@ def table(
     show(fmt, output, lambda console: terminal.table_view(analysis, level, flops=flops, width=console.width,
                                                           memory=memory_view_, checks=checks, symbolic=cells),
          json=lambda: formats.to_json(analysis, flops=flops, cross_checks=checks, memory=memory_view_),
-         csv=lambda: formats.to_csv(analysis, level, flops=flops, memory=memory_view_),
-         markdown=lambda: formats.to_markdown(analysis, level, flops=flops, memory=memory_view_))  # fmt: skip
+         csv=lambda: formats.to_csv(analysis, level, flops=flops, memory=memory_view_, symbolic=cells),
+         markdown=lambda: formats.to_markdown(analysis, level, flops=flops, memory=memory_view_,
+                                              symbolic=cells))  # fmt: skip
     if note := size_note(analysis):
         typer.echo(note, err=True)
     if verify_rf:

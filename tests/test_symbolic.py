@@ -124,6 +124,11 @@ def test_cli_sweep_and_table_symbolic():
     assert table.exit_code == 0, table.stderr
     assert "Closed form" in table.stdout and "⌈H/32⌉×⌈W/32⌉" in table.stdout
     assert "every size from 1×1 to 1048576×1048576 verified at once" in table.stderr
+    csv = runner.invoke(app, ["table", "--depth", "18", "--symbolic", "--level", "stage", "--format", "csv"])
+    assert csv.stdout.splitlines()[0].endswith(",out_size_expr")
+    assert csv.stdout.splitlines()[5].endswith(",⌈H/32⌉×⌈W/32⌉")  # layer4
+    markdown = runner.invoke(app, ["table", "--depth", "18", "--symbolic", "--format", "markdown"])
+    assert "| Closed form |" in markdown.stdout and "| ⌈H/2⌉×⌈W/2⌉ |" in markdown.stdout
     data = json.loads(runner.invoke(app, ["table", "--depth", "18", "--format", "json"]).stdout)
     exprs = {layer["name"]: layer["out_size_expr"] for layer in data["layers"]}
     assert exprs["conv1"] == ["ceil(H/2)", "ceil(W/2)"] and exprs["layer4.1.relu2"] == ["ceil(H/32)", "ceil(W/32)"]

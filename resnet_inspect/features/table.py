@@ -463,9 +463,10 @@ def out_size_exprs(spec: ResNetSpec, *, pretty: bool = False) -> dict[str, list[
     return {layer.name: list(layer.expr(pretty=pretty)) for layer in forms.layers}
 
 
-def closed_form_cells(analysis: Analysis, level: Level | str) -> dict[str, str]:
-    """Row name → its output size as a closed form (`⌈H/32⌉×⌈W/32⌉`): a block's or stage's is its last layer's."""
-    exprs = out_size_exprs(analysis.spec, pretty=True)
+def closed_form_cells(analysis: Analysis, level: Level | str, *, pretty: bool = True) -> dict[str, str]:
+    """Row name → its output size as a closed form (`⌈H/32⌉×⌈W/32⌉`, or `ceil(H/32)×ceil(W/32)` without `pretty`):
+    a block's or stage's is its last layer's."""
+    exprs = out_size_exprs(analysis.spec, pretty=pretty)
     return {r.name: "×".join(exprs.get(r.layers[-1].name, [])) or "—" for r in rows(analysis, level)}
 
 
@@ -480,11 +481,17 @@ def cross_check_record(check: CrossCheck) -> dict[str, Any]:
 
 
 def table_records(
-    analysis: Analysis, level: Level | str, *, flops: bool = False, memory: MemoryView | None = None
+    analysis: Analysis,
+    level: Level | str,
+    *,
+    flops: bool = False,
+    memory: MemoryView | None = None,
+    symbolic: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Flat records for CSV, Markdown and DataFrames: one per row, units in the column names.
 
-    With `memory`, each row also has the bytes its layers move and its conv + linear MACs per byte moved.
+    With `memory`, each row also has the bytes its layers move and its conv + linear MACs per byte moved; with
+    `symbolic` (`closed_form_cells`), its output size as a closed form.
     """
     unit = "flops" if flops else "macs"
     scale = 2 if flops else 1
@@ -509,6 +516,8 @@ def table_records(
             moved = sum(memory.layers[layer.name].bytes_moved for layer in r.layers)
             records[-1] |= {f"bytes_moved_{memory.dtype}": moved,
                             "macs_per_byte": round(r.macs_conv_linear / moved, 4) if moved else 0.0}  # fmt: skip
+        if symbolic is not None:
+            records[-1]["out_size_expr"] = symbolic.get(r.name, "")
     return records
 
 
