@@ -144,7 +144,7 @@ def test_sweep_plot_labels_the_largest_jumps_with_their_rounding():
     from resnet_inspect.views.figures import LABELLED_JUMPS, sweep_figure
 
     spec = get_spec(50)
-    figure = sweep_figure(sweep(spec, parse_sizes("200:300:1")), spec.name, forms=closed_forms(spec))
+    figure = sweep_figure(sweep(spec, parse_sizes("200:300:1")), spec)
     labels = [text.get_text() for ax in figure.axes for text in ax.texts]
     assert "layer4 ⌈H/32⌉ and ⌈W/32⌉" in labels  # 224 → 225 and 256 → 257
     assert 0 < len(labels) <= LABELLED_JUMPS
