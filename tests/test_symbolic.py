@@ -138,13 +138,3 @@ def test_cli_sweep_and_table_symbolic():
 def test_explain_gives_the_closed_form():
     result = runner.invoke(app, ["explain", "layer4.0.conv2", "--depth", "50", "--size", "225"])
     assert "out 512×⌈H/32⌉×⌈W/32⌉" in result.stdout
-
-
-def test_sweep_plot_labels_the_largest_jumps_with_their_rounding():
-    from resnet_inspect.views.figures import LABELLED_JUMPS, sweep_figure
-
-    spec = get_spec(50)
-    figure = sweep_figure(sweep(spec, parse_sizes("200:300:1")), spec)
-    labels = [text.get_text() for ax in figure.axes for text in ax.texts]
-    assert "layer4 ⌈H/32⌉ and ⌈W/32⌉" in labels  # 224 → 225 and 256 → 257
-    assert 0 < len(labels) <= LABELLED_JUMPS

@@ -401,7 +401,6 @@ def sweep_figure(points: Sequence[SweepPoint], spec: Any, *, log: bool = False, 
     ax_px.set_xlabel("input size (pixels per side)" + (", log scale" if log else ""))
     if jumps:
         ax_px.legend(frameon=False, loc="lower right")  # the staircase runs along the top
-    _label_jumps(ax_px, points, jumps, sides, per_pixel, spec)
     for ax in (ax_m, ax_mem, ax_px):
         if log:
             ax.set_yscale("log")
@@ -419,28 +418,6 @@ def sweep_figure(points: Sequence[SweepPoint], spec: Any, *, log: bool = False, 
                    + claim)  # fmt: skip
     _fit_labels(fig)
     return fig
-
-
-LABELLED_JUMPS = 12  # jumps of a sweep plot labelled with their cause, the largest first
-
-
-def _label_jumps(ax: Any, points: Sequence[SweepPoint], jumps: list[int], sides: list[int], per_pixel: list[float],
-                 spec: Any) -> None:  # fmt: skip
-    """Label the largest jumps with the rounding that steps there (`layer4 ⌈H/32⌉`), from the closed forms."""
-    from ..core.closed_form import closed_forms, jump_causes
-    from ..core.errors import InspectError
-
-    try:
-        forms = closed_forms(spec)
-    except InspectError:
-        return  # no closed forms: the jumps stay unlabelled
-    rise = {i: points[i].macs_per_pixel / points[i - 1].macs_per_pixel for i in jumps}
-    for i in sorted(sorted(jumps, key=lambda i: -rise[i])[:LABELLED_JUMPS]):
-        causes = jump_causes(forms, points[i - 1].size, points[i].size, pretty=True)
-        if causes:
-            stage, _, rounding = causes[0]
-            ax.annotate(f"{stage} {rounding}", (sides[i], per_pixel[i]), textcoords="offset points", xytext=(0, 6),
-                        ha="center", va="bottom", fontsize=7, rotation=90, color=OKABE_ITO["orange"])  # fmt: skip
 
 
 def shapes_figure(analysis: Analysis, *, figsize: FigSize = None) -> Figure:
