@@ -102,9 +102,17 @@ def table(
         str | None, typer.Option(help="Any model instead: path/to/file.py:factory or package.module:factory.")
     ] = None,
     kwargs: Annotated[str | None, typer.Option(help="JSON keyword arguments for the --model factory.")] = None,
+    symbolic: Annotated[
+        bool,
+        typer.Option(
+            "--symbolic",
+            help="A column with each row's output size as a closed form in H and W, "
+            "proven equal to PyTorch's own symbolic shapes at every input size.",
+        ),
+    ] = False,
 ) -> None:
     """Layer-by-layer shapes, parameters and MACs of a ResNet at one input size, verified against the model."""
-    from .features.table import analyze, cross_check, memory_view, size_note
+    from .features.table import analyze, closed_form_cells, cross_check, memory_view, size_note
     from .views import formats, terminal
 
     fmt = prepare_output(fmt, output)
@@ -113,14 +121,16 @@ def table(
     analysis = analyze(spec, size_of(spec, size), batch=batch)
     memory_view_ = memory_view(analysis, canonical_dtype(dtype)) if memory else None
     checks = cross_check(analysis) if cross_check_ else []
+    cells = closed_form_cells(analysis, level) if symbolic else None
     if fmt is not Format.rich:
         for line in formats.cross_check_lines(checks):
             typer.echo(line, err=True)
     show(fmt, output, lambda console: terminal.table_view(analysis, level, flops=flops, width=console.width,
-                                                          memory=memory_view_, checks=checks),
+                                                          memory=memory_view_, checks=checks, symbolic=cells),
          json=lambda: formats.to_json(analysis, flops=flops, cross_checks=checks, memory=memory_view_),
-         csv=lambda: formats.to_csv(analysis, level, flops=flops, memory=memory_view_),
-         markdown=lambda: formats.to_markdown(analysis, level, flops=flops, memory=memory_view_))  # fmt: skip
+         csv=lambda: formats.to_csv(analysis, level, flops=flops, memory=memory_view_, symbolic=cells),
+         markdown=lambda: formats.to_markdown(analysis, level, flops=flops, memory=memory_view_,
+                                              symbolic=cells))  # fmt: skip
     if note := size_note(analysis):
         typer.echo(note, err=True)
     if verify_rf:
@@ -131,6 +141,12 @@ def table(
             for part in textwrap.wrap(line, shutil.get_terminal_size().columns, subsequent_indent="  "):
                 typer.echo(part, err=fmt is not Format.rich)
         require(fields.ok, "the receptive field measured on the model differs from the arithmetic")
+    if symbolic:
+        from .core.symbolic import verify_symbolic
+
+        proof = verify_symbolic(spec)
+        typer.echo(proof.summary, err=True)
+        require(proof.ok, f"the closed forms disagree with PyTorch's shapes: {(proof.failures or ('',))[0]}")
     for check in checks:
         if not check.ok:
             require(False, f"{check.path} counts {check.counted:,} MACs, not {check.reported:,}")
@@ -292,9 +308,30 @@ def sweep(
     size_list, dtype = parse_sizes(sizes), canonical_dtype(dtype)
     with progress(len(size_list)) as advance:
         points = run_sweep(spec, size_list, batches=parse_ints("batch", batch), dtype=dtype, progress=advance)
-    records = sweep_records(points, dtype)
+    records = sweep_records(points, dtype, _closed_forms_or_none(spec))
     show_records(fmt, output, lambda console: terminal.sweep_view(records, spec.name, dtype), records)
+    if points:
+        typer.echo(f"verified by: {points[0].verified_by}", err=True)
+    if fmt is Format.rich:
+        causes = [r["jump_cause"] for r in records if r.get("jump_cause")]
+        for cause in causes[:JUMPS_SHOWN]:
+            typer.echo(f"▲ {cause}", err=True)
+        if len(causes) > JUMPS_SHOWN:
+            typer.echo(f"… {len(causes) - JUMPS_SHOWN} more jumps: --format json gives each one's cause", err=True)
     require(all(p.verified for p in points), "some sizes disagree with the model")
+
+
+JUMPS_SHOWN = 8  # jump explanations printed under a terminal sweep
+
+
+def _closed_forms_or_none(spec: ResNetSpec):
+    """The network's closed forms, or None for a network without them (swept size by size)."""
+    from .core.closed_form import closed_forms
+
+    try:
+        return closed_forms(spec)
+    except InspectError:
+        return None
 
 
 PlotKind = StrEnum("PlotKind", {name: name for name in PLOTS})  # type: ignore[misc]

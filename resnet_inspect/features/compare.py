@@ -1,7 +1,8 @@
 """Comparisons: block designs at one place, networks stage by stage, two configs block by block, and sizes.
 
 Each comparison is built from verified analyses (the analytic trace held against hooked real modules, and
-fvcore's counts) and returns plain records; `frame(records)` turns any of them into a pandas DataFrame.
+fvcore's counts) and returns plain records; `frame(records)` turns any of them into a pandas DataFrame. A sweep
+over sizes evaluates the closed forms (`core.closed_form`) at every size and runs the hooked model at a few.
 """
 
 from __future__ import annotations
@@ -280,11 +281,7 @@ def diff_networks(a: Analysis, b: Analysis) -> list[tuple[str, list[LayerDiffere
     for name in names:
         la, lb = layers_a.get(name), layers_b.get(name)
         # What a layer is and does, not where its input came from (a shortcut's own name may differ).
-        same = (
-            la is not None
-            and lb is not None
-            and _what_it_is(la) == _what_it_is(lb)
-        )
+        same = la is not None and lb is not None and _what_it_is(la) == _what_it_is(lb)
         if not same:
             block = (la or lb).block
             by_block.setdefault(block, []).append(LayerDifference(name, la, lb))
@@ -309,7 +306,10 @@ def diff_records(differences: list[tuple[str, list[LayerDifference]]]) -> list[d
 # --------------------------------------------------------------------------------------------------- sweep
 
 JUMP = 0.05  # a rise of more than 5% in MACs per pixel from one size to the next is marked
-MAX_SIZES = 10_000  # sizes in one sweep
+# Sizes in one sweep. Each size costs microseconds on the closed forms; the cap keeps a typo (1:10000000:1)
+# from filling memory with records.
+MAX_SIZES = 50_000
+HOOKED_SIZES = 8  # sizes of an analytic sweep also run through the hooked model, layer by layer
 
 
 def parse_sizes(text: str) -> list[tuple[int, int]]:
@@ -344,6 +344,7 @@ class SweepPoint:
     macs_fvcore: int
     activation_bytes: int  # per batch
     verified: bool
+    verified_by: str = "hooked model at this size"
 
     @property
     def macs_per_pixel(self) -> float:
@@ -357,10 +358,17 @@ def sweep(
     batches: Sequence[int] = (1,),
     dtype: str = "float32",
     progress: Callable[[int], None] | None = None,
+    analytic: bool = True,
 ) -> list[SweepPoint]:
-    """Every size (and batch), each traced, hook-verified against one reused model, and counted."""
+    """Every size (and batch), counted; size by size, then batch by batch.
+
+    Analytic (the default): every size is evaluated on the closed forms (`core.closed_form`, exact for every
+    size by construction) with the op table's count rules, and the hooked model is run layer by layer at a few
+    of the sizes (`HOOKED_SIZES`: the first, the last, and a spread between), each layer's shapes and counts
+    held equal to the closed forms' there. `analytic=False` traces and hook-verifies every size.
+    """
     from ..core.budget import MAX_POINTS, check_count
-    from ..core.model import build_model
+    from ..core.closed_form import closed_forms
 
     dtype_bytes(dtype)  # an unknown dtype is refused before any work
     for batch in batches:
@@ -368,6 +376,82 @@ def sweep(
             raise InspectError(f"batch {batch} is not valid; it must be ≥ 1")
     check_count(f"sizes × batches = {len(sizes):,} × {len(batches):,} =", len(sizes) * len(batches), MAX_POINTS,
                 "sweep fewer sizes or batches at once")  # fmt: skip
+    if analytic:
+        try:
+            forms = closed_forms(spec)
+        except InspectError:
+            analytic = False  # a network without closed forms is swept size by size
+    if not analytic:
+        return _sweep_per_size(spec, sizes, batches, dtype, progress)
+    for size in sizes:
+        if not forms.valid(*size):
+            trace(spec, *size)  # refused with the trace's own one-line reason
+            raise InspectError(f"size {size[0]}×{size[1]} is outside {spec.name}'s range, {forms.range_text}")
+    return _sweep_analytic(spec, forms, list(sizes), batches, dtype, progress)
+
+
+def hooked_sample(sizes: Sequence[tuple[int, int]], count: int = HOOKED_SIZES) -> list[tuple[int, int]]:
+    """The first, the last and evenly spread sizes of a sweep (and its first non-square one), at most `count`."""
+    if len(sizes) <= count:
+        return list(dict.fromkeys(sizes))
+    picks = [sizes[round(i * (len(sizes) - 1) / (count - 2))] for i in range(count - 1)]
+    picks.append(next((s for s in sizes if s[0] != s[1]), sizes[len(sizes) // 2 + 1]))
+    return list(dict.fromkeys(picks))
+
+
+def analytic_disagreements(spec: ResNetSpec, forms: Any, size: tuple[int, int], batch: int, model: Any) -> list[str]:
+    """The hooked model at one size against the closed forms and count rules, layer by layer: what differs."""
+    from ..core.closed_form import Counter
+
+    a = analyze_trace(trace(spec, *size, batch=batch), model)
+    found = list(a.problems)
+    rows = Counter(forms).layers(*size, batch)
+    if len(rows) != len(a.rows):
+        return [*found, f"{len(rows)} layers by the closed forms, {len(a.rows)} by the hooked model"]
+    for (name, _, y, params, macs, fvcore), row in zip(rows, a.rows, strict=True):
+        observed, seen = row.check.observed_out_shape, row.check.observed
+        expected = (row.name, observed, seen.params if seen else None, row.macs_conv_linear, row.macs)
+        if (name, y, params, macs, fvcore) != expected:
+            found.append(f"{name} at {size[0]}×{size[1]}: closed form {shape_text(y)}, {params:,} params, "
+                         f"{fvcore:,} MACs; hooked model {shape_text(observed) if observed else 'none'}, "
+                         f"{row.macs:,} MACs")  # fmt: skip
+    if (
+        not found
+        and activation_bytes(a.trace, "float32") != 4 * Counter(forms).totals([size], batch)[0].activation_elements
+    ):
+        found.append(f"activation bytes at {size[0]}×{size[1]} differ between the closed forms and the trace")
+    return found
+
+
+def _sweep_analytic(spec: ResNetSpec, forms: Any, sizes: list[tuple[int, int]], batches: Sequence[int], dtype: str,
+                    progress: Callable[[int], None] | None) -> list[SweepPoint]:  # fmt: skip
+    from ..core.closed_form import Counter
+    from ..core.model import build_model
+
+    model = build_model(spec, device="meta")
+    sample = hooked_sample(sizes)
+    problems = [p for size in sample for p in analytic_disagreements(spec, forms, size, batches[0], model)]
+    verified = not problems
+    shown = ", ".join(f"{h}×{w}" for h, w in sample)
+    how = f"closed forms; hooked model layer by layer at {len(sample)} sizes ({shown})"
+    counter, width = Counter(forms), dtype_bytes(dtype)
+    by_batch = {batch: counter.totals(sizes, batch) for batch in batches}
+    points = []
+    for i, size in enumerate(sizes):
+        for batch in batches:
+            c = by_batch[batch][i]
+            points.append(SweepPoint(size, batch, c.final_map, c.params, c.macs, c.macs_fvcore,
+                                     c.activation_elements * width, verified, how))  # fmt: skip
+    if progress is not None:
+        progress(len(sizes))
+    return points
+
+
+def _sweep_per_size(spec: ResNetSpec, sizes: Sequence[tuple[int, int]], batches: Sequence[int], dtype: str,
+                    progress: Callable[[int], None] | None) -> list[SweepPoint]:  # fmt: skip
+    """Every size traced and hook-verified against one reused model, and counted."""
+    from ..core.model import build_model
+
     model = build_model(spec, device="meta")
     points = []
     for size in sizes:
@@ -383,7 +467,10 @@ def sweep(
     return points
 
 
-def sweep_records(points: Sequence[SweepPoint], dtype: str) -> list[dict[str, Any]]:
+def sweep_records(points: Sequence[SweepPoint], dtype: str, forms: Any = None) -> list[dict[str, Any]]:
+    """One record per point; with the network's closed forms (`forms`), each jump says which rounding stepped."""
+    from ..core.closed_form import jump_words
+
     records = []
     previous: dict[int, SweepPoint] = {}  # the last point of each batch size: points come size by size
     for p in points:
@@ -403,6 +490,8 @@ def sweep_records(points: Sequence[SweepPoint], dtype: str) -> list[dict[str, An
                 "verified": p.verified,
             }
         )
+        if forms is not None:
+            records[-1]["jump_cause"] = jump_words(forms, before.size, p.size) if jump and before else None
         previous[p.batch] = p
     return records
 

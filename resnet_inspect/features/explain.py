@@ -28,6 +28,7 @@ def explain(analysis: Analysis, name: str) -> list[str]:
     lines = [
         f"{t.name} · {t.label} · {analysis.spec.name}, input {shape_text(analysis.input_shape)}",
         f"in {shape_text(t.in_shape)} → out {shape_text(t.out_shape)}",
+        *_closed_form_lines(analysis, t.name),
         *KINDS[t.kind].explain(t.op, t.in_shape, t.out_shape),
     ]
     observed, model_layer = row.check.observed_out_shape, row.check.observed
@@ -35,3 +36,18 @@ def explain(analysis: Analysis, name: str) -> list[str]:
     verdict = "✓ all agree" if row.verified else "✗ " + "; ".join(row.problems)
     lines.append(f"hooked model: {seen} · fvcore: {row.macs:,} MACs   {verdict}")
     return lines + explain_field(analysis.trace, name)
+
+
+def _closed_form_lines(analysis: Analysis, name: str) -> list[str]:
+    """The layer's output size at every input size, as a closed form in H and W, and where it holds."""
+    from ..core.closed_form import closed_forms
+
+    try:
+        forms = closed_forms(analysis.spec)
+    except InspectError:
+        return []
+    layer = forms.layer(name)
+    if layer.height is None:
+        return []
+    return [f"at any input H×W from {forms.range_text}: out {layer.channels}×{layer.size_text()} "
+            f"(= {layer.expr()[0]} × {layer.expr()[1]})"]  # fmt: skip

@@ -360,6 +360,7 @@ def to_dict(
                 record[key.replace("macs", "flops")] = record[key] * scale
         return record
 
+    exprs = out_size_exprs(analysis.spec)
     layers = []
     for row in analysis.rows:
         t = row.traced
@@ -376,6 +377,7 @@ def to_dict(
             "in_shape": list(t.in_shape),
             "out_shape": list(t.out_shape),
             "out_elements": t.out_elements,
+            "out_size_expr": exprs.get(t.name),
             "params": t.params,
             "macs": row.macs,
             "macs_conv_linear": row.macs_conv_linear,
@@ -449,6 +451,25 @@ def to_dict(
     )
 
 
+def out_size_exprs(spec: ResNetSpec, *, pretty: bool = False) -> dict[str, list[str]]:
+    """Layer name → its output size per axis as a closed form in H and W (`["ceil(H/32)", "ceil(W/32)"]`; empty
+    for a 2-D output); no entries for a network without closed forms."""
+    from ..core.closed_form import closed_forms
+
+    try:
+        forms = closed_forms(spec)
+    except InspectError:
+        return {}
+    return {layer.name: list(layer.expr(pretty=pretty)) for layer in forms.layers}
+
+
+def closed_form_cells(analysis: Analysis, level: Level | str, *, pretty: bool = True) -> dict[str, str]:
+    """Row name → its output size as a closed form (`⌈H/32⌉×⌈W/32⌉`, or `ceil(H/32)×ceil(W/32)` without `pretty`):
+    a block's or stage's is its last layer's."""
+    exprs = out_size_exprs(analysis.spec, pretty=pretty)
+    return {r.name: "×".join(exprs.get(r.layers[-1].name, [])) or "—" for r in rows(analysis, level)}
+
+
 def cross_check_record(check: CrossCheck) -> dict[str, Any]:
     return {
         "path": check.path,
@@ -460,11 +481,17 @@ def cross_check_record(check: CrossCheck) -> dict[str, Any]:
 
 
 def table_records(
-    analysis: Analysis, level: Level | str, *, flops: bool = False, memory: MemoryView | None = None
+    analysis: Analysis,
+    level: Level | str,
+    *,
+    flops: bool = False,
+    memory: MemoryView | None = None,
+    symbolic: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Flat records for CSV, Markdown and DataFrames: one per row, units in the column names.
 
-    With `memory`, each row also has the bytes its layers move and its conv + linear MACs per byte moved.
+    With `memory`, each row also has the bytes its layers move and its conv + linear MACs per byte moved; with
+    `symbolic` (`closed_form_cells`), its output size as a closed form.
     """
     unit = "flops" if flops else "macs"
     scale = 2 if flops else 1
@@ -489,6 +516,8 @@ def table_records(
             moved = sum(memory.layers[layer.name].bytes_moved for layer in r.layers)
             records[-1] |= {f"bytes_moved_{memory.dtype}": moved,
                             "macs_per_byte": round(r.macs_conv_linear / moved, 4) if moved else 0.0}  # fmt: skip
+        if symbolic is not None:
+            records[-1]["out_size_expr"] = symbolic.get(r.name, "")
     return records
 
 

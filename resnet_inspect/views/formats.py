@@ -65,13 +65,23 @@ def to_json(
 
 
 def to_csv(
-    analysis: Analysis, level: Level | str = Level.layer, *, flops: bool = False, memory: MemoryView | None = None
+    analysis: Analysis,
+    level: Level | str = Level.layer,
+    *,
+    flops: bool = False,
+    memory: MemoryView | None = None,
+    symbolic: dict[str, str] | None = None,
 ) -> str:
-    return records_csv(table_records(analysis, level, flops=flops, memory=memory))
+    return records_csv(table_records(analysis, level, flops=flops, memory=memory, symbolic=symbolic))
 
 
 def to_markdown(
-    analysis: Analysis, level: Level | str = Level.layer, *, flops: bool = False, memory: MemoryView | None = None
+    analysis: Analysis,
+    level: Level | str = Level.layer,
+    *,
+    flops: bool = False,
+    memory: MemoryView | None = None,
+    symbolic: dict[str, str] | None = None,
 ) -> str:
     unit = "FLOPs (2×MACs)" if flops else "MACs"
     scale = 2 if flops else 1
@@ -85,12 +95,13 @@ def to_markdown(
         f"% {unit.split(' ')[0]}",
         "% Params",
         "✓",
+        *(["Closed form"] if symbolic is not None else []),
     ]
     lines = [
         f"**{analysis.spec.name}**, input {shape_text(analysis.input_shape)}",
         "",
         "| " + " | ".join(header) + " |",
-        "|" + "|".join(["---"] * 2 + ["---:"] * 6 + [":---:"]) + "|",
+        "|" + "|".join(["---"] * 2 + ["---:"] * 6 + [":---:"] + (["---"] if symbolic is not None else [])) + "|",
     ]
     for r in rows(analysis, level):
         lines.append(
@@ -106,6 +117,7 @@ def to_markdown(
                     f"{100 * share(r.macs, analysis.macs_fvcore):.1f}%",
                     f"{100 * share(r.params, analysis.params):.1f}%",
                     "✓" if r.verified else "✗",
+                    *([symbolic.get(r.name, "")] if symbolic is not None else []),
                 ]
             )
             + " |"

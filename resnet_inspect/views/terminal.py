@@ -72,8 +72,11 @@ def layer_table(
     flops: bool = False,
     compact: bool = False,
     memory: dict[str, LayerMemory] | None = None,
+    symbolic: dict[str, str] | None = None,
 ) -> Table:
     """One row per layer (or block, or stage). `compact` rounds counts to 3 digits, for narrow terminals.
+
+    With `symbolic` (row name → its output size as a closed form in H and W), a last column shows it.
 
     With `memory` (from `memory.layer_memory`), the share columns give way to bytes moved and MACs per byte.
     """
@@ -123,6 +126,9 @@ def layer_table(
     for column in range(4, 8):
         table.add_column(headers[column], justify="right", no_wrap=True, min_width=_fit(cells, column, headers[column]))
     table.add_column(headers[8], justify="center", no_wrap=True, min_width=1)
+    if symbolic is not None:
+        table.add_column("Closed form", no_wrap=True)
+        cells = [[*row_cells, symbolic.get(row.name, "")] for row, row_cells in zip(table_rows, cells, strict=True)]
 
     for i, (row, row_cells) in enumerate(zip(table_rows, cells, strict=True)):
         first_of_stage = i == 0 or table_rows[i - 1].stage != row.stage
@@ -230,15 +236,16 @@ def table_view(
     width: int | None = None,
     memory: MemoryView | None = None,
     checks: Sequence[CrossCheck] = (),
+    symbolic: dict[str, str] | None = None,
 ) -> Group:
     """The layer table, the stage summary, the totals, and the memory summary and cross-checks when given.
 
     Counts are rounded only if `width` cannot hold them.
     """
     layers = memory.layers if memory else None
-    table = layer_table(analysis, level, flops=flops, memory=layers)
+    table = layer_table(analysis, level, flops=flops, memory=layers, symbolic=symbolic)
     if width is not None and _natural_width(table) > width:
-        table = layer_table(analysis, level, flops=flops, compact=True, memory=layers)
+        table = layer_table(analysis, level, flops=flops, compact=True, memory=layers, symbolic=symbolic)
     summary = stage_summary(analysis, flops=flops)
     if width is not None and _natural_width(summary) > width:
         summary = stage_summary(analysis, flops=flops, compact=True)
