@@ -47,9 +47,9 @@ def one_error_line(result) -> str:
         (["table", "--size", "1000000000", "--cross-check"], "size '1000000000' is not valid"),
         (["table", "--size", "1000000000"], "size '1000000000' is not valid"),
         (["sweep", "--sizes", "1000000000"], "size '1000000000' is not valid"),
-        (["sweep", "--sizes", "1:1000000000"], "gives 1,000,000,000 sizes; sweep at most 10,000"),
-        (["sweep", "--sizes", "1:100", "--batch", ",".join(["1"] * 101)],
-         "sizes × batches = 100 × 101 = 10,100 is past the limit of 10,000; sweep fewer sizes or batches at once"),
+        (["sweep", "--sizes", "1:1000000000"], "gives 1,000,000,000 sizes; sweep at most 50,000"),
+        (["sweep", "--sizes", "1:500", "--batch", ",".join(["1"] * 101)],
+         "sizes × batches = 500 × 101 = 50,500 is past the limit of 50,000; sweep fewer sizes or batches at once"),
         (["table", "--layers", "5000,1", "--widths", "64,128"], "add up to 5,001 blocks; the limit is 5,000"),
         (["profile", "--depth", "18", "--size", "32", "--repeats", "1001"], "--repeats 1001 is not valid; it must be "
          "from 1 to 1,000"),

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.budget import MAX_POINTS
 from ..core.configs import get_spec
 from ..core.errors import InspectError
 from ..core.memory import activation_bytes, dtype_bytes
@@ -306,9 +307,7 @@ def diff_records(differences: list[tuple[str, list[LayerDifference]]]) -> list[d
 # --------------------------------------------------------------------------------------------------- sweep
 
 JUMP = 0.05  # a rise of more than 5% in MACs per pixel from one size to the next is marked
-# Sizes in one sweep. Each size costs microseconds on the closed forms; the cap keeps a typo (1:10000000:1)
-# from filling memory with records.
-MAX_SIZES = 50_000
+MAX_SIZES = MAX_POINTS  # sizes in one sweep: at one batch, as many as sizes × batches
 HOOKED_SIZES = 8  # sizes of an analytic sweep also run through the hooked model, layer by layer
 
 
@@ -367,7 +366,7 @@ def sweep(
     of the sizes (`HOOKED_SIZES`: the first, the last, and a spread between), each layer's shapes and counts
     held equal to the closed forms' there. `analytic=False` traces and hook-verifies every size.
     """
-    from ..core.budget import MAX_POINTS, check_count
+    from ..core.budget import check_count
     from ..core.closed_form import closed_forms
 
     dtype_bytes(dtype)  # an unknown dtype is refused before any work
