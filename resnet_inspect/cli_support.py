@@ -131,7 +131,12 @@ def show(fmt: Format, output: Path | None, rich: Callable[[Any], Any], **texts: 
     """Print the rich view (given the console), or the text of `fmt` to stdout or (whole) to --output."""
     if fmt is Format.rich:
         console = terminal()
-        console.print(rich(console))
+        if console.is_terminal:
+            console.print(rich(console))
+            return
+        with console.capture() as captured:  # piped: the lines without the blanks rich pads them with
+            console.print(rich(console))
+        sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
         return
     body = texts[fmt.value]()
     if output is None:

@@ -185,7 +185,7 @@ def block_conv_records(comparison: BlockComparison) -> list[dict[str, Any]]:
                     "in_size": f"{conv.in_shape[2]}×{conv.in_shape[3]}",
                     "out_size": f"{conv.out_shape[2]}×{conv.out_shape[3]}",
                     "params": conv.params,
-                    "macs": conv.macs,
+                    "macs_conv_linear": conv.macs,
                 }
             )
     return records
@@ -199,7 +199,7 @@ def block_summary(comparison: BlockComparison) -> list[dict[str, Any]]:
             "channels": f"{d.in_channels}→{d.out_channels}",
             "conv_params": d.conv_params,
             "params_with_bn": d.params,
-            "macs": d.macs,
+            "macs_conv_linear": d.macs,
             "macs_vs_basic": round(d.macs / base.macs, 4),
             "params_vs_basic": round(d.conv_params / base.conv_params, 4),
             "verified": d.analysis.verified,
@@ -229,7 +229,7 @@ def network_records(analyses: Sequence[Analysis]) -> list[dict[str, Any]]:
                     "out_shape": shape_text((a.rows[-1].traced.out_shape if r is None else r.out_shape)[1:]),
                     "params": params,
                     "params_share": round(params / a.params, 6),
-                    "macs": macs,
+                    "macs_conv_linear": macs,
                     "macs_share": round(macs / a.macs, 6),
                     "verified": a.verified if r is None else r.verified,
                 }
@@ -389,7 +389,7 @@ def sweep_records(points: Sequence[SweepPoint], dtype: str) -> list[dict[str, An
                 "batch": p.batch,
                 "final_map": f"{p.final_map[0]}×{p.final_map[1]}",
                 "params": p.params,
-                "macs": p.macs,
+                "macs_conv_linear": p.macs,
                 "macs_per_pixel": round(p.macs_per_pixel, 1),
                 f"activation_bytes_per_batch_{dtype}": p.activation_bytes,
                 f"activation_bytes_per_sample_{dtype}": p.activation_bytes // p.batch,

@@ -167,7 +167,7 @@ def paper_records(table: PaperTable) -> dict[str, Any]:
         "title": table.title,
         "input": list(table.size),
         "networks": [
-            {"depth": d, "arch": spec.name, "params": p, "macs": m, f"{table.total_label}_cell": total}
+            {"depth": d, "arch": spec.name, "params": p, "macs_conv_linear": m, f"{table.total_label}_cell": total}
             for d, spec, p, m, total in zip(table.depths, table.specs, table.params, table.macs, table.totals,
                                             strict=True)
         ],

@@ -289,11 +289,12 @@ def rows(analysis: Analysis, level: Level | str = Level.layer) -> list[Row]:
 
 
 MACS_NOTE = (
-    "MACs are multiply-accumulates (the paper's and fvcore's 'FLOPs'). A layer's 'macs' is fvcore's count "
-    "(batch norm counted as 2 per element in eval mode, average pooling as 1 per input element) and its "
-    "'macs_conv_linear' the paper's (conv and linear layers only); blocks', stages' and totals' 'macs' sum "
-    "the paper's and their 'macs_fvcore' fvcore's. 'flops' = 2 × MACs."
+    "MACs are multiply-accumulates (the paper's and fvcore's 'FLOPs'). At every level (layer, block, stage, "
+    "totals) 'macs_conv_linear' is the paper's and torchvision's count (conv and linear layers only) and "
+    "'macs_fvcore' all that fvcore counts (batch norm as 2 per element in eval mode, average pooling as 1 per "
+    "input element, besides conv and linear). With --flops, 'flops_conv_linear' and 'flops_fvcore' = 2 × MACs."
 )
+MAC_KEYS = ("macs_conv_linear", "macs_fvcore")
 
 
 def share(value: int, total: int) -> float:
@@ -357,8 +358,8 @@ def to_dict(
             "out_shape": list(t.out_shape),
             "out_elements": t.out_elements,
             "params": t.params,
-            "macs": row.macs,
             "macs_conv_linear": row.macs_conv_linear,
+            "macs_fvcore": row.macs,
             "verified": row.verified,
         } | field_record(fields[t.name])
         if memory is not None:
@@ -369,7 +370,7 @@ def to_dict(
             observed = row.check.observed_out_shape
             record["model_out_shape"] = list(observed) if observed else None
             record["problems"] = list(row.problems)
-        layers.append(with_flops(record, ("macs", "macs_conv_linear")))
+        layers.append(with_flops(record, MAC_KEYS))
 
     def summary(level: Level) -> list[dict[str, Any]]:
         return [
@@ -381,12 +382,12 @@ def to_dict(
                     "in_shape": list(r.in_shape),
                     "out_shape": list(r.out_shape),
                     "params": r.params,
-                    "macs": r.macs_conv_linear,
+                    "macs_conv_linear": r.macs_conv_linear,
                     "macs_fvcore": r.macs,
                     "verified": r.verified,
                 }
                 | field_record(fields[r.layers[-1].name]),
-                ("macs", "macs_fvcore"),
+                MAC_KEYS,
             )
             for r in rows(analysis, level)
         ]
@@ -395,11 +396,11 @@ def to_dict(
         {
             "params": analysis.params,
             "model_params": analysis.verification.model_params,
-            "macs": analysis.macs,
+            "macs_conv_linear": analysis.macs,
             "macs_fvcore": analysis.macs_fvcore,
             "verified": analysis.verified,
         },
-        ("macs", "macs_fvcore"),
+        MAC_KEYS,
     )
     return (
         {
