@@ -12,6 +12,7 @@ import inspect
 import os
 import re
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
@@ -21,7 +22,7 @@ import typer
 import typer.core
 
 from .core.configs import DEPTHS, parse_arch
-from .core.errors import InspectError
+from .core.errors import InspectError, InspectWarning
 from .core.spec import ResNetSpec, parse_size, with_knobs
 
 PROG = "resnet-inspect"
@@ -39,7 +40,10 @@ class OneLineErrors(typer.core.TyperGroup):
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", InspectWarning)
+                warnings.showwarning = _one_line_warnings(warnings.showwarning)
+                code = super().main(*args, standalone_mode=False, **kwargs)
         except typer.TyperException as error:
             if type(error).__name__ == "NoArgsIsHelpError":  # a bare `resnet-inspect`: help, not an error
                 typer.echo(error.ctx.get_help())
@@ -65,6 +69,18 @@ class OneLineErrors(typer.core.TyperGroup):
 
 
 _NAMED_VALUE = re.compile(r"^([a-z][a-z_]*)(?:=| \S+ (?:is not valid|must|gives|lists|names|add up|and ))")
+
+
+def _one_line_warnings(previous: Callable[..., None]) -> Callable[..., None]:
+    """A knob that does nothing, as one line on stderr; any other warning as Python shows it."""
+
+    def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, InspectWarning):
+            typer.echo(f"{PROG}: warning: {message}", err=True)
+        else:
+            previous(message, category, *args, **kwargs)
+
+    return show
 
 
 def fail(message: str, code: int = 2) -> None:

@@ -589,7 +589,8 @@ def _stage_totals(structure: Structure) -> dict[str, tuple[tuple[int, ...], int,
 def candidate_specs(in_channels: int, num_classes: int):
     """Every named config with every stride placement, shortcut option and max-pool padding."""
     for base in REGISTRY.values():
-        for stride_in, shortcut, pad in itertools.product(("v1.5", "v1"), ("B", "A", "C"), (1, 0)):
+        pads = (1, 0) if base.maxpool else (base.maxpool_padding,)  # without a max pool its padding is moot
+        for stride_in, shortcut, pad in itertools.product(("v1.5", "v1"), ("B", "A", "C"), pads):
             if stride_in == "v1" and base.block == "basic":
                 continue
             if base.shortcut == "avgdown" and shortcut != "B":

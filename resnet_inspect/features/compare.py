@@ -63,6 +63,15 @@ class BlockComparison:
     place: str  # where the block sits, in words
     designs: tuple[BlockDesign, ...]
 
+    def __repr__(self) -> str:
+        designs = "; ".join(f"{d.label} {d.macs:,} MACs, {d.conv_params:,} conv params" for d in self.designs)
+        return f"<BlockComparison at {self.place}: {designs}>"
+
+    def _repr_html_(self) -> str:
+        from ..views.html import blocks_html  # the drawing lives in views, imported when a notebook asks
+
+        return blocks_html(self)
+
     def difference_formula(self, a: int = 0, b: int = 1) -> str:
         """The MAC difference between designs a and b, written out as weights × output positions."""
         first, second = self.designs[a], self.designs[b]
@@ -211,8 +220,20 @@ def block_summary(comparison: BlockComparison) -> list[dict[str, Any]]:
 # ----------------------------------------------------------------------------------- networks side by side
 
 
-def compare_networks(specs: Sequence[ResNetSpec], size: tuple[int, int], *, batch: int = 1) -> list[Analysis]:
-    return [analyze(spec, size, batch=batch) for spec in specs]
+class Networks(list):
+    """Analyses side by side (a list), shown in a notebook as one table of stages and in a few lines elsewhere."""
+
+    def __repr__(self) -> str:
+        return "<Networks " + ", ".join(f"{a.spec.name} ({a.params:,} params, {a.macs:,} MACs)" for a in self) + ">"
+
+    def _repr_html_(self) -> str:
+        from ..views.html import networks_html  # the drawing lives in views, imported when a notebook asks
+
+        return networks_html(self)
+
+
+def compare_networks(specs: Sequence[ResNetSpec], size: tuple[int, int], *, batch: int = 1) -> Networks:
+    return Networks(analyze(spec, size, batch=batch) for spec in specs)
 
 
 def network_records(analyses: Sequence[Analysis]) -> list[dict[str, Any]]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .table import Analysis, Level, rows, share
+from ..core.shapes import Trace
+from .table import Analysis, share
 
 # Residual stages whose largest share is at most this many times their smallest are "flat": ResNet-18's MACs
 # (1.13×) are, ResNet-50's (2.19×) are not.
@@ -39,13 +40,20 @@ class StageShares:
         return min(own), max(own)
 
 
-def stage_shares(analysis: Analysis) -> StageShares:
-    stage_rows = rows(analysis, Level.stage)
+def stage_shares(source: Analysis | Trace) -> StageShares:
+    """The shares of an analysis (its trace: the counts it verified) or of a bare trace, without torch."""
+    traced = source.trace if isinstance(source, Analysis) else source
+    macs: dict[str, int] = {}
+    params: dict[str, int] = {}
+    for layer in traced.layers:  # TracedLayer.macs counts conv and linear only: the paper's convention
+        macs[layer.stage] = macs.get(layer.stage, 0) + layer.macs
+        params[layer.stage] = params.get(layer.stage, 0) + layer.params
+    total_macs, total_params = sum(macs.values()), sum(params.values())
     return StageShares(
-        tuple(r.name for r in stage_rows),
-        tuple(share(r.macs_conv_linear, analysis.macs) for r in stage_rows),
-        tuple(share(r.params, analysis.params) for r in stage_rows),
-        analysis.spec.stages,
+        tuple(macs),
+        tuple(share(m, total_macs) for m in macs.values()),
+        tuple(share(p, total_params) for p in params.values()),
+        traced.spec.stages,
     )
 
 
@@ -54,10 +62,10 @@ def percent(fraction: float) -> str:
     return f"{100 * fraction:.1f}%"
 
 
-def headline(analysis: Analysis) -> str:
+def headline(source: Analysis | Trace) -> str:
     """`layer3 holds 70.5% of the MACs and 68.3% of the parameters`, or which stage holds the most of each;
     and whether MACs or parameters are flat across the residual stages."""
-    shares = stage_shares(analysis)
+    shares = stage_shares(source)
     (mac_stage, mac_share), (param_stage, param_share) = shares.top("macs"), shares.top("params")
     if mac_stage == param_stage:
         text = f"{mac_stage} holds {percent(mac_share)} of the MACs and {percent(param_share)} of the parameters"

@@ -68,6 +68,15 @@ class Analysis:
         return sum(row.traced.params for row in self.rows)
 
     @property
+    def frozen_params(self) -> int:
+        """The model's parameters with requires_grad off: 0 for a model built from the spec."""
+        return self.verification.frozen_params
+
+    @property
+    def trainable_params(self) -> int:
+        return self.verification.model_params - self.frozen_params
+
+    @property
     def macs(self) -> int:
         """Conv + linear MACs: the paper's and torchvision's "FLOPs"."""
         return sum(row.macs_conv_linear for row in self.rows)
@@ -92,6 +101,24 @@ class Analysis:
     @property
     def trace(self) -> Trace:
         return Trace(self.spec, self.input_shape, tuple(row.traced for row in self.rows))
+
+    def __repr__(self) -> str:
+        # A few lines, not the 200,000 characters of every row: the rows are in to_dataframe and the views.
+        from .summary import headline
+
+        frozen = f" ({self.trainable_params:,} trainable, {self.frozen_params:,} frozen)" if self.frozen_params else ""
+        return (
+            f"<Analysis of {self.spec.name} at input {shape_text(self.input_shape)}: {len(self.rows)} layers, "
+            f"{'verified' if self.verified else f'{len(self.problems)} disagreements'}\n"
+            f" params {self.params:,}{frozen}; MACs {self.macs:,} conv + linear, {self.macs_fvcore:,} fvcore\n"
+            f" {headline(self)}>"
+        )
+
+    def _repr_html_(self) -> str:
+        # Jupyter asks the object itself; the drawing lives in views (imported only when a notebook asks).
+        from ..views.html import analysis_html
+
+        return analysis_html(self)
 
 
 def analyze(
@@ -396,6 +423,8 @@ def to_dict(
         {
             "params": analysis.params,
             "model_params": analysis.verification.model_params,
+            "trainable_params": analysis.trainable_params,
+            "frozen_params": analysis.frozen_params,
             "macs_conv_linear": analysis.macs,
             "macs_fvcore": analysis.macs_fvcore,
             "verified": analysis.verified,
@@ -458,6 +487,7 @@ def table_records(
                 "op": r.op,
                 "in_shape": shape_text(r.in_shape),
                 "out_shape": shape_text(r.out_shape),
+                **shape_columns(r.out_shape),
                 "params": r.params,
                 f"{unit}_fvcore": r.macs * scale,
                 f"{unit}_conv_linear": r.macs_conv_linear * scale,
@@ -473,11 +503,35 @@ def table_records(
     return records
 
 
-def to_dataframe(analysis: Analysis, level: Level | str = Level.layer, *, flops: bool = False):
-    """The rows as a pandas DataFrame (pandas is imported here, not at start-up)."""
+def shape_columns(shape: Shape) -> dict[str, int | None]:
+    """An output shape as numbers a DataFrame can sort and plot: channels, height, width (None past the pool)."""
+    return {"out_c": shape[1], "out_h": shape[2] if len(shape) > 2 else None,
+            "out_w": shape[3] if len(shape) > 3 else None}  # fmt: skip
+
+
+def to_dataframe(
+    analysis: Analysis,
+    level: Level | str = Level.layer,
+    *,
+    flops: bool = False,
+    memory: MemoryView | None = None,
+    columns: Sequence[str] | None = None,
+):
+    """The rows as a pandas DataFrame (pandas is imported here, not at start-up), all columns or `columns`."""
     import pandas as pd
 
-    return pd.DataFrame.from_records(table_records(analysis, level, flops=flops))
+    records = table_records(analysis, level, flops=flops, memory=memory)
+    if columns is not None:
+        columns = [columns] if isinstance(columns, str) else list(columns)
+        if unknown := [c for c in columns if c not in records[0]]:
+            raise InspectError(f"columns {', '.join(map(repr, unknown))} are not columns of the table; "
+                               f"use any of {', '.join(records[0])}")  # fmt: skip
+        records = [{c: r[c] for c in columns} for r in records]
+    frame = pd.DataFrame.from_records(records)
+    for column in ("out_h", "out_w"):  # whole numbers, missing after the pool: not floats with NaN
+        if column in frame:
+            frame[column] = frame[column].astype("Int64")
+    return frame
 
 
 def size_note(analysis: Analysis) -> str | None:

@@ -136,8 +136,10 @@ def totals_lines(analysis: Analysis, *, flops: bool = False) -> list[str]:
     scale, unit = (2, "FLOPs (2×MACs)") if flops else (1, "MACs")
     prefix = "GFLOPs" if flops else "GMACs"
     checked = sum(row.verified for row in analysis.rows)
+    frozen = analysis.frozen_params
     return [
-        f"Params: {analysis.params:,} ({analysis.params / 1e6:.2f} M)",
+        f"Params: {analysis.params:,} ({analysis.params / 1e6:.2f} M)"
+        + (f"; {analysis.trainable_params:,} trainable, {frozen:,} frozen (requires_grad off)" if frozen else ""),
         f"{unit}, conv + linear (the paper's and torchvision's count): {analysis.macs * scale:,} "
         f"({analysis.macs * scale / 1e9:.2f} {prefix})",
         f"{unit}, all that fvcore counts (+ batch norm, avg pool): {analysis.macs_fvcore * scale:,} "
