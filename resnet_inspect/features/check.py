@@ -123,6 +123,16 @@ class Comparison:
     def matches(self) -> bool:
         return self.verdict == "matches"
 
+    def __repr__(self) -> str:
+        verdict = "matches" if self.matches else f"differs in {len(self.differences)} place(s)"
+        first = f"; first: {self.differences[0].words}" if self.differences else ""
+        return f"<Comparison with {self.reference.name}: {verdict}{first}>"
+
+    def _repr_html_(self) -> str:
+        from ..views.html import check_html  # the drawing lives in views, imported when a notebook asks
+
+        return check_html(self)
+
 
 def structure_of(model: Any, input_shape: tuple[int, ...]):
     """Capture `model` (never changing it) and recover its ResNet structure: (graph, structure)."""

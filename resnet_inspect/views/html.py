@@ -105,3 +105,19 @@ def blocks_html(comparison: Any) -> str:
         + _lines([f"basic − bottleneck: {comparison.difference_formula()} MACs"])
         + "</div>"
     )
+
+
+def check_html(comparison: Any) -> str:
+    """A check of your model against a reference: the verdict, its differences, and the stages side by side."""
+    from ..features.check import check_stage_records
+
+    if comparison.matches:
+        verdict = [(f"✓ matches {comparison.reference.name}", _OK)]
+    else:
+        verdict = [(f"✗ differs from {comparison.reference.name} in {len(comparison.differences)} place(s)", _BAD)]
+        verdict += [(f"• {d.words}", _BAD) for d in comparison.differences]
+    if comparison.equals:
+        verdict.append((f"Your model equals {comparison.equals}.", "font-weight:bold"))
+    lines = "".join(_lines([text], style) for text, style in verdict)
+    table = records_html(check_stage_records(comparison), caption="Per stage: yours against the reference")
+    return f'<div class="resnet-inspect">{lines}{table}</div>'
