@@ -181,11 +181,12 @@ def paper(
     from .features.paper import cifar_table, paper_records, paper_table
     from .views import formats, terminal
 
-    fmt = prepare_output(fmt, output, available=(Format.json, Format.markdown))
+    fmt = prepare_output(fmt, output)
     result = (cifar_table(parse_size(size or 32)) if cifar
               else paper_table(parse_size(size or 224), stride_in=stride_in, shortcut=shortcut))  # fmt: skip
     show(fmt, output, lambda console: terminal.paper_view(result),
-         json=lambda: formats.records_json(paper_records(result)), markdown=lambda: formats.paper_markdown(result))
+         json=lambda: formats.records_json(paper_records(result)), markdown=lambda: formats.paper_markdown(result),
+         csv=lambda: formats.paper_csv(result))  # fmt: skip
 
 
 @app.command()
@@ -451,7 +452,7 @@ def check(
     from .features import check as checking
     from .views import formats, terminal
 
-    fmt = prepare_output(fmt, output, available=(Format.json, Format.markdown))
+    fmt = prepare_output(fmt, output)
     is_model = ":" in target and not Path(target).is_file()
     reference = network(depth, arch) if (is_model or depth or arch) else None
     try:
@@ -471,8 +472,8 @@ def check(
 
             traceback.print_exc()
         raise
-    show(fmt, output, view, json=lambda: formats.records_json(record),
-         markdown=lambda: formats.check_markdown(record))
+    show(fmt, output, view, json=lambda: formats.records_json(record), csv=lambda: formats.check_csv(record),
+         markdown=lambda: formats.check_markdown(record))  # fmt: skip
     if not record["matches"]:
         raise typer.Exit(1)
 
