@@ -136,6 +136,11 @@ def test_every_command_fits_60_80_and_120_columns(name, few_archs):
         assert "…" not in out, f"{name} at {width} cut a cell"
         if marks:
             assert "✓" in out, f"{name} at {width} lost ✓"
+        if name.startswith("paper"):  # every depth's column is there, down to its bottom row
+            cells = [v for n in json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)["networks"]
+                     for k, v in n.items() if k.endswith("_cell")]  # fmt: skip
+            bottom = next(line for line in lines if line.startswith(("FLOPs", "params")))
+            assert bottom.split()[1:] == cells, (width, bottom, cells)
         if values:
             # The paper's footnotes cite counts its JSON does not carry (parameters without batch norm).
             table_part = out.split("\n1. ")[0] if name.startswith("paper") else out

@@ -58,6 +58,7 @@ class Col:
     fold: bool = False
     min_width: int = 0
     max_width: int = 0  # a folding column wraps its words past this width (0: only when it must)
+    short: str = ""  # the header on a terminal too narrow for `header`
 
 
 Cell = str | Text | Num
@@ -86,11 +87,15 @@ class Fitted:
         self.row_styles = list(row_styles) if row_styles is not None else [None] * len(self.rows)
         self.sections = list(sections) if sections is not None else [False] * len(self.rows)
 
-    def _widths(self, index: int, compact_: bool, capped: bool = True) -> tuple[int, int]:
+    def _header(self, index: int, tight: bool) -> str:
+        column = self.columns[index]
+        return (column.short or column.header) if tight else column.header
+
+    def _widths(self, index: int, compact_: bool, capped: bool = True, tight: bool = False) -> tuple[int, int]:
         """The column's natural width and its narrowest (words wrapped) width."""
         column = self.columns[index]
         texts = [_plain(row[index], compact_) for row in self.rows]
-        header = column.header if self.show_header else ""
+        header = self._header(index, tight) if self.show_header else ""
         natural = max([cell_len(header), column.min_width, *(cell_len(t) for t in texts)])
         if not column.fold:
             return natural, natural
@@ -98,8 +103,9 @@ class Fitted:
         narrowest = max([column.min_width, *(cell_len(w) for w in words)])
         return (min(natural, max(column.max_width, narrowest)) if column.max_width and capped else natural), narrowest
 
-    def layout(self, width: int) -> tuple[list[int], bool, bool]:
-        """The columns shown, whether counts are compact and whether long words wrap, for `width` cells."""
+    def layout(self, width: int) -> tuple[list[int], bool, bool, bool]:
+        """For `width` cells: the columns shown, whether counts are compact, whether long text wraps, and whether
+        the table is tight (one space between columns, short headers)."""
         levels = sorted({c.priority for c in self.columns if c.priority > 0}, reverse=True)
         has_numbers = any(isinstance(row[i], Num) for row in self.rows for i in range(len(self.columns)))
         drops = [10**9, *levels]
@@ -107,22 +113,27 @@ class Fitted:
         # text wraps; exact counts are worth a low-priority column: drop the last one, then round, then drop more.
         attempts = [(drops[0], False, False), *((drop, False, True) for drop in drops[:2])]
         attempts += [(drop, True, True) for drop in drops] if has_numbers else [(d, False, True) for d in drops[2:]]
-        measured = []
+
+        def measure(shown: list[int], compact_: bool, capped: bool, tight: bool) -> tuple[int, int]:
+            sizes = [self._widths(i, compact_, capped, tight) for i in shown]
+            # Between columns: a column's right padding and the box's blank rule; tight, the rule alone.
+            gaps = (1 if tight else 2) * (len(shown) - 1)
+            return sum(s[0] for s in sizes) + gaps, sum(s[1] for s in sizes) + gaps
+
+        tried = []
         for drop, compact_, capped in attempts:
             shown = [i for i, c in enumerate(self.columns) if c.priority < drop]
-            sizes = [self._widths(i, compact_, capped) for i in shown]
-            gaps = 2 * (len(shown) - 1)  # a column's right padding and the box's blank rule between columns
-            natural, narrowest = sum(s[0] for s in sizes) + gaps, sum(s[1] for s in sizes) + gaps
-            if natural <= width:
-                return shown, compact_, capped
-            measured.append((narrowest, shown, compact_))
-        for narrowest, shown, compact_ in measured:
-            if narrowest <= width:
-                return shown, compact_, True
-        return measured[-1][1], measured[-1][2], True
+            if measure(shown, compact_, capped, False)[0] <= width:
+                return shown, compact_, capped, False
+            tried.append((shown, compact_))
+        for shown, compact_ in tried:  # words wrapped down to their longest; tight before a column goes
+            for tight in (False, True):
+                if measure(shown, compact_, True, tight)[1] <= width:
+                    return shown, compact_, True, tight
+        return tried[-1][0], tried[-1][1], True, True
 
     def table(self, width: int) -> Table:
-        shown, compact_, capped = self.layout(width)
+        shown, compact_, capped, tight = self.layout(width)
         hidden = [self.columns[i].header for i in range(len(self.columns)) if i not in shown]
         notes = [self.caption] if self.caption else []
         if named := list(dict.fromkeys(h for h in hidden if h)):
@@ -131,12 +142,13 @@ class Fitted:
             notes.append("Rounded to fit: widen the terminal, or use --format csv, for exact counts")
         table = Table(
             title=self.title, title_style="bold", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
-            show_edge=False, padding=(0, 1, 0, 0), show_header=self.show_header, caption="\n".join(notes) or None,
+            show_edge=False, padding=(0, 0 if tight else 1, 0, 0), show_header=self.show_header,
+            caption="\n".join(notes) or None,
         )  # fmt: skip
         for i in shown:
             column = self.columns[i]
-            natural, narrowest = self._widths(i, compact_, capped)
-            table.add_column(column.header, justify=column.justify, no_wrap=not column.fold,  # type: ignore[arg-type]
+            natural, narrowest = self._widths(i, compact_, capped, tight)
+            table.add_column(self._header(i, tight), justify=column.justify, no_wrap=not column.fold,  # type: ignore[arg-type]
                              overflow="fold", min_width=narrowest,
                              max_width=natural if column.fold else None)  # fmt: skip
         for row, style, section in zip(self.rows, self.row_styles, self.sections, strict=True):
@@ -356,8 +368,9 @@ def catalog_table(entries: Sequence[CatalogEntry]) -> Fitted:
 
 
 def paper_view(result: PaperTable) -> Group:
-    columns = [Col("layer name", fold=True, max_width=10), Col("output size", fold=True, max_width=11),
-               *(Col(f"{depth}-layer", fold=True) for depth in result.depths)]  # fmt: skip
+    columns = [Col("layer name", fold=True, max_width=10, short="layer"),
+               Col("output size", priority=1, fold=True, max_width=11, short="size"),
+               *(Col(f"{depth}-layer", fold=True, short=str(depth)) for depth in result.depths)]  # fmt: skip
     cells = [[row.name, row.output, *("\n".join(cell) for cell in row.cells)] for row in result.rows]
     cells.append([Text(result.total_label, style="bold"), "", *(Text(v, style="bold") for v in result.totals)])
     table = Fitted(columns, cells, title=result.title, sections=[True] * len(cells))
