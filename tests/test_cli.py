@@ -100,11 +100,12 @@ def test_io_options_non_square_and_batch():
 def test_levels_in_csv(level, count):
     result = run("--level", level, "--format", "csv")
     lines = result.stdout.strip().splitlines()
-    assert lines[0].startswith("name,stage,op,in_shape,out_shape,params,macs_fvcore,macs_conv_linear,")
+    header = "name,stage,op,in_shape,out_shape,out_c,out_h,out_w,params,macs_fvcore,macs_conv_linear,"
+    assert lines[0].startswith(header)
     assert len(lines) == count + 1
     if level == "stage":
         assert lines[1].startswith("stem,stem,")
-        assert "layer3,layer3,6 × bottleneck,1×512×28×28,1×1024×14×14,7098368," in lines[4]
+        assert "layer3,layer3,6 × bottleneck,1×512×28×28,1×1024×14×14,1024,14,14,7098368," in lines[4]
 
 
 def test_markdown_block_level():
