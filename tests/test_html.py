@@ -83,7 +83,7 @@ def test_html_is_well_formed_and_carries_the_numbers(notebook):
     blocks = " ".join(parsed(notebook["blocks"]).text)
     assert "231,211,008" in blocks and "218,365,952" in blocks  # 2·(64·64·9)·56² and (256·64 + 64·64·9 + 64·256)·56²
     check = " ".join(parsed(notebook["check"]).text)
-    assert "✗ differs from resnet18" in check and "3×3 conv then a 1×1 conv" in check
+    assert "✗ differs from resnet18 in 1 place(s)" in check and "• layer1.0: your block" in check
 
 
 def test_everything_is_escaped():

@@ -124,8 +124,10 @@ class Comparison:
         return self.verdict == "matches"
 
     def __repr__(self) -> str:
-        verdict = "matches" if self.matches else f"differs in {len(self.differences)} place(s)"
-        first = f"; first: {self.differences[0].words}" if self.differences else ""
+        verdict = {"matches": "matches", "not_a_resnet": "is not a ResNet"}.get(
+            self.verdict, f"differs in {len(self.differences)} place(s)"
+        )
+        first = f"; first: {self.differences[0].message}" if self.differences else ""
         return f"<Comparison with {self.reference.name}: {verdict}{first}>"
 
     def _repr_html_(self) -> str:

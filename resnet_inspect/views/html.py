@@ -113,9 +113,11 @@ def check_html(comparison: Any) -> str:
 
     if comparison.matches:
         verdict = [(f"✓ matches {comparison.reference.name}", _OK)]
+    elif comparison.verdict == "not_a_resnet":
+        verdict = [("✗ not a ResNet: no residual additions were seen", _BAD)]
     else:
         verdict = [(f"✗ differs from {comparison.reference.name} in {len(comparison.differences)} place(s)", _BAD)]
-        verdict += [(f"• {d.words}", _BAD) for d in comparison.differences]
+    verdict += [(f"• {d.message}", _BAD) for d in comparison.differences]
     if comparison.equals:
         verdict.append((f"Your model equals {comparison.equals}.", "font-weight:bold"))
     lines = "".join(_lines([text], style) for text, style in verdict)

@@ -228,10 +228,14 @@ SCHEMAS: tuple[Schema, ...] = (
     Schema("check", "`check MODEL --format json`", (
         Field("target", "what was checked"),
         Field("reference", "the reference config"),
+        Field("verdict", "matches, differs or not_a_resnet"),
         Field("matches", "true when every conv, batch norm, pool and linear layer matches"),
-        Field("equals", "the named config your model equals, when it is not the reference (or null)"),
+        Field("equals", "a config (`--arch` string) that builds the same network, when it is not the reference "
+                        "(or null)"),
         Field("run", "how the model was run"),
-        Field("differences", "where and how it departs: [{where, words}]"),
+        Field("differences", "where and how it departs: [{kind, where, yours, reference, message, words}]; "
+                             "`words` repeats `message`"),
+        Field("structure", "your model's structure as the check captured it"),
         Field("shortcut_runs_first_in", "blocks whose shortcut runs before the main path"),
         Field("relu_calls_seen", "ReLU calls seen through modules"),
         Field("unrecognised_modules", "modules not compared"),
@@ -254,6 +258,7 @@ SCHEMAS: tuple[Schema, ...] = (
         Field("reference", "the reference config (or null)"),
         Field("matches", "true when it loads strictly and equals the reference"),
         Field("notes", "what the weights cannot say"),
+        Field("checked_by", "what the check read: names and shapes"),
         Field("problems", "keys that fit no config, a failed strict load, a difference from the reference"),
     )),
     Schema("profile", "`profile --format json`", (
