@@ -37,6 +37,7 @@ COMMANDS = {
     "paper-cifar": (["paper", "--cifar"], False, True),
     "archs": (["archs"], True, True),
     "check": (["check", MODEL, "--depth", "18"], True, True),
+    "table-model": (["table", "--model", MODEL, "--level", "block"], False, True),
     "profile": (["profile", "--depth", "18", "--size", "32", "--repeats", "2", "--warmup", "1"], False, False),
 }
 

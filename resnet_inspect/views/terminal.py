@@ -656,25 +656,22 @@ def model_table_view(analysis, records: list[dict], level: str) -> Group:
     layout = ("ResNet-like: " + "+".join(map(str, analysis.structure.layers)) + " blocks" if analysis.resnet_like
               else "no residual add: flat")  # fmt: skip
     n, _, h, w = analysis.input_shape
-    table = Table(title=f"Your model at {h}×{w}, batch {n} ({layout})", title_style="bold", header_style="bold",
-                  box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))  # fmt: skip
-    columns = ("Layer", "Op", "Input", "Output") if layer_rows else ("Stage" if level == "stage" else "Block", "Output")
-    for header in (*columns, "Params", "MACs, conv+linear", "MACs, fvcore"):
-        table.add_column(header, justify="right" if header.startswith(("Params", "MACs")) else "left", no_wrap=True)
-    previous = None
-    for r in records:
-        group = r.get("stage")
-        if layer_rows and group != previous and previous is not None:
-            table.add_section()
-        previous = group
-        fv = "not counted" if r["macs_fvcore"] is None else f"{r['macs_fvcore']:,}"
-        cells = ((r["name"], r["op"], r["input"], r["output"]) if layer_rows else (r["name"], r["output"]))
-        table.add_row(*cells, f"{r['params']:,}", f"{r['macs_conv_linear']:,}",
-                      Text(fv, style="yellow" if r["macs_fvcore"] is None else None))  # fmt: skip
-    table.add_section()
-    blanks = ("",) * (len(columns) - 1)
-    table.add_row(Text("total", style="bold"), *blanks, f"{analysis.params_total:,}", f"{analysis.macs:,}",
-                  f"{analysis.macs_fvcore:,}")  # fmt: skip
+    names = ("Layer", "Op", "Input", "Output") if layer_rows else ("Stage" if level == "stage" else "Block", "Output")
+    wide = {"Layer": Col("Layer"), "Op": Col("Op", fold=True, max_width=16), "Input": Col("Input", priority=2),
+            "Output": Col("Output", priority=1)}  # fmt: skip
+    columns = [wide.get(name, Col(name)) for name in names]
+    columns += [Col("Params", "right"), Col("MACs, conv+linear", "right"), Col("MACs, fvcore", "right", 3)]
+    cells, sections = [], []
+    for i, r in enumerate(records):
+        fv = Text("not counted", style="yellow") if r["macs_fvcore"] is None else Num.count(r["macs_fvcore"])
+        named = [r["name"], r["op"], r["input"], r["output"]] if layer_rows else [r["name"], r["output"]]
+        cells.append([*named, Num.count(r["params"]), Num.count(r["macs_conv_linear"]), fv])
+        following = records[i + 1].get("stage") if i + 1 < len(records) else None
+        sections.append(i == len(records) - 1 or (layer_rows and following != r.get("stage")))
+    cells.append([Text("total", style="bold"), *[""] * (len(names) - 1), Num.count(analysis.params_total, "bold"),
+                  Num.count(analysis.macs, "bold"), Num.count(analysis.macs_fvcore, "bold")])  # fmt: skip
+    sections.append(False)
+    table = Fitted(columns, cells, title=f"Your model at {h}×{w}, batch {n} ({layout})", sections=sections)
     notes = Text()
     notes.append(f"Run: {analysis.probe}, {analysis.dtype}, on a copy of your model (yours is not touched).\n",
                  style="dim")  # fmt: skip
