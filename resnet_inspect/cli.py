@@ -93,6 +93,9 @@ def table(
         typer.Option("--cross-check", help="Count the totals again with torch's FlopCounterMode and (up to "
                      "1024×1024) fvcore's FlopCountAnalysis on a real forward."),
     ] = False,
+    rf: Annotated[
+        bool, typer.Option("--rf", help="Receptive field, jump and first centre of each row's output (pixels).")
+    ] = False,
     verify_rf: Annotated[
         bool,
         typer.Option("--verify-rf", help="Prove the receptive fields on the real model: the gradient support of "
@@ -126,7 +129,8 @@ def table(
         for line in formats.cross_check_lines(checks):
             typer.echo(line, err=True)
     show(fmt, output, lambda console: terminal.table_view(analysis, level, flops=flops, width=console.width,
-                                                          memory=memory_view_, checks=checks, symbolic=cells),
+                                                          memory=memory_view_, checks=checks, symbolic=cells,
+                                                          fields=rf),
          json=lambda: formats.to_json(analysis, flops=flops, cross_checks=checks, memory=memory_view_),
          csv=lambda: formats.to_csv(analysis, level, flops=flops, memory=memory_view_, symbolic=cells),
          markdown=lambda: formats.to_markdown(analysis, level, flops=flops, memory=memory_view_,
@@ -199,11 +203,12 @@ def paper(
     from .features.paper import cifar_table, paper_records, paper_table
     from .views import formats, terminal
 
-    fmt = prepare_output(fmt, output, available=(Format.json, Format.markdown))
+    fmt = prepare_output(fmt, output)
     result = (cifar_table(parse_size(size or 32)) if cifar
               else paper_table(parse_size(size or 224), stride_in=stride_in, shortcut=shortcut))  # fmt: skip
     show(fmt, output, lambda console: terminal.paper_view(result),
-         json=lambda: formats.records_json(paper_records(result)), markdown=lambda: formats.paper_markdown(result))
+         json=lambda: formats.records_json(paper_records(result)), markdown=lambda: formats.paper_markdown(result),
+         csv=lambda: formats.paper_csv(result))  # fmt: skip
 
 
 @app.command()
@@ -449,7 +454,7 @@ def check(
     from .features import check as checking
     from .views import formats, terminal
 
-    fmt = prepare_output(fmt, output, available=(Format.json, Format.markdown))
+    fmt = prepare_output(fmt, output)
     is_model = ":" in target and not Path(target).is_file()
     reference = network(depth, arch) if (is_model or depth or arch) else None
     try:
@@ -469,8 +474,8 @@ def check(
 
             traceback.print_exc()
         raise
-    show(fmt, output, view, json=lambda: formats.records_json(record),
-         markdown=lambda: formats.check_markdown(record))
+    show(fmt, output, view, json=lambda: formats.records_json(record), csv=lambda: formats.check_csv(record),
+         markdown=lambda: formats.check_markdown(record))  # fmt: skip
     if not record["matches"]:
         raise typer.Exit(1)
 

@@ -12,6 +12,7 @@ import inspect
 import os
 import re
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
@@ -22,7 +23,7 @@ import typer.core
 
 from .core.budget import MEMORY_ENV
 from .core.configs import DEPTHS, parse_arch
-from .core.errors import InspectError
+from .core.errors import InspectError, InspectWarning
 from .core.spec import ResNetSpec, parse_size, with_knobs
 
 PROG = "resnet-inspect"
@@ -41,7 +42,10 @@ class OneLineErrors(typer.core.TyperGroup):
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", InspectWarning)
+                warnings.showwarning = _one_line_warnings(warnings.showwarning)
+                code = super().main(*args, standalone_mode=False, **kwargs)
             sys.stdout.flush()  # here, not at exit, where a closed pipe or a full disk could only be reported raw
         except BrokenPipeError:  # `… | head -1`: the reader has left; quiet, and exit 1 as typer does mid-command
             _quiet_stdout()
@@ -80,6 +84,18 @@ class OneLineErrors(typer.core.TyperGroup):
 
 
 _NAMED_VALUE = re.compile(r"^([a-z][a-z_]*)(?:=| \S+ (?:is not valid|must|gives|lists|names|add up|and ))")
+
+
+def _one_line_warnings(previous: Callable[..., None]) -> Callable[..., None]:
+    """A knob that does nothing, as one line on stderr; any other warning as Python shows it."""
+
+    def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, InspectWarning):
+            typer.echo(f"{PROG}: warning: {message}", err=True)
+        else:
+            previous(message, category, *args, **kwargs)
+
+    return show
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -217,7 +233,12 @@ def show(fmt: Format, output: Path | None, rich: Callable[[Any], Any], **texts: 
     """Print the rich view (given the console), or the text of `fmt` to stdout or (whole) to --output."""
     if fmt is Format.rich:
         console = terminal()
-        console.print(rich(console))
+        if console.is_terminal:
+            console.print(rich(console))
+            return
+        with console.capture() as captured:  # piped: the lines without the blanks rich pads them with
+            console.print(rich(console))
+        sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
         return
     body = texts[fmt.value]()
     if output is None:

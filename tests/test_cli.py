@@ -46,28 +46,29 @@ def test_json_contract():
         "in_shape": [1, 64, 128, 128],
         "out_shape": [1, 64, 128, 128],
     }
-    assert (layer["params"], layer["macs"], layer["verified"]) == (4096, 67_108_864, True)
+    assert (layer["params"], layer["macs_fvcore"], layer["verified"]) == (4096, 67_108_864, True)
     assert [s["name"] for s in data["stages"]] == ["stem", "layer1", "layer2", "layer3", "layer4", "head"]
     assert [s["out_shape"][2:] for s in data["stages"][:5]] == [[128, 128], [128, 128], [64, 64], [32, 32], [16, 16]]
     totals = data["totals"]
     assert totals["params"] == 25_557_032
-    assert totals["macs"] == sum(x["macs"] for x in data["layers"] if x["kind"] in ("conv", "linear"))
-    assert totals["macs_fvcore"] == sum(x["macs"] for x in data["layers"])
+    conv_linear = [x for x in data["layers"] if x["kind"] in ("conv", "linear")]
+    assert totals["macs_conv_linear"] == sum(x["macs_fvcore"] for x in conv_linear)
+    assert totals["macs_fvcore"] == sum(x["macs_fvcore"] for x in data["layers"])
     assert sum(s["params"] for s in data["stages"]) == totals["params"]
-    assert sum(s["macs"] for s in data["stages"]) == totals["macs"]
+    assert sum(s["macs_conv_linear"] for s in data["stages"]) == totals["macs_conv_linear"]
     assert sum(b["macs_fvcore"] for b in data["blocks"]) == totals["macs_fvcore"]
     assert "flops" not in totals
 
 
 def test_json_at_224_reproduces_torchvision_and_fvcore():
     totals = json.loads(run("--format", "json").stdout)["totals"]
-    assert (totals["macs"], totals["macs_fvcore"]) == (4_089_184_256, 4_111_512_576)
+    assert (totals["macs_conv_linear"], totals["macs_fvcore"]) == (4_089_184_256, 4_111_512_576)
 
 
 def test_flops_are_twice_the_macs_and_say_so():
     data = json.loads(run("--depth", "18", "--format", "json", "--flops").stdout)
-    assert data["totals"]["flops"] == 2 * data["totals"]["macs"] == 2 * 1_814_073_344
-    assert all(x["flops"] == 2 * x["macs"] for x in data["layers"])
+    assert data["totals"]["flops_conv_linear"] == 2 * data["totals"]["macs_conv_linear"] == 2 * 1_814_073_344
+    assert all(x["flops_fvcore"] == 2 * x["macs_fvcore"] for x in data["layers"])
     out = run("--depth", "18", "--flops").stdout
     assert "FLOPs (2×MACs), conv + linear (the paper's and torchvision's count): 3,628,146,688" in out
 
@@ -99,11 +100,12 @@ def test_io_options_non_square_and_batch():
 def test_levels_in_csv(level, count):
     result = run("--level", level, "--format", "csv")
     lines = result.stdout.strip().splitlines()
-    assert lines[0].startswith("name,stage,op,in_shape,out_shape,params,macs_fvcore,macs_conv_linear,")
+    header = "name,stage,op,in_shape,out_shape,out_c,out_h,out_w,params,macs_fvcore,macs_conv_linear,"
+    assert lines[0].startswith(header)
     assert len(lines) == count + 1
     if level == "stage":
         assert lines[1].startswith("stem,stem,")
-        assert "layer3,layer3,6 × bottleneck,1×512×28×28,1×1024×14×14,7098368," in lines[4]
+        assert "layer3,layer3,6 × bottleneck,1×512×28×28,1×1024×14×14,1024,14,14,7098368," in lines[4]
 
 
 def test_markdown_block_level():
@@ -193,7 +195,7 @@ def test_sizes_off_the_multiple_of_32_get_a_note():
     assert result.stderr.strip() == (
         "note: 225×225 is not a multiple of 32: the last feature map is 8×8 (7×7 at 224×224), +13.1% MACs per image"
     )
-    assert json.loads(result.stdout)["totals"]["macs"] == 4_626_713_792
+    assert json.loads(result.stdout)["totals"]["macs_conv_linear"] == 4_626_713_792
     assert run("--size", "256", "--format", "json").stderr == ""
 
 
@@ -229,9 +231,10 @@ def test_help_and_bare_command():
 def test_cross_check_counts_again_with_torch_and_fvcore():
     result = run("--depth", "18", "--size", "96x64", "--batch", "2", "--cross-check", "--format", "json")
     assert result.exit_code == 0, result.stderr
-    checks = json.loads(result.stdout)["cross_check"]
+    data = json.loads(result.stdout)
+    checks = data["cross_check"]
     assert [c["ok"] for c in checks] == [True, True]
-    assert checks[0]["counted_macs"] == checks[0]["reported_macs"] == json.loads(result.stdout)["totals"]["macs"]
+    assert checks[0]["counted_macs"] == checks[0]["reported_macs"] == data["totals"]["macs_conv_linear"]
     assert checks[1]["note"] == "every layer equal"
     assert result.stderr.startswith("✓ torch FlopCounterMode")
 
@@ -267,7 +270,7 @@ def test_a_narrow_terminal_rounds_counts_instead_of_cutting_them():
 def test_json_layers_carry_both_mac_conventions_and_the_whole_spec():
     data = json.loads(run("--arch", "resnet50d", "--format", "json").stdout)
     bn = next(x for x in data["layers"] if x["kind"] == "bn")
-    assert bn["macs"] == 2 * bn["out_elements"] and bn["macs_conv_linear"] == 0
-    assert sum(x["macs_conv_linear"] for x in data["layers"]) == data["totals"]["macs"] == 4_328_824_832
+    assert bn["macs_fvcore"] == 2 * bn["out_elements"] and bn["macs_conv_linear"] == 0
+    assert sum(x["macs_conv_linear"] for x in data["layers"]) == data["totals"]["macs_conv_linear"] == 4_328_824_832
     assert data["spec"]["stem"] == "deep" and data["spec"]["shortcut"] == "avgdown"
     assert data["spec"]["stem_widths"] == [32, 32, 64]

@@ -22,7 +22,7 @@ def test_table_takes_arch_and_knobs():
     data = json.loads(run("table", "--arch", "resnext50_32x4d", "--format", "json").stdout)
     assert data["arch"] == "resnext50_32x4d" and data["totals"]["params"] == 25_028_904
     v1 = json.loads(run("table", "--depth", "50", "--stride-in", "v1", "--format", "json").stdout)
-    assert v1["arch"] == "resnet50 with stride_in=v1" and v1["totals"]["macs"] == 3_857_973_248
+    assert v1["arch"] == "resnet50 with stride_in=v1" and v1["totals"]["macs_conv_linear"] == 3_857_973_248
     custom = json.loads(
         run("table", "--block", "basic", "--layers", "1,1,1,1", "--widths", "16,32,64,128", "--size", "32",
             "--num-classes", "10", "--format", "json").stdout
@@ -71,7 +71,7 @@ def test_archs_lists_every_named_config_verified():
     assert result.exit_code == 0
     entries = {e["name"]: e for e in json.loads(result.stdout)}
     assert list(entries) == list(REGISTRY)
-    assert entries["resnet50d"]["params"] == 25_576_264 and entries["resnet50d"]["macs"] == 4_328_824_832
+    assert entries["resnet50d"]["params"] == 25_576_264 and entries["resnet50d"]["macs_conv_linear"] == 4_328_824_832
     assert entries["wide_resnet101_2"]["params"] == 126_886_696
     assert all(e["verified"] for e in entries.values())
     rich = run("archs").stdout
@@ -100,7 +100,7 @@ def test_paper_table_1():
     assert "The paper prints FLOPs only for 224×224" in big
     assert "Table 1 of He et al. (2015), computed at 224×224" in run("paper").stdout
     data = json.loads(run("paper", "--format", "json").stdout)
-    assert [n["macs"] for n in data["networks"]][:2] == [1_794_805_760, 3_644_493_824]
+    assert [n["macs_conv_linear"] for n in data["networks"]][:2] == [1_794_805_760, 3_644_493_824]
 
 
 def test_paper_table_6_cifar():

@@ -72,7 +72,7 @@ def test_networks_side_by_side_sum_to_their_totals():
         mine = [r for r in records if r["arch"] == a.spec.name]
         stages, total = mine[:-1], mine[-1]
         assert sum(r["params"] for r in stages) == total["params"] == a.params
-        assert sum(r["macs"] for r in stages) == total["macs"] == a.macs
+        assert sum(r["macs_conv_linear"] for r in stages) == total["macs_conv_linear"] == a.macs
         assert sum(r["macs_share"] for r in stages) == pytest.approx(1, abs=1e-5)
 
 
@@ -100,7 +100,7 @@ def test_sweep_batches_label_per_sample_and_per_batch():
     one, four = sweep_records(points, "float16")
     assert four["activation_bytes_per_batch_float16"] == 4 * one["activation_bytes_per_batch_float16"]
     assert four["activation_bytes_per_sample_float16"] == one["activation_bytes_per_sample_float16"]
-    assert four["macs"] == 4 * one["macs"]
+    assert four["macs_conv_linear"] == 4 * one["macs_conv_linear"]
 
 
 def test_activation_bytes_match_a_real_forward():
@@ -129,7 +129,7 @@ def test_cli_blocks():
     assert "= 12,845,056 MACs" in result.stdout and "the bottleneck saves 12,845,056 MACs" in result.stdout
     data = json.loads(run("blocks", "--groups", "32", "--format", "json").stdout)
     assert [d["design"] for d in data["designs"]] == ["basic", "bottleneck", "resnext 32×4d"]
-    assert data["designs"][0]["macs"] == 231_211_008
+    assert data["designs"][0]["macs_conv_linear"] == 231_211_008
     assert run("blocks", "--stride", "3").exit_code == 2
 
 
@@ -147,7 +147,7 @@ def test_cli_compare_and_diff():
 def test_cli_sweep():
     result = run("sweep", "--sizes", "224,225", "--format", "json")
     data = json.loads(result.stdout)
-    assert [r["macs"] for r in data] == [4_089_184_256, 4_626_713_792] and data[1]["jump"] is True
+    assert [r["macs_conv_linear"] for r in data] == [4_089_184_256, 4_626_713_792] and data[1]["jump"] is True
     assert "▲" in run("sweep", "--sizes", "220:230:1").stdout
     assert run("sweep", "--dtype", "float8").exit_code == 2
     assert run("sweep", "--sizes", "1:100000:1").exit_code == 2
@@ -202,7 +202,7 @@ def test_blocks_from_a_named_config_include_its_own_block():
     resnext = data["designs"][2]
     layer3 = analyze("resnext50_32x4d", 224)
     repeated = [r for r in layer3.rows if r.traced.block == "layer3.1" and r.traced.kind == "conv"]
-    assert resnext["macs"] == sum(r.macs for r in repeated)  # the block as the network has it
+    assert resnext["macs_conv_linear"] == sum(r.macs for r in repeated)  # the block as the network has it
     assert "wide ×2" in run("blocks", "--arch", "wide_resnet50_2").stdout
 
 

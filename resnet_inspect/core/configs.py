@@ -9,8 +9,9 @@ This module never imports torch.
 from __future__ import annotations
 
 import difflib
+import warnings
 
-from .errors import InspectError
+from .errors import InspectError, InspectWarning
 from .spec import KNOB_FIELDS, BlockKind, ResNetSpec, knob_changes, knobs_text, with_knobs
 
 _PAPER_LAYOUTS: dict[int, tuple[BlockKind, tuple[int, ...]]] = {
@@ -128,31 +129,34 @@ def arch_string(spec: ResNetSpec, prefer: str | None = None) -> str:
     """
     if REGISTRY.get(spec.name) == spec:
         return spec.name
-    candidates = []
-    for name, base in REGISTRY.items():
-        changes = knob_changes(base, spec)
-        for _ in range(len(KNOB_FIELDS)):
-            try:
-                extra = knob_changes(parse_arch(_text(name, changes)), spec)
-            except InspectError:
+    # The search tries knobs a config may ignore (stride_in on a basic block): it asks, it does not warn.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InspectWarning)
+        candidates = []
+        for name, base in REGISTRY.items():
+            changes = knob_changes(base, spec)
+            for _ in range(len(KNOB_FIELDS)):
+                try:
+                    extra = knob_changes(parse_arch(_text(name, changes)), spec)
+                except InspectError:
+                    changes = None
+                    break
+                if not extra:
+                    break
+                changes = {k: ({**changes, **extra})[k] for k in KNOB_FIELDS if k in changes or k in extra}
+            else:
                 changes = None
-                break
-            if not extra:
-                break
-            changes = {k: ({**changes, **extra})[k] for k in KNOB_FIELDS if k in changes or k in extra}
-        else:
-            changes = None
-        if changes is None:
-            continue
-        for key in list(changes):
-            fewer = {k: v for k, v in changes.items() if k != key}
-            try:
-                if not knob_changes(parse_arch(_text(name, fewer)), spec):
-                    changes = fewer
-            except InspectError:
-                pass
-        text = _text(name, changes)
-        candidates.append((len(changes), name != prefer, len(text), text))
+            if changes is None:
+                continue
+            for key in list(changes):
+                fewer = {k: v for k, v in changes.items() if k != key}
+                try:
+                    if not knob_changes(parse_arch(_text(name, fewer)), spec):
+                        changes = fewer
+                except InspectError:
+                    pass
+            text = _text(name, changes)
+            candidates.append((len(changes), name != prefer, len(text), text))
     return min(candidates)[3]
 
 

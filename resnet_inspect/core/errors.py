@@ -11,6 +11,13 @@ class InspectError(ValueError):
     """
 
 
+class InspectWarning(UserWarning):
+    """A request that runs but does not do what it seems to ask: a knob that changes nothing on this network.
+
+    One line, naming the knob; the CLI prints it on stderr as `resnet-inspect: warning: …`.
+    """
+
+
 def first_line(error: BaseException) -> str:
     """An exception's message cut to its first line, or its type's name when it has none."""
     text = str(error).strip()

@@ -14,12 +14,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
+import numbers
 import re
 import typing
+import warnings
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .errors import InspectError
+from .errors import InspectError, InspectWarning
 
 BlockKind = Literal["basic", "bottleneck"]
 StrideIn = Literal["v1", "v1.5"]
@@ -287,12 +289,28 @@ def with_knobs(base: ResNetSpec, knobs: dict[str, Any] | None = None, **more: An
         given.setdefault("maxpool", stem != "cifar")
     if changes.get("order") == "pre":
         given.setdefault("shortcut_norm", False)
+    asked = {k: v for k, v in given.items() if getattr(base, k) != v and k in {**(knobs or {}), **more}}
     changes = {k: v for k, v in given.items() if getattr(base, k) != v}
     if not changes:
         return base
     shown = [f"{k}={_knob_text(v)}" for k, v in changes.items() if k not in ("in_channels", "num_classes")]
     name = f"{base.name} with {', '.join(shown)}" if shown else base.name
-    return dataclasses.replace(base, name=name, **changes)
+    spec = dataclasses.replace(base, name=name, **changes)
+    for message in idle_knobs(spec, asked):
+        warnings.warn(message, InspectWarning, stacklevel=2)
+    return spec
+
+
+def idle_knobs(spec: ResNetSpec, asked: dict[str, Any]) -> list[str]:
+    """What the knobs in `asked` do not change on `spec`, one line each (knobs that cannot apply at all, like
+    groups on a basic block, are refused by the spec instead)."""
+    idle = []
+    if "stride_in" in asked and spec.block == "basic":
+        idle.append(f"stride_in={asked['stride_in']} does nothing on basic blocks: they have no 1×1 conv to take "
+                    "the stride (it places a bottleneck's stride)")  # fmt: skip
+    if "maxpool_padding" in asked and not spec.maxpool:
+        idle.append(f"maxpool_padding={asked['maxpool_padding']} does nothing: this network has no max pool")
+    return idle
 
 
 def _knob_text(value: Any) -> str:
@@ -322,9 +340,14 @@ MAX_SIZE = 1 << 20
 def parse_size(text: str | int | tuple[int, int]) -> tuple[int, int]:
     """`"512"` or 512 → (512, 512); `"480x640"` or (480, 640) → (480, 640), height × width."""
     if isinstance(text, tuple | list) and len(text) == 2:
+        if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in text):
+            raise InspectError(f"size {tuple(text)!r} is not valid; give (height, width) as two whole numbers")
         height, width = (int(v) for v in text)
-    elif isinstance(text, int) and not isinstance(text, bool):
-        height = width = text
+    elif isinstance(text, numbers.Integral) and not isinstance(text, bool):
+        height = width = int(text)
+    elif not isinstance(text, str):
+        raise InspectError(f"size {text!r} is not valid; use a positive integer like 224, HxW like \"480x640\" or "
+                           "a (height, width) pair")  # fmt: skip
     else:
         match = _SIZE.match(str(text))
         if match is None:

@@ -10,6 +10,7 @@ Python decomposition that imports torch._dynamo on first use: about as long as i
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -202,6 +203,7 @@ class Verification:
     unexpected: tuple[ObservedLayer, ...]  # model calls the trace has no row for
     model_params: int
     error: str | None = None  # the forward pass failed part-way: what it said
+    frozen_params: int = 0  # the model's parameters with requires_grad off (a fine-tuning setup's frozen layers)
 
     @property
     def ok(self) -> bool:
@@ -234,7 +236,9 @@ def verify(trace: Trace, model: nn.Module, *, probe: Probe = "empty-batch") -> V
         observed, error = observe(model, trace.input_shape, probe=probe), None
     except HookError as failure:
         observed, error = failure.observed, str(failure)
-    return compare(trace, observed, sum(p.numel() for p in model.parameters()), error)
+    verification = compare(trace, observed, sum(p.numel() for p in model.parameters()), error)
+    frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
+    return dataclasses.replace(verification, frozen_params=frozen) if frozen else verification
 
 
 def _fmt(shape: Shape | None) -> str:

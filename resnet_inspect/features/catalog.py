@@ -70,7 +70,9 @@ def catalog(analyses: Sequence[Analysis]) -> list[CatalogEntry]:
 
 
 def catalog_records(entries: Sequence[CatalogEntry]) -> list[dict[str, Any]]:
-    return [dataclasses.asdict(entry) for entry in entries]
+    # The dataclass's `macs` is conv + linear; in JSON both conventions are named (`macs_conv_linear`).
+    return [{("macs_conv_linear" if k == "macs" else k): v for k, v in dataclasses.asdict(entry).items()}
+            for entry in entries]  # fmt: skip
 
 
 def catalog_at(size: tuple[int, int] | None = None) -> list[CatalogEntry]:

@@ -123,6 +123,18 @@ class Comparison:
     def matches(self) -> bool:
         return self.verdict == "matches"
 
+    def __repr__(self) -> str:
+        verdict = {"matches": "matches", "not_a_resnet": "is not a ResNet"}.get(
+            self.verdict, f"differs in {len(self.differences)} place(s)"
+        )
+        first = f"; first: {self.differences[0].message}" if self.differences else ""
+        return f"<Comparison with {self.reference.name}: {verdict}{first}>"
+
+    def _repr_html_(self) -> str:
+        from ..views.html import check_html  # the drawing lives in views, imported when a notebook asks
+
+        return check_html(self)
+
 
 def structure_of(model: Any, input_shape: tuple[int, ...]):
     """Capture `model` (never changing it) and recover its ResNet structure: (graph, structure)."""
@@ -589,7 +601,8 @@ def _stage_totals(structure: Structure) -> dict[str, tuple[tuple[int, ...], int,
 def candidate_specs(in_channels: int, num_classes: int):
     """Every named config with every stride placement, shortcut option and max-pool padding."""
     for base in REGISTRY.values():
-        for stride_in, shortcut, pad in itertools.product(("v1.5", "v1"), ("B", "A", "C"), (1, 0)):
+        pads = (1, 0) if base.maxpool else (base.maxpool_padding,)  # without a max pool its padding is moot
+        for stride_in, shortcut, pad in itertools.product(("v1.5", "v1"), ("B", "A", "C"), pads):
             if stride_in == "v1" and base.block == "basic":
                 continue
             if base.shortcut == "avgdown" and shortcut != "B":

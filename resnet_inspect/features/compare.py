@@ -65,6 +65,15 @@ class BlockComparison:
     place: str  # where the block sits, in words
     designs: tuple[BlockDesign, ...]
 
+    def __repr__(self) -> str:
+        designs = "; ".join(f"{d.label} {d.macs:,} MACs, {d.conv_params:,} conv params" for d in self.designs)
+        return f"<BlockComparison at {self.place}: {designs}>"
+
+    def _repr_html_(self) -> str:
+        from ..views.html import blocks_html  # the drawing lives in views, imported when a notebook asks
+
+        return blocks_html(self)
+
     def difference_formula(self, a: int = 0, b: int = 1) -> str:
         """The MAC difference between designs a and b, written out as weights × output positions."""
         first, second = self.designs[a], self.designs[b]
@@ -190,7 +199,7 @@ def block_conv_records(comparison: BlockComparison) -> list[dict[str, Any]]:
                     "in_size": f"{conv.in_shape[2]}×{conv.in_shape[3]}",
                     "out_size": f"{conv.out_shape[2]}×{conv.out_shape[3]}",
                     "params": conv.params,
-                    "macs": conv.macs,
+                    "macs_conv_linear": conv.macs,
                 }
             )
     return records
@@ -204,7 +213,7 @@ def block_summary(comparison: BlockComparison) -> list[dict[str, Any]]:
             "channels": f"{d.in_channels}→{d.out_channels}",
             "conv_params": d.conv_params,
             "params_with_bn": d.params,
-            "macs": d.macs,
+            "macs_conv_linear": d.macs,
             "macs_vs_basic": round(d.macs / base.macs, 4),
             "params_vs_basic": round(d.conv_params / base.conv_params, 4),
             "verified": d.analysis.verified,
@@ -216,8 +225,20 @@ def block_summary(comparison: BlockComparison) -> list[dict[str, Any]]:
 # ----------------------------------------------------------------------------------- networks side by side
 
 
-def compare_networks(specs: Sequence[ResNetSpec], size: tuple[int, int], *, batch: int = 1) -> list[Analysis]:
-    return [analyze(spec, size, batch=batch) for spec in specs]
+class Networks(list):
+    """Analyses side by side (a list), shown in a notebook as one table of stages and in a few lines elsewhere."""
+
+    def __repr__(self) -> str:
+        return "<Networks " + ", ".join(f"{a.spec.name} ({a.params:,} params, {a.macs:,} MACs)" for a in self) + ">"
+
+    def _repr_html_(self) -> str:
+        from ..views.html import networks_html  # the drawing lives in views, imported when a notebook asks
+
+        return networks_html(self)
+
+
+def compare_networks(specs: Sequence[ResNetSpec], size: tuple[int, int], *, batch: int = 1) -> Networks:
+    return Networks(analyze(spec, size, batch=batch) for spec in specs)
 
 
 def network_records(analyses: Sequence[Analysis]) -> list[dict[str, Any]]:
@@ -234,7 +255,7 @@ def network_records(analyses: Sequence[Analysis]) -> list[dict[str, Any]]:
                     "out_shape": shape_text((a.rows[-1].traced.out_shape if r is None else r.out_shape)[1:]),
                     "params": params,
                     "params_share": round(params / a.params, 6),
-                    "macs": macs,
+                    "macs_conv_linear": macs,
                     "macs_share": round(macs / a.macs, 6),
                     "verified": a.verified if r is None else r.verified,
                 }
@@ -481,7 +502,7 @@ def sweep_records(points: Sequence[SweepPoint], dtype: str, forms: Any = None) -
                 "batch": p.batch,
                 "final_map": f"{p.final_map[0]}×{p.final_map[1]}",
                 "params": p.params,
-                "macs": p.macs,
+                "macs_conv_linear": p.macs,
                 "macs_per_pixel": round(p.macs_per_pixel, 1),
                 f"activation_bytes_per_batch_{dtype}": p.activation_bytes,
                 f"activation_bytes_per_sample_{dtype}": p.activation_bytes // p.batch,

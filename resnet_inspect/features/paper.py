@@ -83,9 +83,12 @@ def paper_table(size: tuple[int, int] = PAPER_SIZE, *, stride_in: str = "v1", sh
     shortcut = ALIASES["shortcut"].get(shortcut, shortcut)
     if shortcut not in ("A", "B", "C"):
         raise InspectError(f"shortcut {shortcut!r} is not valid for the paper's table; use A, B or C")
+    bases = [get_spec(d) for d in DEPTHS]  # stride_in places a bottleneck's stride: basic nets do without it
     specs = tuple(
-        with_knobs(base, stride_in=stride_in, shortcut=shortcut if base.block == "basic" else "B")
-        for base in (get_spec(d) for d in DEPTHS)
+        with_knobs(base, shortcut=shortcut)
+        if base.block == "basic"
+        else with_knobs(base, stride_in=stride_in, shortcut="B")
+        for base in bases
     )
     traces = [trace(spec, *size) for spec in specs]
     macs = tuple(t.macs for t in traces)
@@ -167,7 +170,7 @@ def paper_records(table: PaperTable) -> dict[str, Any]:
         "title": table.title,
         "input": list(table.size),
         "networks": [
-            {"depth": d, "arch": spec.name, "params": p, "macs": m, f"{table.total_label}_cell": total}
+            {"depth": d, "arch": spec.name, "params": p, "macs_conv_linear": m, f"{table.total_label}_cell": total}
             for d, spec, p, m, total in zip(table.depths, table.specs, table.params, table.macs, table.totals,
                                             strict=True)
         ],

@@ -221,7 +221,7 @@ def profile_stage_records(p: Profile) -> list[dict[str, Any]]:
             "min_ms": round(s.timing.low, 4),
             "max_ms": round(s.timing.high, 4),
             "time_share": round(s.timing.median / total_ms, 4) if total_ms else 0.0,
-            "macs": s.macs,
+            "macs_conv_linear": s.macs,
             "macs_share": round(s.macs / p.macs, 4) if p.macs else 0.0,
             "gmacs_per_s": round(s.macs / (s.timing.median * 1e6), 2) if s.timing.median else 0.0,
         }
@@ -237,7 +237,7 @@ def profile_block_records(p: Profile) -> list[dict[str, Any]]:
             "median_ms": round(b.timing.median, 4),
             "min_ms": round(b.timing.low, 4),
             "max_ms": round(b.timing.high, 4),
-            "macs": b.macs,
+            "macs_conv_linear": b.macs,
             "gmacs_per_s": round(b.macs / (b.timing.median * 1e6), 2) if b.timing.median else 0.0,
         }
         for b in p.blocks

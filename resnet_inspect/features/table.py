@@ -69,6 +69,15 @@ class Analysis:
         return sum(row.traced.params for row in self.rows)
 
     @property
+    def frozen_params(self) -> int:
+        """The model's parameters with requires_grad off: 0 for a model built from the spec."""
+        return self.verification.frozen_params
+
+    @property
+    def trainable_params(self) -> int:
+        return self.verification.model_params - self.frozen_params
+
+    @property
     def macs(self) -> int:
         """Conv + linear MACs: the paper's and torchvision's "FLOPs"."""
         return sum(row.macs_conv_linear for row in self.rows)
@@ -93,6 +102,24 @@ class Analysis:
     @property
     def trace(self) -> Trace:
         return Trace(self.spec, self.input_shape, tuple(row.traced for row in self.rows))
+
+    def __repr__(self) -> str:
+        # A few lines, not the 200,000 characters of every row: the rows are in to_dataframe and the views.
+        from .summary import headline
+
+        frozen = f" ({self.trainable_params:,} trainable, {self.frozen_params:,} frozen)" if self.frozen_params else ""
+        return (
+            f"<Analysis of {self.spec.name} at input {shape_text(self.input_shape)}: {len(self.rows)} layers, "
+            f"{'verified' if self.verified else f'{len(self.problems)} disagreements'}\n"
+            f" params {self.params:,}{frozen}; MACs {self.macs:,} conv + linear, {self.macs_fvcore:,} fvcore\n"
+            f" {headline(self)}>"
+        )
+
+    def _repr_html_(self) -> str:
+        # Jupyter asks the object itself; the drawing lives in views (imported only when a notebook asks).
+        from ..views.html import analysis_html
+
+        return analysis_html(self)
 
 
 def analyze(
@@ -309,11 +336,12 @@ def rows(analysis: Analysis, level: Level | str = Level.layer) -> list[Row]:
 
 
 MACS_NOTE = (
-    "MACs are multiply-accumulates (the paper's and fvcore's 'FLOPs'). A layer's 'macs' is fvcore's count "
-    "(batch norm counted as 2 per element in eval mode, average pooling as 1 per input element) and its "
-    "'macs_conv_linear' the paper's (conv and linear layers only); blocks', stages' and totals' 'macs' sum "
-    "the paper's and their 'macs_fvcore' fvcore's. 'flops' = 2 × MACs."
+    "MACs are multiply-accumulates (the paper's and fvcore's 'FLOPs'). At every level (layer, block, stage, "
+    "totals) 'macs_conv_linear' is the paper's and torchvision's count (conv and linear layers only) and "
+    "'macs_fvcore' all that fvcore counts (batch norm as 2 per element in eval mode, average pooling as 1 per "
+    "input element, besides conv and linear). With --flops, 'flops_conv_linear' and 'flops_fvcore' = 2 × MACs."
 )
+MAC_KEYS = ("macs_conv_linear", "macs_fvcore")
 
 
 def share(value: int, total: int) -> float:
@@ -379,8 +407,8 @@ def to_dict(
             "out_elements": t.out_elements,
             "out_size_expr": exprs.get(t.name),
             "params": t.params,
-            "macs": row.macs,
             "macs_conv_linear": row.macs_conv_linear,
+            "macs_fvcore": row.macs,
             "verified": row.verified,
         } | field_record(fields[t.name])
         if memory is not None:
@@ -391,7 +419,7 @@ def to_dict(
             observed = row.check.observed_out_shape
             record["model_out_shape"] = list(observed) if observed else None
             record["problems"] = list(row.problems)
-        layers.append(with_flops(record, ("macs", "macs_conv_linear")))
+        layers.append(with_flops(record, MAC_KEYS))
 
     def summary(level: Level) -> list[dict[str, Any]]:
         return [
@@ -403,12 +431,12 @@ def to_dict(
                     "in_shape": list(r.in_shape),
                     "out_shape": list(r.out_shape),
                     "params": r.params,
-                    "macs": r.macs_conv_linear,
+                    "macs_conv_linear": r.macs_conv_linear,
                     "macs_fvcore": r.macs,
                     "verified": r.verified,
                 }
                 | field_record(fields[r.layers[-1].name]),
-                ("macs", "macs_fvcore"),
+                MAC_KEYS,
             )
             for r in rows(analysis, level)
         ]
@@ -417,11 +445,13 @@ def to_dict(
         {
             "params": analysis.params,
             "model_params": analysis.verification.model_params,
-            "macs": analysis.macs,
+            "trainable_params": analysis.trainable_params,
+            "frozen_params": analysis.frozen_params,
+            "macs_conv_linear": analysis.macs,
             "macs_fvcore": analysis.macs_fvcore,
             "verified": analysis.verified,
         },
-        ("macs", "macs_fvcore"),
+        MAC_KEYS,
     )
     return (
         {
@@ -504,6 +534,7 @@ def table_records(
                 "op": r.op,
                 "in_shape": shape_text(r.in_shape),
                 "out_shape": shape_text(r.out_shape),
+                **shape_columns(r.out_shape),
                 "params": r.params,
                 f"{unit}_fvcore": r.macs * scale,
                 f"{unit}_conv_linear": r.macs_conv_linear * scale,
@@ -521,11 +552,35 @@ def table_records(
     return records
 
 
-def to_dataframe(analysis: Analysis, level: Level | str = Level.layer, *, flops: bool = False):
-    """The rows as a pandas DataFrame (pandas is imported here, not at start-up)."""
+def shape_columns(shape: Shape) -> dict[str, int | None]:
+    """An output shape as numbers a DataFrame can sort and plot: channels, height, width (None past the pool)."""
+    return {"out_c": shape[1], "out_h": shape[2] if len(shape) > 2 else None,
+            "out_w": shape[3] if len(shape) > 3 else None}  # fmt: skip
+
+
+def to_dataframe(
+    analysis: Analysis,
+    level: Level | str = Level.layer,
+    *,
+    flops: bool = False,
+    memory: MemoryView | None = None,
+    columns: Sequence[str] | None = None,
+):
+    """The rows as a pandas DataFrame (pandas is imported here, not at start-up), all columns or `columns`."""
     import pandas as pd
 
-    return pd.DataFrame.from_records(table_records(analysis, level, flops=flops))
+    records = table_records(analysis, level, flops=flops, memory=memory)
+    if columns is not None:
+        columns = [columns] if isinstance(columns, str) else list(columns)
+        if unknown := [c for c in columns if c not in records[0]]:
+            raise InspectError(f"columns {', '.join(map(repr, unknown))} are not columns of the table; "
+                               f"use any of {', '.join(records[0])}")  # fmt: skip
+        records = [{c: r[c] for c in columns} for r in records]
+    frame = pd.DataFrame.from_records(records)
+    for column in ("out_h", "out_w"):  # whole numbers, missing after the pool: not floats with NaN
+        if column in frame:
+            frame[column] = frame[column].astype("Int64")
+    return frame
 
 
 def size_note(analysis: Analysis) -> str | None:

@@ -14,6 +14,7 @@ from typing import Any
 from ..core.shapes import Shape, shape_text
 from ..features.catalog import CatalogEntry
 from ..features.paper import PaperTable
+from ..features.summary import headline
 from ..features.table import Analysis, CrossCheck, Level, MemoryView, rows, share, table_records, to_dict
 
 
@@ -85,6 +86,11 @@ def to_markdown(
 ) -> str:
     unit = "FLOPs (2×MACs)" if flops else "MACs"
     scale = 2 if flops else 1
+    moved = {}
+    if memory is not None:  # per row: what its layers move, and its conv + linear MACs per byte moved
+        moved = {
+            r.name: sum(memory.layers[layer.name].bytes_moved for layer in r.layers) for r in rows(analysis, level)
+        }
     header = [
         "Layer" if Level(level) is Level.layer else Level(level).value.title(),
         "Op",
@@ -94,14 +100,17 @@ def to_markdown(
         f"{unit}, fvcore",
         f"% {unit.split(' ')[0]}",
         "% Params",
+        *((f"Bytes moved ({memory.dtype})", "MACs/byte") if memory is not None else ()),
         "✓",
         *(["Closed form"] if symbolic is not None else []),
     ]
+    closed = ["---"] if symbolic is not None else []
+    alignment = ["---"] * 2 + ["---:"] * (len(header) - 3 - len(closed)) + [":---:"] + closed
     lines = [
-        f"**{analysis.spec.name}**, input {shape_text(analysis.input_shape)}",
+        f"**{analysis.spec.name}**, input {shape_text(analysis.input_shape)}: {headline(analysis)}",
         "",
         "| " + " | ".join(header) + " |",
-        "|" + "|".join(["---"] * 2 + ["---:"] * 6 + [":---:"] + (["---"] if symbolic is not None else [])) + "|",
+        "|" + "|".join(alignment) + "|",
     ]
     for r in rows(analysis, level):
         lines.append(
@@ -116,6 +125,11 @@ def to_markdown(
                     f"{r.macs * scale:,}",
                     f"{100 * share(r.macs, analysis.macs_fvcore):.1f}%",
                     f"{100 * share(r.params, analysis.params):.1f}%",
+                    *(
+                        (f"{moved[r.name]:,}", f"{r.macs_conv_linear / moved[r.name]:.1f}" if moved[r.name] else "—")
+                        if memory is not None
+                        else ()
+                    ),
                     "✓" if r.verified else "✗",
                     *([symbolic.get(r.name, "")] if symbolic is not None else []),
                 ]
@@ -148,8 +162,10 @@ def totals_lines(analysis: Analysis, *, flops: bool = False) -> list[str]:
     scale, unit = (2, "FLOPs (2×MACs)") if flops else (1, "MACs")
     prefix = "GFLOPs" if flops else "GMACs"
     checked = sum(row.verified for row in analysis.rows)
+    frozen = analysis.frozen_params
     return [
-        f"Params: {analysis.params:,} ({analysis.params / 1e6:.2f} M)",
+        f"Params: {analysis.params:,} ({analysis.params / 1e6:.2f} M)"
+        + (f"; {analysis.trainable_params:,} trainable, {frozen:,} frozen (requires_grad off)" if frozen else ""),
         f"{unit}, conv + linear (the paper's and torchvision's count): {analysis.macs * scale:,} "
         f"({analysis.macs * scale / 1e9:.2f} {prefix})",
         f"{unit}, all that fvcore counts (+ batch norm, avg pool): {analysis.macs_fvcore * scale:,} "
@@ -175,6 +191,26 @@ def catalog_markdown(entries: Sequence[CatalogEntry]) -> str:
         lines.append(f"| `{e.name}` | {e.design} | {e.size} | {e.params:,} | {e.macs / 1e9:.2f} "
                      f"| {'✓' if e.verified else '✗'} |")  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+def paper_csv(table: PaperTable) -> str:
+    """The paper's table as it is printed, one CSV row per row; a cell's lines joined by "; "."""
+    header = ["layer name", "output size", *(f"{d}-layer" for d in table.depths)]
+    rows = []
+    for row in table.rows:
+        cells = ["; ".join(line.strip() for line in cell) for cell in row.cells]
+        rows.append(dict(zip(header, [row.name, row.output, *cells], strict=True)))
+    rows.append(dict(zip(header, [table.total_label, "", *table.totals], strict=True)))
+    return records_csv(rows)
+
+
+def check_csv(record: dict[str, Any]) -> str:
+    """A model's check: its stages, yours beside the reference. A checkpoint's: one row, its verdict."""
+    if record.get("stages"):
+        return records_csv(record["stages"])
+    flat = {key: "; ".join(value) if isinstance(value, list) else value for key, value in record.items()
+            if not isinstance(value, dict)}  # fmt: skip
+    return records_csv([flat])
 
 
 def paper_markdown(table: PaperTable) -> str:

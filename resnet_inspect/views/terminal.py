@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
 from ..core.memory import LayerMemory, Peak
+from ..core.receptive_field import Field, receptive_fields
 from ..core.shapes import shape_text
 from ..core.spec import paper_stage_name as paper_stage
 from ..core.spec import stage_names
@@ -18,10 +21,185 @@ from ..features.check import CheckpointResult, Comparison
 from ..features.compare import BlockComparison, LayerDifference
 from ..features.paper import PaperTable
 from ..features.profile import Profile
-from ..features.table import Analysis, CrossCheck, Level, MemoryView, Row, rows
+from ..features.receptive_field import field_sentence
+from ..features.summary import headline
+from ..features.table import Analysis, CrossCheck, Level, MemoryView, Row, rows, share
 from .formats import channels_text, cross_check_lines, size_text, totals_lines
 
 _STAGE_STYLES = ("bold green", "bold yellow", "bold magenta", "bold blue", "bold red")
+
+
+# ------------------------------------------------------------------------------------- tables that fit
+
+
+@dataclass(frozen=True)
+class Num:
+    """A count in a table cell: written whole (`25,557,032`) or, on a narrow terminal, compact (`25.6M`)."""
+
+    value: int | float
+    exact: str
+    short: str
+    style: str = ""
+
+    @classmethod
+    def count(cls, value: int, style: str = "", signed: bool = False) -> Num:
+        return cls(value, f"{value:+,}" if signed else f"{value:,}", compact(value, signed), style)
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column: its header, and how readily it goes when the terminal is narrow.
+
+    `priority` 0 is always shown (names, ✓); on a narrow terminal the highest priority goes first. `fold` lets
+    words (never numbers) wrap onto more lines, the last resort before a table is wider than the terminal.
+    """
+
+    header: str
+    justify: str = "left"
+    priority: int = 0
+    fold: bool = False
+    min_width: int = 0
+    max_width: int = 0  # a folding column wraps its words past this width (0: only when it must)
+    short: str = ""  # the header on a terminal too narrow for `header`
+
+
+Cell = str | Text | Num
+
+
+class Fitted:
+    """A table that takes the width it is given: exact counts and every column when they fit; else the least
+    important columns go, then counts turn compact (3 significant digits); words wrap only as a last resort.
+
+    A rich renderable: it fits whatever console or width it is printed to, so every command fits alike.
+    """
+
+    def __init__(
+        self,
+        columns: Sequence[Col],
+        rows: Sequence[Sequence[Cell]],
+        *,
+        title: str | Text | None = None,
+        caption: str | None = None,
+        row_styles: Sequence[str | None] | None = None,
+        sections: Sequence[bool] | None = None,
+        show_header: bool = True,
+    ) -> None:
+        self.columns, self.rows = list(columns), [list(r) + [""] * (len(columns) - len(r)) for r in rows]
+        self.title, self.caption, self.show_header = title, caption, show_header
+        self.row_styles = list(row_styles) if row_styles is not None else [None] * len(self.rows)
+        self.sections = list(sections) if sections is not None else [False] * len(self.rows)
+
+    def _header(self, index: int, tight: bool) -> str:
+        column = self.columns[index]
+        return (column.short or column.header) if tight else column.header
+
+    def _widths(self, index: int, compact_: bool, capped: bool = True, tight: bool = False) -> tuple[int, int]:
+        """The column's natural width and its narrowest (words wrapped) width."""
+        column = self.columns[index]
+        texts = [_plain(row[index], compact_) for row in self.rows]
+        header = self._header(index, tight) if self.show_header else ""
+        natural = max([cell_len(header), column.min_width, *(cell_len(t) for t in texts)])
+        if not column.fold:
+            return natural, natural
+        words = [w for t in [header, *texts] for w in t.split()]
+        narrowest = max([column.min_width, *(cell_len(w) for w in words)])
+        return (min(natural, max(column.max_width, narrowest)) if column.max_width and capped else natural), narrowest
+
+    def layout(self, width: int) -> tuple[list[int], bool, bool, bool]:
+        """For `width` cells: the columns shown, whether counts are compact, whether long text wraps, and whether
+        the table is tight (one space between columns, short headers)."""
+        levels = sorted({c.priority for c in self.columns if c.priority > 0}, reverse=True)
+        has_numbers = any(isinstance(row[i], Num) for row in self.rows for i in range(len(self.columns)))
+        drops = [10**9, *levels]
+        # (drop columns with priority ≥ this, compact, wrap long text): everything on one line if it fits; then
+        # text wraps; exact counts are worth a low-priority column: drop the last one, then round, then drop more.
+        attempts = [(drops[0], False, False), *((drop, False, True) for drop in drops[:2])]
+        attempts += [(drop, True, True) for drop in drops] if has_numbers else [(d, False, True) for d in drops[2:]]
+
+        def measure(shown: list[int], compact_: bool, capped: bool, tight: bool) -> tuple[int, int]:
+            sizes = [self._widths(i, compact_, capped, tight) for i in shown]
+            # Between columns: a column's right padding and the box's blank rule; tight, the rule alone.
+            gaps = (1 if tight else 2) * (len(shown) - 1)
+            return sum(s[0] for s in sizes) + gaps, sum(s[1] for s in sizes) + gaps
+
+        tried = []
+        for drop, compact_, capped in attempts:
+            shown = [i for i, c in enumerate(self.columns) if c.priority < drop]
+            if measure(shown, compact_, capped, False)[0] <= width:
+                return shown, compact_, capped, False
+            tried.append((shown, compact_))
+        for shown, compact_ in tried:  # words wrapped down to their longest; tight before a column goes
+            for tight in (False, True):
+                if measure(shown, compact_, True, tight)[1] <= width:
+                    return shown, compact_, True, tight
+        return tried[-1][0], tried[-1][1], True, True
+
+    def table(self, width: int) -> Table:
+        shown, compact_, capped, tight = self.layout(width)
+        hidden = [self.columns[i].header for i in range(len(self.columns)) if i not in shown]
+        notes = [self.caption] if self.caption else []
+        if named := list(dict.fromkeys(h for h in hidden if h)):
+            notes.append(f"Hidden to fit: {', '.join(named)}; widen the terminal to see them")
+        if compact_:
+            notes.append("Rounded to fit: widen the terminal, or use --format csv, for exact counts")
+        table = Table(
+            title=self.title, title_style="bold", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
+            show_edge=False, padding=(0, 0 if tight else 1, 0, 0), show_header=self.show_header,
+            caption="\n".join(notes) or None,
+        )  # fmt: skip
+        for i in shown:
+            column = self.columns[i]
+            natural, narrowest = self._widths(i, compact_, capped, tight)
+            table.add_column(self._header(i, tight), justify=column.justify, no_wrap=not column.fold,  # type: ignore[arg-type]
+                             overflow="fold", min_width=narrowest,
+                             max_width=natural if column.fold else None)  # fmt: skip
+        for row, style, section in zip(self.rows, self.row_styles, self.sections, strict=True):
+            table.add_row(*(_cell(row[i], compact_) for i in shown), style=style, end_section=section)
+        return table
+
+    def __rich_console__(self, console, options):
+        yield self.table(options.max_width)
+
+    def __rich_measure__(self, console, options):
+        from rich.measure import Measurement
+
+        return Measurement.get(console, options, self.table(options.max_width))
+
+
+def _plain(cell: Cell, compact_: bool) -> str:
+    if isinstance(cell, Num):
+        return cell.short if compact_ else cell.exact
+    return cell.plain if isinstance(cell, Text) else cell
+
+
+def _cell(cell: Cell, compact_: bool) -> str | Text:
+    if isinstance(cell, Num):
+        return Text(cell.short if compact_ else cell.exact, style=cell.style)
+    return cell
+
+
+def compact(value: int | float, signed: bool = False) -> str:
+    """1,234,567 → 1.23M: three significant digits, for terminals too narrow for exact counts."""
+    sign = "+" if signed and value > 0 else "-" if value < 0 else ""
+    units = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K"))
+    for i, (divisor, suffix) in enumerate(units):
+        if abs(value) >= divisor:
+            text = f"{abs(value) / divisor:.3g}"
+            if "e" in text and i > 0:  # 999,950 rounds to 1000K: the next unit up says it as 1M
+                divisor, suffix = units[i - 1]
+                text = f"{abs(value) / divisor:.3g}"
+            elif "e" in text:
+                text = f"{abs(value) / divisor:,.0f}"
+            return sign + text + suffix
+    return sign + (f"{abs(value):,}" if isinstance(value, int) else f"{abs(value):.3g}")
+
+
+CHECK = Text("✓", style="green")
+CROSS = Text("✗", style="bold red")
+
+
+def mark(ok: bool) -> Text:
+    return CHECK if ok else CROSS
 
 
 def stage_style(stage: str, default: str = "") -> str:
@@ -48,99 +226,72 @@ def _share(value: int, total: int) -> str:
     return f"{100 * value / total:.1f}%" if total else "—"
 
 
-def _fit(cells: list[list], column: int, header: str) -> int:
-    """The width column `column` needs to show every cell whole: numbers are never cut short."""
-    return max(
-        len(header),
-        *(Text(cell).cell_len if isinstance(cell, str) else cell.cell_len for cell in (row[column] for row in cells)),
-    )
-
-
-def _compact(value: int) -> str:
-    """1,234,567 → 1.23M: three significant digits, for terminals too narrow for exact counts."""
-    for divisor, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "K")):
-        if abs(value) >= divisor:
-            scaled = value / divisor
-            return f"{scaled:.3g}{suffix}" if scaled < 1000 else f"{scaled:,.0f}{suffix}"
-    return str(value)
-
-
 def layer_table(
     analysis: Analysis,
     level: Level | str = Level.layer,
     *,
     flops: bool = False,
-    compact: bool = False,
     memory: dict[str, LayerMemory] | None = None,
     symbolic: dict[str, str] | None = None,
-) -> Table:
-    """One row per layer (or block, or stage). `compact` rounds counts to 3 digits, for narrow terminals.
+    fields: dict[str, Field] | None = None,
+) -> Fitted:
+    """One row per layer (or block, or stage), fitted to the terminal it is printed on.
 
-    With `symbolic` (row name → its output size as a closed form in H and W), a last column shows it.
+    With `symbolic` (row name → its output size as a closed form in H and W), a last column shows it. With
+    `fields` (layer name → receptive field), the field, jump and first centre of each row's output.
 
     With `memory` (from `memory.layer_memory`), the share columns give way to bytes moved and MACs per byte.
     """
     level = Level(level)
-    number = _compact if compact else "{:,}".format
     unit, scale = ("FLOPs", 2) if flops else ("MACs", 1)
-    shape = shape_text(analysis.input_shape)
-    table = Table(
-        title=f"{analysis.spec.name} · input {shape} (N×C×H×W) · {level.value}s",
-        title_style="bold",
-        header_style="bold",
-        caption=f"{'FLOPs = 2 × MACs; MACs' if flops else 'MACs'}: fvcore's count per layer, "
-        "batch norm and avg pool included (see totals)"
-        + (
-            "\nMoved: weights + inputs read + outputs written; MACs/B: conv + linear MACs per byte moved"
-            if memory
-            else ""
-        )
-        + ("\nRounded to fit: widen the terminal, or use --format csv, for exact counts" if compact else ""),
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        padding=(0, 1, 0, 0),  # one space between columns: 120 terminal columns hold every row
-    )
-    table_rows = rows(analysis, level)
-    cells = [
-        [
-            Text(row.name, style="" if level is Level.layer else stage_style(row.stage, "")),
-            row.op,
-            channels_text(row.in_shape, row.out_shape),
-            _size_cell(row),
-            number(row.params),
-            number(row.macs * scale),
-            *(_memory_cells(row, memory) if memory else
-              (_share(row.macs, analysis.macs_fvcore), _share(row.params, analysis.params))),
-            Text("✓", style="green") if row.verified else Text("✗", style="bold red"),
-        ]
-        for row in table_rows
+    shares = [Col("Moved", "right", 2), Col("MACs/B", "right", 3)] if memory else [
+        Col(f"%{unit}", "right", 2), Col("%Params", "right", 3)]  # fmt: skip
+    columns = [
+        Col(level.value.title()), Col("Op", fold=True, min_width=6, max_width=16), Col("Channels", "right", 1),
+        Col("Size", fold=True, min_width=5, max_width=13), Col("Params", "right"), Col(unit, "right"), *shares,
+        Col("✓", "center"),
     ]  # fmt: skip
-    shares = ["Moved", "MACs/B"] if memory else [f"%{unit}", "%Params"]
-    headers = [level.value.title(), "Op", "Channels", "Size", "Params", unit, *shares, "✓"]
-    stage_titles = [f"{stage} ({paper_stage(stage)})" for stage in dict.fromkeys(r.stage for r in table_rows)]
-    name_width = max(_fit(cells, 0, headers[0]), *(len(t) for t in stage_titles)) if level is Level.layer else None
-    table.add_column(headers[0], no_wrap=True, min_width=name_width or _fit(cells, 0, headers[0]))
-    table.add_column(headers[1], overflow="fold", min_width=6)
-    table.add_column(headers[2], justify="right", no_wrap=True, min_width=_fit(cells, 2, headers[2]))
-    table.add_column(headers[3], overflow="fold", min_width=7)
-    for column in range(4, 8):
-        table.add_column(headers[column], justify="right", no_wrap=True, min_width=_fit(cells, column, headers[column]))
-    table.add_column(headers[8], justify="center", no_wrap=True, min_width=1)
+    if fields is not None:
+        columns += [Col("RF", "right"), Col("Jump", "right", 1), Col("Start", "right", 2)]
     if symbolic is not None:
-        table.add_column("Closed form", no_wrap=True)
-        cells = [[*row_cells, symbolic.get(row.name, "")] for row, row_cells in zip(table_rows, cells, strict=True)]
-
-    for i, (row, row_cells) in enumerate(zip(table_rows, cells, strict=True)):
+        columns.append(Col("Closed form", fold=True, min_width=8))
+    table_rows = rows(analysis, level)
+    cells, styles, sections = [], [], []
+    for i, row in enumerate(table_rows):
         first_of_stage = i == 0 or table_rows[i - 1].stage != row.stage
         last_of_stage = i == len(table_rows) - 1 or table_rows[i + 1].stage != row.stage
         if level is Level.layer and first_of_stage:
-            table.add_row(Text(f"{row.stage} ({paper_stage(row.stage)})", style=stage_style(row.stage, "bold")))
-        table.add_row(
-            *row_cells,
-            style=None if row.verified else "red",
-            end_section=last_of_stage and level is not Level.stage,
-        )
-    return table
+            cells.append([Text(f"{row.stage} ({paper_stage(row.stage)})", style=stage_style(row.stage, "bold"))])
+            styles.append(None)
+            sections.append(False)
+        cells.append([
+            Text(row.name, style="" if level is Level.layer else stage_style(row.stage, "")),
+            row.op, channels_text(row.in_shape, row.out_shape), _size_cell(row),
+            Num.count(row.params), Num.count(row.macs * scale),
+            *(_memory_cells(row, memory) if memory else
+              (_share(row.macs, analysis.macs_fvcore), _share(row.params, analysis.params))),
+            mark(row.verified),
+            *(_field_cells(fields[row.layers[-1].name]) if fields is not None else ()),
+            *((symbolic.get(row.name, ""),) if symbolic is not None else ()),
+        ])  # fmt: skip
+        styles.append(None if row.verified else "red")
+        sections.append(last_of_stage and level is not Level.stage)
+    caption = (f"{'FLOPs = 2 × MACs; MACs' if flops else 'MACs'}: fvcore's count per layer, batch norm and avg pool "
+               "included (see totals)")  # fmt: skip
+    if memory:
+        caption += "\nMoved: weights + inputs read + outputs written; MACs/B: conv + linear MACs per byte moved"
+    title = f"{analysis.spec.name} · input {shape_text(analysis.input_shape)} (N×C×H×W) · {level.value}s"
+    return Fitted(columns, cells, title=title, caption=caption, row_styles=styles, sections=sections)
+
+
+def _field_cells(field: Field) -> tuple[str, str, str]:
+    """A row's field `427×427` (or `global`), its jump `32`, its first centre `0`; per axis where they differ."""
+
+    def pair(h: float, w: float) -> str:
+        h, w = (int(v) if v == int(v) else v for v in (h, w))
+        return f"{h}" if h == w else f"{h},{w}"
+
+    return field.text(), pair(*field.jump), pair(*field.start)
 
 
 def _memory_cells(row: Row, memory: dict[str, LayerMemory]) -> tuple[str, str]:
@@ -158,51 +309,30 @@ def memory_summary(peak: Peak, training_bytes: int, dtype: str) -> Text:
     return text
 
 
-def _bar(share: float, width: int) -> str:
+def _bar(share: float, width: int = 12) -> str:
     cells = share * width
     full = int(cells)
     return "█" * full + ("▌" if cells - full >= 0.5 else "")
 
 
-def stage_summary(analysis: Analysis, *, flops: bool = False, compact: bool = False) -> Table:
-    """Where the compute and the parameters sit: compute early, parameters late."""
-    number, bar_width = (_compact, 8) if compact else ("{:,}".format, 16)
+def stage_summary(analysis: Analysis, *, flops: bool = False) -> Fitted:
+    """Where the compute and the parameters sit, titled with what the shares say (`summary.headline`)."""
     unit, scale = ("FLOPs (2×MACs)", 2) if flops else ("MACs", 1)
-    table = Table(
-        title="Per stage: compute sits early, parameters late",
-        title_style="bold",
-        header_style="bold",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        padding=(0, 1, 0, 0),
-    )
     cells = []
     for row in rows(analysis, Level.stage):
-        p_share = row.params / analysis.params if analysis.params else 0.0
-        m_share = row.macs_conv_linear / analysis.macs if analysis.macs else 0.0
-        cells.append(
-            [
-                Text(f"{row.name} ({paper_stage(row.name)})", style=stage_style(row.name, "")),
-                shape_text(row.out_shape[1:]),
-                number(row.params),
-                f"{100 * p_share:.1f}%",
-                Text(_bar(p_share, bar_width), style="blue"),
-                number(row.macs_conv_linear * scale),
-                f"{100 * m_share:.1f}%",
-                Text(_bar(m_share, bar_width), style="yellow"),
-            ]
-        )
-    headers = ["Stage", "Output", "Params", "%Params", "", f"{unit}, conv+linear", f"%{unit.split(' ')[0]}", ""]
-    for column, header in enumerate(headers):
-        if header:
-            table.add_column(
-                header, justify="left" if column < 2 else "right", no_wrap=True, min_width=_fit(cells, column, header)
-            )
-        else:  # a bar: cropped, never wrapped, when the terminal is narrow
-            table.add_column(header, no_wrap=True, overflow="crop")
-    for row_cells in cells:
-        table.add_row(*row_cells)
-    return table
+        p_share = share(row.params, analysis.params)
+        m_share = share(row.macs_conv_linear, analysis.macs)
+        cells.append([
+            Text(row.name, style=stage_style(row.name, "")), paper_stage(row.name), shape_text(row.out_shape[1:]),
+            Num.count(row.params), f"{100 * p_share:.1f}%", Text(_bar(p_share), style="blue"),
+            Num.count(row.macs_conv_linear * scale), f"{100 * m_share:.1f}%", Text(_bar(m_share), style="yellow"),
+        ])  # fmt: skip
+    columns = [
+        Col("Stage"), Col("Paper", priority=2), Col("Output", priority=1), Col("Params", "right"),
+        Col("%Params", "right"), Col("", priority=3), Col(f"{unit}, conv+linear", "right"),
+        Col(f"%{unit.split(' ')[0]}", "right"), Col("", priority=3),
+    ]  # fmt: skip
+    return Fitted(columns, cells, title=f"Per stage: {headline(analysis)}")
 
 
 def totals(analysis: Analysis, *, flops: bool = False) -> Text:
@@ -237,19 +367,17 @@ def table_view(
     memory: MemoryView | None = None,
     checks: Sequence[CrossCheck] = (),
     symbolic: dict[str, str] | None = None,
+    fields: bool = False,
 ) -> Group:
-    """The layer table, the stage summary, the totals, and the memory summary and cross-checks when given.
+    """The layer table, the stage summary with what the last stage sees, the totals, and the memory summary and
+    cross-checks when given. `fields`: receptive-field columns in the layer table.
 
-    Counts are rounded only if `width` cannot hold them.
+    The tables fit whatever they are printed on (`width` is kept for callers that pass it; it is not needed).
     """
-    layers = memory.layers if memory else None
-    table = layer_table(analysis, level, flops=flops, memory=layers, symbolic=symbolic)
-    if width is not None and _natural_width(table) > width:
-        table = layer_table(analysis, level, flops=flops, compact=True, memory=layers, symbolic=symbolic)
-    summary = stage_summary(analysis, flops=flops)
-    if width is not None and _natural_width(summary) > width:
-        summary = stage_summary(analysis, flops=flops, compact=True)
-    parts = [table, "", summary, "", totals(analysis, flops=flops)]
+    fields_ = receptive_fields(analysis.trace) if fields else None
+    parts = [layer_table(analysis, level, flops=flops, memory=memory.layers if memory else None, symbolic=symbolic,
+                         fields=fields_), "", stage_summary(analysis, flops=flops), "", totals(analysis, flops=flops)]
+    parts[3:3] = ["", Text(f"Receptive field: {field_sentence(analysis.trace)}")]
     if memory:
         parts.append(memory_summary(memory.peak, memory.training_bytes, memory.dtype))
     if checks:
@@ -257,47 +385,23 @@ def table_view(
     return Group(*parts)
 
 
-def _natural_width(table: Table) -> int:
-    from rich.console import Console
-    from rich.measure import Measurement
-
-    console = Console(width=10_000)
-    return Measurement.get(console, console.options, table).maximum
-
-
-def catalog_table(entries: Sequence[CatalogEntry]) -> Table:
-    table = Table(
-        title="Named configs, each at its input size", title_style="bold", header_style="bold",
-        box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0),
-        caption="MACs: conv + linear (the paper's and torchvision's count); each row verified against its model",
-    )  # fmt: skip
-    table.add_column("Arch", no_wrap=True)
-    table.add_column("Design", overflow="fold")
-    table.add_column("Size", justify="right", no_wrap=True)
-    table.add_column("Params", justify="right", no_wrap=True)
-    table.add_column("MACs", justify="right", no_wrap=True)
-    table.add_column("GMACs", justify="right", no_wrap=True)
-    table.add_column("✓", justify="center", no_wrap=True)
-    for e in entries:
-        table.add_row(
-            e.name, e.design, e.size, f"{e.params:,}", f"{e.macs:,}", f"{e.macs / 1e9:.2f}",
-            Text("✓", style="green") if e.verified else Text("✗", style="bold red"),
-        )  # fmt: skip
-    return table
+def catalog_table(entries: Sequence[CatalogEntry]) -> Fitted:
+    columns = [Col("Arch"), Col("Design", fold=True, priority=2, max_width=24), Col("Size", "right", 1),
+               Col("Params", "right"), Col("MACs", "right"), Col("GMACs", "right", 3), Col("✓", "center")]  # fmt: skip
+    cells = [[e.name, e.design, e.size, Num.count(e.params), Num.count(e.macs), f"{e.macs / 1e9:.2f}", mark(e.verified)]
+             for e in entries]  # fmt: skip
+    return Fitted(columns, cells, title="Named configs, each at its input size",
+                  caption="MACs: conv + linear (the paper's and torchvision's count); each row verified against its "
+                  "model")  # fmt: skip
 
 
 def paper_view(result: PaperTable) -> Group:
-    table = Table(
-        title=result.title,
-        title_style="bold", header_style="bold", show_lines=True, box=box.SIMPLE_HEAD,
-    )  # fmt: skip
-    table.add_column("layer name", no_wrap=True, min_width=10)
-    table.add_column("output size", no_wrap=True, min_width=11)
-    for depth in result.depths:
-        table.add_column(f"{depth}-layer", overflow="fold")
-    for row in result.rows:
-        table.add_row(row.name, row.output, *("\n".join(cell) for cell in row.cells))
-    table.add_row(Text(result.total_label, style="bold"), "", *(Text(v, style="bold") for v in result.totals))
+    columns = [Col("layer name", fold=True, max_width=10, short="layer"),
+               Col("output size", priority=1, fold=True, max_width=11, short="size"),
+               *(Col(f"{depth}-layer", fold=True, short=str(depth)) for depth in result.depths)]  # fmt: skip
+    cells = [[row.name, row.output, *("\n".join(cell) for cell in row.cells)] for row in result.rows]
+    cells.append([Text(result.total_label, style="bold"), "", *(Text(v, style="bold") for v in result.totals)])
+    table = Fitted(columns, cells, title=result.title, sections=[True] * len(cells))
     notes = Text()
     for i, note in enumerate(result.footnotes, start=1):
         notes.append(f"{i}. {note}\n", style="dim" if i == 1 else "")
@@ -309,42 +413,34 @@ def paper_view(result: PaperTable) -> Group:
 
 def blocks_view(comparison: BlockComparison) -> Group:
     h, w = comparison.size
-    table = Table(
-        title=f"Block designs at {comparison.place}"
-        + (", stride 2 (first block of a stage)" if comparison.stride == 2 else ""),
-        title_style="bold", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0),
-        caption="convs only: batch norm adds the summary's params with BN",
-    )  # fmt: skip
-    for header, justify in (("Design", "left"), ("Conv", "left"), ("Kernel", "left"), ("Channels", "right"),
-                            ("Size", "left"), ("Params", "right"), ("MACs", "right")):  # fmt: skip
-        table.add_column(header, justify=justify, no_wrap=True)
+    cells, sections = [], []
     for design in comparison.designs:
         for i, conv in enumerate(design.convs):
             kernel = f"{conv.kernel[0]}×{conv.kernel[1]}" + (f" /{conv.stride[0]}" if conv.stride[0] > 1 else "")
             kernel += f" g{conv.groups}" if conv.groups > 1 else ""
-            table.add_row(
-                Text(design.label, style="bold") if i == 0 else "",
-                conv.name.removeprefix("block."),
-                kernel,
-                channels_text(conv.in_shape, conv.out_shape)
-                if conv.in_shape[1] != conv.out_shape[1]
-                else f"{conv.out_shape[1]}",
-                size_text(conv.in_shape, conv.out_shape),
-                f"{conv.params:,}",
-                f"{conv.macs:,}",
-            )
-        table.add_row("", Text("total", style="bold"), "", "", "", Text(f"{design.conv_params:,}", style="bold"),
-                      Text(f"{design.macs:,}", style="bold"), end_section=True)  # fmt: skip
-    summary = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, padding=(0, 1, 0, 0))
-    for header in ("Design", "Channels", "Conv params", "Params with BN", "MACs", "MACs ×basic", "Params ×basic", "✓"):
-        summary.add_column(header, justify="left" if header in ("Design", "Channels") else "right", no_wrap=True)
+            channels = (channels_text(conv.in_shape, conv.out_shape) if conv.in_shape[1] != conv.out_shape[1]
+                        else f"{conv.out_shape[1]}")  # fmt: skip
+            cells.append([Text(design.label, style="bold") if i == 0 else "", conv.name.removeprefix("block."), kernel,
+                          channels, size_text(conv.in_shape, conv.out_shape), Num.count(conv.params),
+                          Num.count(conv.macs)])  # fmt: skip
+            sections.append(False)
+        cells.append(["", Text("total", style="bold"), "", "", "", Num.count(design.conv_params, "bold"),
+                      Num.count(design.macs, "bold")])  # fmt: skip
+        sections.append(True)
+    columns = [Col("Design"), Col("Conv"), Col("Kernel", priority=2), Col("Channels", "right", 1),
+               Col("Size", fold=True, priority=3), Col("Params", "right"), Col("MACs", "right")]  # fmt: skip
+    table = Fitted(columns, cells, sections=sections,
+                   title=f"Block designs at {comparison.place}"
+                   + (", stride 2 (first block of a stage)" if comparison.stride == 2 else ""),
+                   caption="convs only: batch norm adds the summary's params with BN")  # fmt: skip
     base = comparison.designs[0]
-    for d in comparison.designs:
-        summary.add_row(
-            d.label, f"{d.in_channels}→{d.out_channels}", f"{d.conv_params:,}", f"{d.params:,}", f"{d.macs:,}",
-            f"{d.macs / base.macs:.3f}", f"{d.conv_params / base.conv_params:.3f}",
-            Text("✓", style="green") if d.analysis.verified else Text("✗", style="bold red"),
-        )  # fmt: skip
+    summary = Fitted(
+        [Col("Design"), Col("Channels", priority=2), Col("Conv params", "right", 1), Col("Params+BN", "right", 3),
+         Col("MACs", "right"), Col("MACs ×basic", "right"), Col("Params ×basic", "right", 2), Col("✓", "center")],
+        [[d.label, f"{d.in_channels}→{d.out_channels}", Num.count(d.conv_params), Num.count(d.params),
+          Num.count(d.macs), f"{d.macs / base.macs:.3f}", f"{d.conv_params / base.conv_params:.3f}",
+          mark(d.analysis.verified)] for d in comparison.designs],
+    )  # fmt: skip
     delta = base.macs - comparison.designs[1].macs
     words = Text()
     words.append(f"basic − bottleneck: {comparison.difference_formula()} MACs", style="bold")
@@ -353,59 +449,57 @@ def blocks_view(comparison: BlockComparison) -> Group:
         f"({abs(delta) / base.macs:.1%}) while carrying {comparison.designs[1].out_channels // base.out_channels}× "
         f"the channels ({comparison.designs[1].out_channels} against {base.out_channels}) at {h}×{w}"
     )
-    return Group(table, summary, words)
+    return Group(table, "", summary, words)
 
 
 def compare_view(analyses: Sequence[Analysis], size: tuple[int, int]) -> Group:
-    """Two tables, parameters then MACs, one column per network: where each network keeps what."""
+    """Two tables, parameters then MACs, one column per network (and its share): where each network keeps what."""
     stage_rows = [{r.name: r for r in rows(a, Level.stage)} for a in analyses]
-    tables = []
-    for metric, unit in (("params", "M params"), ("macs", "GMACs, conv + linear")):
-        table = Table(
-            title=f"{unit} per stage at {size[0]}×{size[1]}, with each stage's share of its network",
-            title_style="bold", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0),
-        )  # fmt: skip
-        table.add_column("Stage", no_wrap=True)
+    tables: list = []
+    for metric, unit in (("params", "Params"), ("macs", "MACs, conv + linear,")):
+        columns = [Col("Stage"), Col("Paper", priority=3)]
         for a in analyses:
-            table.add_column(a.spec.name, justify="right", no_wrap=True)
+            columns += [Col(a.spec.name, "right"), Col("%", "right", 2)]
+        cells = []
         for stage in dict.fromkeys(s for a in analyses for s in stage_names(a.spec)):
-            cells = [Text(f"{stage} ({paper_stage(stage)})", style=stage_style(stage, ""))]
+            row_cells: list[Cell] = [Text(stage, style=stage_style(stage, "")), paper_stage(stage)]
             for a, by_stage in zip(analyses, stage_rows, strict=True):
                 r = by_stage.get(stage)
                 if r is None:
-                    cells.append("—")
+                    row_cells += ["—", ""]
                     continue
                 value, total = (r.params, a.params) if metric == "params" else (r.macs_conv_linear, a.macs)
-                scaled = f"{value / 1e6:.2f}" if metric == "params" else f"{value / 1e9:.3f}"
-                cells.append(f"{scaled} {100 * value / total:5.1f}%")
-            table.add_row(*cells)
-        table.add_row(
-            Text("total", style="bold"),
-            *(Text(f"{a.params / 1e6:.2f}" if metric == "params" else f"{a.macs / 1e9:.3f}", style="bold")
-              for a in analyses),
-        )  # fmt: skip
-        tables.append(table)
-    verdict = Text("✓ every network verified against its model; exact counts with --format csv or json", "green")
+                row_cells += [Num.count(value), f"{100 * share(value, total):.1f}%"]
+            cells.append(row_cells)
+        total_cells: list[Cell] = [Text("total", style="bold"), ""]
+        for a in analyses:
+            total_cells += [Num.count(a.params if metric == "params" else a.macs, "bold"), ""]
+        cells.append(total_cells)
+        tables.append(Fitted(columns, cells, title=f"{unit} per stage at {size[0]}×{size[1]}, with each stage's "
+                                                   "share of its network"))  # fmt: skip
+        tables.append("")
+    verdict = Text("✓ every network verified against its model", "green")
     if not all(a.verified for a in analyses):
         verdict = Text("✗ " + ", ".join(a.spec.name for a in analyses if not a.verified) + " disagree", "bold red")
-    return Group(*tables, verdict)
+    return Group(*tables[:-1], verdict)
 
 
 def diff_view(differences: list[tuple[str, list[LayerDifference]]], a: Analysis, b: Analysis) -> Group:
-    table = Table(
-        title=f"A = {a.spec.name}  ·  B = {b.spec.name}  ·  input {'×'.join(map(str, a.input_shape))}",
-        title_style="bold", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0),
-    )  # fmt: skip
-    for header, justify in (("Block", "left"), ("Layer", "left"), ("A", "left"), ("B", "left"),
-                            ("Δ params", "right"), ("Δ MACs", "right")):  # fmt: skip
-        table.add_column(header, justify=justify, no_wrap=header not in ("A", "B"), overflow="fold")
+    cells, sections = [], []
     for block, layer_diffs in differences:
         for i, d in enumerate(layer_diffs):
-            table.add_row(
-                block if i == 0 else "", d.name.removeprefix(f"{block}."), d.side("a"), d.side("b"),
-                f"{d.params_delta:+,}" if d.params_delta else "", f"{d.macs_delta:+,}" if d.macs_delta else "",
-                end_section=i == len(layer_diffs) - 1,
-            )  # fmt: skip
+            cells.append([block if i == 0 else "", d.name.removeprefix(f"{block}."), d.side("a"), d.side("b"),
+                          Num.count(d.params_delta, signed=True) if d.params_delta else "",
+                          Num.count(d.macs_delta, signed=True) if d.macs_delta else ""])  # fmt: skip
+            sections.append(i == len(layer_diffs) - 1)
+    columns = [Col("Block"), Col("Layer"), Col("A", fold=True, max_width=20), Col("B", fold=True, max_width=20),
+               Col("Δ params", "right", 1), Col("Δ MACs", "right")]  # fmt: skip
+    table = Fitted(
+        columns,
+        cells,
+        sections=sections,
+        title=f"A = {a.spec.name}  ·  B = {b.spec.name}  ·  input {'×'.join(map(str, a.input_shape))}",
+    )
     dm, dp = b.macs - a.macs, b.params - a.params
     text = Text()
     if not differences:
@@ -419,34 +513,19 @@ def diff_view(differences: list[tuple[str, list[LayerDifference]]], a: Analysis,
     return Group(table, text)
 
 
-def sweep_view(records: Sequence[dict], spec_name: str, dtype: str) -> Table:
-    table = Table(
-        title=f"{spec_name} over {len(records)} input sizes", title_style="bold", header_style="bold",
-        box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0),
-        caption=f"▲ marks a size whose MACs per pixel rise more than 5% over the previous one: five halvings "
-        f"round up; activations: every layer output that allocates a tensor, {dtype}",
-    )  # fmt: skip
-    for header in (
-        "Size",
-        "Batch",
-        "Final map",
-        "MACs",
-        "MACs/pixel",
-        "",
-        "Activations/batch",
-        "Activations/sample",
-        "✓",
-    ):
-        table.add_column(header, justify="left" if header in ("Size", "Final map", "") else "right", no_wrap=True)
+def sweep_view(records: Sequence[dict], spec_name: str, dtype: str) -> Fitted:
     key_batch, key_sample = f"activation_bytes_per_batch_{dtype}", f"activation_bytes_per_sample_{dtype}"
-    for r in records:
-        table.add_row(
-            r["size"], str(r["batch"]), r["final_map"], f"{r['macs']:,}", f"{r['macs_per_pixel']:,.1f}",
-            Text("▲", style="bold yellow") if r["jump"] else "", _bytes(r[key_batch]), _bytes(r[key_sample]),
-            Text("✓", style="green") if r["verified"] else Text("✗", style="bold red"),
-            style="yellow" if r["jump"] else None,
-        )  # fmt: skip
-    return table
+    columns = [Col("Size"), Col("Batch", "right", 3), Col("Final map", priority=1), Col("MACs", "right"),
+               Col("MACs/pixel", "right", 2), Col(""), Col("Act./batch", "right", 2), Col("Act./sample", "right", 3),
+               Col("✓", "center")]  # fmt: skip
+    cells = [[r["size"], str(r["batch"]), r["final_map"], Num.count(r["macs_conv_linear"]),
+              Num(r["macs_per_pixel"], f"{r['macs_per_pixel']:,.1f}", compact(r["macs_per_pixel"])),
+              Text("▲", style="bold yellow") if r["jump"] else "", _bytes(r[key_batch]), _bytes(r[key_sample]),
+              mark(r["verified"])] for r in records]  # fmt: skip
+    return Fitted(columns, cells, title=f"{spec_name} over {len(records)} input sizes",
+                  row_styles=["yellow" if r["jump"] else None for r in records],
+                  caption=f"▲ marks a size whose MACs per pixel rise more than 5% over the previous one: five halvings "
+                  f"round up; activations: every layer output that allocates a tensor, {dtype}")  # fmt: skip
 
 
 def _bytes(n: int) -> str:
@@ -458,34 +537,43 @@ def _bytes(n: int) -> str:
 
 def profile_view(result: Profile, stages: list[dict], blocks: list[dict] | None, summary: dict) -> Group:
     n, _, h, w = result.input_shape
-    table = Table(
-        title=f"{result.spec.name} at {h}×{w}, batch {n}, {result.dtype}"
-        + (", channels-last" if result.channels_last else "") + (", compiled" if result.compiled else "")
-        + f" on {result.device}",
-        title_style="bold", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0),
-        caption=f"median of {len(result.whole.samples)} timed passes (min–max); MACs: conv + linear",
-    )  # fmt: skip
-    for header in ("Stage", "Time (ms)", "min–max", "% time", "% MACs", "", "GMAC/s"):
-        table.add_column(header, justify="left" if header in ("Stage", "") else "right", no_wrap=True)
+    columns = [
+        Col("Stage"),
+        Col("Paper", priority=3),
+        Col("Time (ms)", "right"),
+        Col("min–max", "right", 2),
+        Col("% time", "right"),
+        Col("% MACs", "right"),
+        Col("", priority=2),
+        Col("GMAC/s", "right", 1),
+    ]
+    cells = []
     for r in stages:
         gap = r["time_share"] - r["macs_share"]
         marker = Text("▲ slower than its MACs" if gap > 0.05 else "▼ faster" if gap < -0.05 else "",
                       style="yellow" if gap > 0.05 else "cyan")  # fmt: skip
-        table.add_row(
-            Text(f"{r['stage']} ({paper_stage(r['stage'])})", style=stage_style(r["stage"], "")),
-            f"{r['median_ms']:,.3f}", f"{r['min_ms']:,.3f}–{r['max_ms']:,.3f}", f"{100 * r['time_share']:.1f}%",
-            f"{100 * r['macs_share']:.1f}%", marker, f"{r['gmacs_per_s']:,.1f}",
-        )  # fmt: skip
-    parts: list = [table]
+        cells.append([Text(r["stage"], style=stage_style(r["stage"], "")), paper_stage(r["stage"]),
+                      f"{r['median_ms']:,.3f}", f"{r['min_ms']:,.3f}–{r['max_ms']:,.3f}",
+                      f"{100 * r['time_share']:.1f}%", f"{100 * r['macs_share']:.1f}%", marker,
+                      f"{r['gmacs_per_s']:,.1f}"])  # fmt: skip
+    title = (f"{result.spec.name} at {h}×{w}, batch {n}, {result.dtype}" + (", channels-last" if result.channels_last
+             else "") + (", compiled" if result.compiled else "") + f" on {result.device}")  # fmt: skip
+    parts: list = [
+        Fitted(
+            columns,
+            cells,
+            title=title,
+            caption=f"median of {len(result.whole.samples)} timed passes (min–max); MACs: conv + linear",
+        )
+    ]
     if blocks is not None:
-        detail = Table(title="Per block", title_style="bold", header_style="bold", box=box.SIMPLE_HEAD,
-                       pad_edge=False, padding=(0, 1, 0, 0))  # fmt: skip
-        for header in ("Block", "Time (ms)", "min–max", "MACs", "GMAC/s"):
-            detail.add_column(header, justify="left" if header == "Block" else "right", no_wrap=True)
-        for r in blocks:
-            detail.add_row(r["block"], f"{r['median_ms']:,.3f}", f"{r['min_ms']:,.3f}–{r['max_ms']:,.3f}",
-                           f"{r['macs']:,}", f"{r['gmacs_per_s']:,.1f}")  # fmt: skip
-        parts.append(detail)
+        parts.append(Fitted(
+            [Col("Block"), Col("Time (ms)", "right"), Col("min–max", "right", 2), Col("MACs", "right", 1),
+             Col("GMAC/s", "right", 1)],
+            [[r["block"], f"{r['median_ms']:,.3f}", f"{r['min_ms']:,.3f}–{r['max_ms']:,.3f}",
+              Num.count(r["macs_conv_linear"]), f"{r['gmacs_per_s']:,.1f}"] for r in blocks],
+            title="Per block",
+        ))  # fmt: skip
     text = Text()
     text.append(
         f"whole model {summary['whole_model_ms']:,.3f} ms ({summary['gmacs_per_s']:,.1f} GMAC/s); "
@@ -533,21 +621,21 @@ def check_view(comparison: Comparison, stages: list[dict]) -> Group:
     elif comparison.verdict == "differs":
         verdict.append("No config of this tool builds your network exactly.\n", style="yellow")
     parts.append(verdict)
-    table = Table(title="Per stage: yours against the reference", title_style="bold", header_style="bold",
-                  box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))  # fmt: skip
-    for header in ("Stage", "Output (ref)", "Output (yours)", "Params (ref)", "Params (yours)", "MACs (ref)",
-                   "MACs (yours)"):  # fmt: skip
-        table.add_column(header, justify="left" if "Output" in header or header == "Stage" else "right", no_wrap=True)
+    columns = [Col("Stage"), Col("Output (ref)", priority=2), Col("Output (yours)", priority=1),
+               Col("Params (ref)", "right", 3), Col("Params (yours)", "right"), Col("MACs (ref)", "right", 3),
+               Col("MACs (yours)", "right")]  # fmt: skip
+    cells = []
     for r in stages:
-        style = None if r["same"] else "bold red"
-        table.add_row(
-            Text(f"{r['stage']} ({paper_stage(r['stage'])})", style=stage_style(r["stage"], "")),
-            r["reference_out"], Text(r["your_out"], style=style if r["your_out"] != r["reference_out"] else None),
-            f"{r['reference_params']:,}",
-            Text(f"{r['your_params']:,}", style=style if r["your_params"] != r["reference_params"] else None),
-            f"{r['reference_macs']:,}",
-            Text(f"{r['your_macs']:,}", style=style if r["your_macs"] != r["reference_macs"] else None),
-        )  # fmt: skip
+        style = "" if r["same"] else "bold red"
+        cells.append([
+            Text(r["stage"], style=stage_style(r["stage"], "")), r["reference_out"],
+            Text(r["your_out"], style=style if r["your_out"] != r["reference_out"] else ""),
+            Num.count(r["reference_params"]),
+            Num.count(r["your_params"], style if r["your_params"] != r["reference_params"] else ""),
+            Num.count(r["reference_macs"]),
+            Num.count(r["your_macs"], style if r["your_macs"] != r["reference_macs"] else ""),
+        ])  # fmt: skip
+    table = Fitted(columns, cells, title="Per stage: yours against the reference")
     parts.append(table)
     notes = Text()
     for d in comparison.differences:
@@ -596,25 +684,22 @@ def model_table_view(analysis, records: list[dict], level: str) -> Group:
     layout = ("ResNet-like: " + "+".join(map(str, analysis.structure.layers)) + " blocks" if analysis.resnet_like
               else "no residual add: flat")  # fmt: skip
     n, _, h, w = analysis.input_shape
-    table = Table(title=f"Your model at {h}×{w}, batch {n} ({layout})", title_style="bold", header_style="bold",
-                  box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))  # fmt: skip
-    columns = ("Layer", "Op", "Input", "Output") if layer_rows else ("Stage" if level == "stage" else "Block", "Output")
-    for header in (*columns, "Params", "MACs, conv+linear", "MACs, fvcore"):
-        table.add_column(header, justify="right" if header.startswith(("Params", "MACs")) else "left", no_wrap=True)
-    previous = None
-    for r in records:
-        group = r.get("stage")
-        if layer_rows and group != previous and previous is not None:
-            table.add_section()
-        previous = group
-        fv = "not counted" if r["macs_fvcore"] is None else f"{r['macs_fvcore']:,}"
-        cells = ((r["name"], r["op"], r["input"], r["output"]) if layer_rows else (r["name"], r["output"]))
-        table.add_row(*cells, f"{r['params']:,}", f"{r['macs_conv_linear']:,}",
-                      Text(fv, style="yellow" if r["macs_fvcore"] is None else None))  # fmt: skip
-    table.add_section()
-    blanks = ("",) * (len(columns) - 1)
-    table.add_row(Text("total", style="bold"), *blanks, f"{analysis.params_total:,}", f"{analysis.macs:,}",
-                  f"{analysis.macs_fvcore:,}")  # fmt: skip
+    names = ("Layer", "Op", "Input", "Output") if layer_rows else ("Stage" if level == "stage" else "Block", "Output")
+    wide = {"Layer": Col("Layer"), "Op": Col("Op", fold=True, max_width=16), "Input": Col("Input", priority=2),
+            "Output": Col("Output", priority=1)}  # fmt: skip
+    columns = [wide.get(name, Col(name)) for name in names]
+    columns += [Col("Params", "right"), Col("MACs, conv+linear", "right"), Col("MACs, fvcore", "right", 3)]
+    cells, sections = [], []
+    for i, r in enumerate(records):
+        fv = Text("not counted", style="yellow") if r["macs_fvcore"] is None else Num.count(r["macs_fvcore"])
+        named = [r["name"], r["op"], r["input"], r["output"]] if layer_rows else [r["name"], r["output"]]
+        cells.append([*named, Num.count(r["params"]), Num.count(r["macs_conv_linear"]), fv])
+        following = records[i + 1].get("stage") if i + 1 < len(records) else None
+        sections.append(i == len(records) - 1 or (layer_rows and following != r.get("stage")))
+    cells.append([Text("total", style="bold"), *[""] * (len(names) - 1), Num.count(analysis.params_total, "bold"),
+                  Num.count(analysis.macs, "bold"), Num.count(analysis.macs_fvcore, "bold")])  # fmt: skip
+    sections.append(False)
+    table = Fitted(columns, cells, title=f"Your model at {h}×{w}, batch {n} ({layout})", sections=sections)
     notes = Text()
     notes.append(f"Run: {analysis.probe}, {analysis.dtype}, on a copy of your model (yours is not touched).\n",
                  style="dim")  # fmt: skip
