@@ -253,3 +253,21 @@ def test_effective_field_is_concentrated_inside_the_theoretical_one():
     assert measured.spread["mass_inside"] == 1.0
     # Luo et al.: Gaussian-like, well inside the square: its spread is below a flat field's
     assert all(s < f for s, f in zip(measured.spread["std"], measured.spread["field_std"], strict=True))
+
+
+@pytest.mark.parametrize("columns", [60, 80, 120])
+def test_table_rf_columns_fit_and_say_the_field(columns):
+    from typer.testing import CliRunner
+
+    from resnet_inspect.cli import app
+
+    result = CliRunner().invoke(app, ["table", "--depth", "50", "--level", "stage", "--rf"],
+                                env={"COLUMNS": str(columns)})  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(map(len, lines)) <= columns
+    layer4 = next(line for line in lines if line.startswith("layer4 ") and "427×427" in line)
+    assert "✓" in layer4
+    assert "global" in next(line for line in lines if line.startswith("head ") and "✓" in line)
+    text = " ".join(result.stdout.split())
+    assert "Receptive field: layer4 sees 427×427 pixels of a 224×224 input: more than the image" in text
