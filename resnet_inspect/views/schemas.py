@@ -82,6 +82,8 @@ SCHEMAS: tuple[Schema, ...] = (
         Field("in_shape", "the input shape [N, C, H, W]"),
         Field("out_shape", "the output shape [N, C, H, W], or [N, classes] after the pool"),
         Field("out_elements", "the number of values in the output"),
+        Field("out_size_expr", "its output size per axis as a closed form in H and W (`[\"ceil(H/32)\", "
+                               "\"ceil(W/32)\"]`; empty for a 2-D output; null without closed forms)"),
         Field("params", "parameters"),
         Field("macs_conv_linear", MACS_CL + ": 0 for every other op"),
         Field("macs_fvcore", MACS_FV),
@@ -186,6 +188,8 @@ SCHEMAS: tuple[Schema, ...] = (
         Field("activation_bytes_per_batch_<dtype>", "bytes of every layer output that allocates a tensor"),
         Field("activation_bytes_per_sample_<dtype>", "the same, per image"),
         Field("jump", "true when MACs per pixel rose more than 5% over the previous size"),
+        Field("jump_cause", "which rounding made the jump, in words (null without a jump)",
+              "for networks with closed forms"),
         Field("verified", VERIFIED),
     )),
     Schema("blocks", "`blocks --format json`", (
