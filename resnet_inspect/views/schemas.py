@@ -93,7 +93,8 @@ SCHEMAS: tuple[Schema, ...] = (
         Field("receptive_field", "[h, w]: the input pixels one output value sees, through every path"),
         Field("jump", "[h, w]: input pixels between neighbouring output values"),
         Field("rf_start", "[h, w]: the input coordinate the first output value's field is centred on"),
-        Field("rf_global", "true once the field covers the whole input"),
+        Field("rf_global", "true after a global pool or SE gate: every output sees the whole image at any size; the "
+                                "numbers are then its convolutional path's"),
         Field("weight_bytes", "bytes of its parameters", "with --memory"),
         Field("input_bytes", "bytes it reads", "with --memory"),
         Field("output_bytes", "bytes it writes", "with --memory"),
@@ -116,7 +117,8 @@ SCHEMAS: tuple[Schema, ...] = (
         Field("receptive_field", "[h, w]: the input pixels its output sees, through every path"),
         Field("jump", "[h, w]: input pixels between neighbouring output values"),
         Field("rf_start", "[h, w]: the input coordinate its first output value's field is centred on"),
-        Field("rf_global", "true once the field covers the whole input"),
+        Field("rf_global", "true after a global pool or SE gate: every output sees the whole image at any size; the "
+                                "numbers are then its convolutional path's"),
     )),
     Schema("table.totals", "`table --format json`, `totals`", (
         Field("params", "parameters by the formula"),
