@@ -33,10 +33,11 @@ def test_every_corpus_model_is_judged_as_the_corpus_says(case):
         assert d.message and "\n" not in d.message and d.where
 
 
-def _numbers(model: nn.Module, channels: int, size: int, dtype=torch.float32):
-    """Parameters, torch's FLOPs and every conv's (weight shape, output shape), by a forward of one sample on the
-    meta device (torch's shape functions; nothing computed)."""
+def torch_numbers(model: nn.Module, channels: int, size: int):
+    """Parameters, torch's FLOPs, every conv's (weight shape, output shape) sorted, and the output's shape, by a
+    forward of one sample in the model's dtype on the meta device (torch's shape functions; nothing computed)."""
     model = model.eval()
+    dtype = next(model.parameters()).dtype
     convs = []
     hooks = [m.register_forward_hook(lambda m, i, o: convs.append((tuple(m.weight.shape), tuple(o.shape))))
              for m in model.modules() if isinstance(m, nn.Conv2d)]  # fmt: skip
@@ -55,9 +56,9 @@ def test_equals_builds_the_same_numbers(case):
     with torch.device("meta"):  # built without initialising a weight
         model = case.build()
     channels = 1 if "input" in case.kinds else 3
-    dtype = next(model.parameters()).dtype
-    yours = _numbers(model, channels, case.size, dtype)
-    built = _numbers(build_model(case.equals, device="meta").to(dtype), channels, case.size, dtype)
+    yours = torch_numbers(model, channels, case.size)
+    built = torch_numbers(build_model(case.equals, device="meta").to(next(model.parameters()).dtype), channels,
+                          case.size)  # fmt: skip
     assert built == yours
 
 
