@@ -140,19 +140,14 @@ def _rf(o: PlotOptions) -> Figure:
     from .core.shapes import trace
     from .features.receptive_field import effective_field
     from .views.field_figures import field_figure
-    from .views.figures import resolve_figsize
 
     traced = trace(o.spec, *o.hw)
     stage = o.stage or [layer.stage for layer in traced.layers if layer.stage != "head"][-1]
     if stage == "none":
-        figure = field_figure(traced)
-    else:
-        measured = effective_field(o.spec, *o.hw, stage)
-        figure = field_figure(traced, stage=stage, heatmap=measured.heatmap.numpy(), spread=measured.spread,
-                              unit_field=measured.unit_field)  # fmt: skip
-    if o.figsize is not None:  # field_figure sizes itself; the figure is resized, its fonts are not
-        figure.set_size_inches(resolve_figsize(o.figsize, tuple(figure.get_size_inches())))
-    return figure
+        return field_figure(traced, figsize=o.figsize)
+    measured = effective_field(o.spec, *o.hw, stage)
+    return field_figure(traced, stage=stage, heatmap=measured.heatmap.numpy(), spread=measured.spread,
+                        unit_field=measured.unit_field, figsize=o.figsize)  # fmt: skip
 
 
 PLOTS: dict[str, PlotKind] = {

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 from typer.testing import CliRunner
 
 from resnet_inspect.cli import app
@@ -232,8 +233,11 @@ def drawn():
     from resnet_inspect.features.compare import compare_blocks, sweep
     from resnet_inspect.features.table import analyze
     from resnet_inspect.views import figures
+    from resnet_inspect.views.field_figures import field_figure
 
-    r18, r34 = analyze(18, 224), analyze(34, 224)
+    r18, r34, se = analyze(18, 224), analyze(34, 224), analyze("seresnet50", 224)
+    rows = torch.arange(224, dtype=torch.float64)
+    bump = torch.exp(-((rows[:, None] - 112) ** 2 + (rows[None, :] - 112) ** 2) / (2 * 40**2)).numpy()
     points = sweep(get_spec(18), [(32, 32), (64, 64), (65, 65)])
     blocks = compare_blocks(64, 56, groups=32)
     return {
@@ -243,6 +247,10 @@ def drawn():
         "blocks": lambda size: figures.blocks_figure(blocks, figsize=size),
         "sweep": lambda size: figures.sweep_figure(points, get_spec(18), figsize=size),
         "shapes": lambda size: figures.shapes_figure(r18, figsize=size),
+        # a made-up effective field (a Gaussian bump): the figure's layout does not depend on what was measured
+        "rf": lambda size: field_figure(se.trace, stage="layer4", heatmap=bump, spread={"mean": (112, 112),
+                                        "std": (40, 40)}, unit_field=(-101, -101, 325, 325), figsize=size),
+        "rf-alone": lambda size: field_figure(r18.trace, figsize=size),
         "roofline": lambda size: figures.roofline_figure(
             r18, layer_memory(r18.trace, "float32"), peak_macs_per_s=384e9, bandwidth=89.6e9, device="a laptop",
             dtype="float32", figsize=size,
@@ -251,12 +259,17 @@ def drawn():
 
 
 @pytest.mark.parametrize("figsize", [None, "column", "slide", "7,5"])
-@pytest.mark.parametrize("kind", ["stages", "layers", "depths", "blocks", "sweep", "shapes", "roofline"])
+@pytest.mark.parametrize("kind", ["stages", "layers", "depths", "blocks", "sweep", "shapes", "roofline", "rf",
+                                  "rf-alone"])  # fmt: skip
 def test_no_label_is_cut_off_or_drawn_over_another(drawn, kind, figsize):
+    import warnings
+
     from resnet_inspect.views import figures
 
     from .figure_checks import text_problems
 
-    fig = drawn[kind](figsize)
-    assert text_problems(fig) == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # constrained layout that gives up ("axes sizes collapsed") warns
+        fig = drawn[kind](figsize)
+        assert text_problems(fig) == []
     figures._pyplot().close(fig)

@@ -163,6 +163,16 @@ def test_sentence_names_the_stage_that_sees_more_than_the_image():
     )
 
 
+def test_sentence_of_an_se_net_gives_the_convolutional_path_and_where_it_turns_global():
+    # SE's squeeze makes every field global from the first block on; the sentence still says what the
+    # convolutions see (the same as the plain net's) instead of falling back to the stem
+    assert field_sentence(trace(get_spec("seresnet50"), 224)) == (
+        "layer4's convolutional path sees 427×427 pixels of a 224×224 input: more than the image (layer3 already "
+        "sees 267×267); from layer1.0 on, squeeze-and-excitation's global pool makes every output depend on the "
+        "whole image"
+    )
+
+
 def test_explain_puts_the_numbers_in():
     lines = explain_field(trace(get_spec("resnet50"), 224), "layer2.0.conv2")
     assert "  r = r_in + (3 − 1)·j_in = 35 + 2·4 = 43" in lines

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..core.errors import InspectError
 from ..core.plan import INPUT
-from ..core.receptive_field import Field, receptive_fields
+from ..core.receptive_field import INPUT_FIELD, Field, receptive_fields
 from ..core.shapes import Trace, TracedLayer, trace
 from ..core.spec import ResNetSpec, with_knobs
 
@@ -48,46 +48,57 @@ def output_fields(traced: Trace, key: str) -> dict[str, Field]:
 
 def field_sentence(traced: Trace) -> str:
     """One sentence on the stages' fields against the image: `layer4 sees 427×427 pixels of a 224×224 input: more
-    than the image (layer3 already sees 267×267)`."""
+    than the image (layer3 already sees 267×267)`. Where a global op inside the body (squeeze-and-excitation's
+    mean) makes the fields global, the sentence gives the convolutional path's and says where it turns global."""
     _, _, height, width = traced.input_shape
-    stages = [(stage, field) for stage, field in output_fields(traced, "stage").items() if not field.is_global]
+    fields = receptive_fields(traced)
+    stage_fields = {layer.stage: fields[layer.name] for layer in traced.layers if layer.stage != "head"}
+    stages = list(stage_fields.items())
     last_stage, last = stages[-1]
-    covering = [stage for stage, field in stages if field.covers(height, width)]
-    sentence = f"{last_stage} sees {last.text()} pixels of a {height}×{width} input"
+    text = f"{last.h.size}×{last.w.size}"
+    path = "'s convolutional path" if last.is_global else ""
+    sentence = f"{last_stage}{path} sees {text} pixels of a {height}×{width} input"
+    covering = [stage for stage, field in stages if field.h.size >= height and field.w.size >= width]
     if not covering:
-        share = last.h.size * last.w.size / (height * width)
-        return f"{sentence}: {share:.0%} of the image"
-    sentence += ": more than the image" if last.size != (height, width) else ": exactly the image"
-    first = covering[0]
-    if first != last_stage:
-        sentence += f" ({first} already sees {dict(stages)[first].text()})"
-    if any(field.is_global for stage, field in output_fields(traced, "stage").items() if stage != "head"):
-        sentence += "; squeeze-and-excitation makes every block's output depend on the whole image"
+        sentence += f": {last.h.size * last.w.size / (height * width):.0%} of the image"
+    else:
+        sentence += ": more than the image" if last.size != (height, width) else ": exactly the image"
+        if covering[0] != last_stage:
+            first = stage_fields[covering[0]]
+            sentence += f" ({covering[0]} already sees {first.h.size}×{first.w.size})"
+    if (turn := global_in_body(traced)) is not None:
+        block, what = turn
+        sentence += f"; from {block} on, {what} makes every output depend on the whole image"
     return sentence
+
+
+def global_in_body(traced: Trace) -> tuple[str, str] | None:
+    """Where a global op before the head (squeeze-and-excitation's mean) first makes fields global: its block and
+    what it is, or None."""
+    fields = receptive_fields(traced)
+    for layer in traced.layers:
+        if layer.stage != "head" and layer.inputs and all(not fields.get(s, INPUT_FIELD).is_global for s in
+                                                          layer.inputs) and fields[layer.name].is_global:  # fmt: skip
+            return layer.block, "squeeze-and-excitation's global pool" if layer.kind == "mean" else f"the {layer.kind}"
+    return None
 
 
 def explain_field(traced: Trace, name: str) -> list[str]:
     """The recurrence for layer `name`, numbers put in: r' = r + (K − 1)·D·j, j' = j·S, start' = …"""
-    fields = receptive_fields(traced)
+    fields = {INPUT: INPUT_FIELD} | receptive_fields(traced)
     layer = traced.layer(name)
-    before = [fields.get(source) for source in layer.inputs]
+    before = [fields[source] for source in layer.inputs]
     after = fields[name]
-    if any(field is None for field in before):  # the network's input
-        from ..core.receptive_field import INPUT_FIELD
-
-        before = [INPUT_FIELD if field is None else field for field in before]
-    head = "receptive field, per axis (r: pixels seen, j: pixels between neighbouring outputs, start: first centre)"
-    lines = [head]
-    sources = ", ".join(s if s != INPUT else "input" for s in layer.inputs)
+    lines = ["receptive field, per axis (r: pixels seen, j: pixels between neighbouring outputs, start: first centre)"]
     if len(before) > 1:
         parts = " ∪ ".join(f"{f.h.size} from {s}" for f, s in zip(before, layer.inputs, strict=True))
         lines.append(f"  paths meet: r = union of {parts} = {after.h.size}")
     if after.is_global and not any(f.is_global for f in before):
         lines.append(f"  every output reads the whole map: the field is global from here on "
-                     f"(the convolutional path's is {before[0].text()})")  # fmt: skip
+                     f"(the convolutional path's is {after.h.size}×{after.w.size})")  # fmt: skip
         return lines
-    field = before[0] if len(before) == 1 else after
-    if layer.kernel and len(before) == 1:
+    if len(before) == 1 and layer.kernel:
+        field = before[0]
         (k, _), (s, _), (p, _) = layer.kernel, layer.stride or (1, 1), layer.padding or (0, 0)
         d = (layer.dilation or (1, 1))[0]
         reach = f"({k} − 1)·{d}" if d != 1 else f"({k} − 1)"
@@ -98,8 +109,8 @@ def explain_field(traced: Trace, name: str) -> list[str]:
             f"({_number((k - 1) * d / 2)} − {p})·{field.h.jump} = {_number(after.h.start)}",
         ]
     elif len(before) == 1:
-        lines.append(f"  {layer.kind} reads {sources} position by position: r = {after.h.size}, j = {after.h.jump}, "
-                     f"start = {_number(after.h.start)} (unchanged)")  # fmt: skip
+        lines.append(f"  {layer.kind} reads {layer.inputs[0]} position by position: r = {after.h.size}, "
+                     f"j = {after.h.jump}, start = {_number(after.h.start)} (unchanged)")  # fmt: skip
     _, _, height, width = traced.input_shape
     if after.is_global:
         lines.append(f"  global: every output depends on the whole {height}×{width} image "
