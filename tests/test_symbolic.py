@@ -60,8 +60,21 @@ def test_ceil_mode_branches_are_settled_and_reported():
     assert "6 branch facts proven exhaustively" in result.summary
 
 
-def test_option_a_falls_back_to_per_size_checks_and_says_why():
+def test_option_a_is_proven_through_torchs_reference_pad():
+    # constant_pad_nd's C++ meta kernel reads a concrete size; torch._refs.constant_pad_nd is symbolic
     result = verify_symbolic(get_spec("resnet20"))
+    assert result.ok and result.method == "symbolic" and result.references == ("constant_pad_nd",)
+    assert "constant_pad_nd by torch._refs" in result.summary
+    assert not verify_symbolic(get_spec("resnet18")).references
+
+
+def test_a_model_that_needs_a_concrete_size_falls_back_to_per_size_checks_and_says_why():
+    spec = get_spec("resnet20")
+    model = build_model(spec, device="meta")
+    shortcut = model.layer2[0].downsample
+    plain = shortcut.forward
+    shortcut.forward = lambda x: plain(x) if int(x.shape[-1]) > 0 else x  # a Python branch on a concrete size
+    result = verify_symbolic(spec, model=model)
     assert result.ok and result.method == "per size"
     assert "layer2.0" in result.fallback and "not proven for the others" in result.summary
     assert (1, 1) in result.sizes_checked and any(h != w for h, w in result.sizes_checked)
@@ -138,3 +151,4 @@ def test_cli_sweep_and_table_symbolic():
 def test_explain_gives_the_closed_form():
     result = runner.invoke(app, ["explain", "layer4.0.conv2", "--depth", "50", "--size", "225"])
     assert "out 512×⌈H/32⌉×⌈W/32⌉" in result.stdout
+

@@ -13,9 +13,10 @@ ours. Each is then proven equal to the closed form of `closed_form.py` over the 
 
 Where PyTorch branches on a size (a `ceil_mode` pool asks whether its last window starts in the padding), the
 condition is settled the same exhaustive way over the range and handed to PyTorch as a fact, and the block is
-run again; the facts are reported. Where the trace cannot be symbolic at all (an op that needs a concrete size:
-`F.pad` in option A's shortcut), the model is checked per size at a spread of sizes instead, and the result
-says so and why.
+run again; the facts are reported. An op whose C++ meta kernel needs concrete sizes but whose Python reference
+in `torch._refs` does not (`constant_pad_nd`, the `F.pad` of option A's shortcut) runs through that reference:
+still PyTorch's shape logic, and the result names the ops it took that way. Where the trace cannot be symbolic
+at all, the model is checked per size at a spread of sizes instead, and the result says so and why.
 
 torch, sympy and numpy are imported when a proof runs, never at import time.
 """
@@ -60,6 +61,7 @@ class SymbolicVerification:
     problems: tuple[str, ...] = ()  # layer mismatches beyond sizes: names, channels, ranks
     fallback: str | None = None  # why the trace could not stay symbolic
     sizes_checked: tuple[tuple[int, int], ...] = ()  # the per-size fallback's sizes
+    references: tuple[str, ...] = ()  # aten ops whose shapes came from PyTorch's Python references (torch._refs)
 
     @property
     def ok(self) -> bool:
@@ -83,8 +85,9 @@ class SymbolicVerification:
             if counts["exhaustive"]:
                 how += f", {counts['exhaustive']} exhaustively over {f.min_height}..{f.max_size}"
             facts = f"; {len(self.facts)} branch facts proven exhaustively" if self.facts else ""
+            refs = f"; {', '.join(self.references)} by torch._refs" if self.references else ""
             return (f"✓ every size from {f.range_text} verified at once: PyTorch's symbolic shapes of all "
-                    f"{len(f.layers)} layers equal the closed forms ({how}{facts})")  # fmt: skip
+                    f"{len(f.layers)} layers equal the closed forms ({how}{facts}{refs})")  # fmt: skip
         small, large = (f(self.sizes_checked, key=lambda s: s[0] * s[1]) for f in (min, max))
         return (f"✓ checked per size at {len(self.sizes_checked)} sizes from {small[0]}×{small[1]} to "
                 f"{large[0]}×{large[1]} only, not proven for the others: the symbolic trace specialises "
@@ -221,8 +224,34 @@ def _hooks(model: Any, seen: list[tuple[str, tuple]]) -> Iterator[None]:
             handle.remove()
 
 
-def symbolic_shapes(model: Any, forms: ClosedForms) -> tuple[list[tuple[str, tuple]], tuple[Any, Any], list[str]]:
-    """One forward of `model` on a symbolic H×W input: (leaf name, output shape) per call, (H, W), facts used."""
+@contextlib.contextmanager
+def _reference_kernels(used: set[str]) -> Iterator[None]:
+    """Ops whose C++ meta kernels read a concrete size, run through their Python references in `torch._refs`
+    (PyTorch's own shape logic, written on symbolic sizes); each one taken is added to `used`."""
+    import torch
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    aten = torch.ops.aten
+    references = {aten.constant_pad_nd.default: torch._refs.constant_pad_nd}
+
+    class References(TorchDispatchMode):
+        def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+            if func in references:
+                used.add(func.overloadpacket.__name__)
+                return references[func](*args, **(kwargs or {}))
+            return func(*args, **(kwargs or {}))
+
+    with References():
+        yield
+
+
+Shapes = list[tuple[str, tuple]]  # (leaf module name, output shape) per call
+
+
+def symbolic_shapes(model: Any, forms: ClosedForms,
+                    references: set[str] | None = None) -> tuple[Shapes, tuple[Any, Any], list[str]]:  # fmt: skip
+    """One forward of `model` on a symbolic H×W input: (leaf name, output shape) per call, (H, W), facts used.
+    The ops run through `torch._refs` are added to `references`."""
     import torch
     from torch._subclasses.fake_tensor import FakeTensorMode
     from torch.fx.experimental.symbolic_shapes import GuardOnDataDependentSymNode, ShapeEnv
@@ -236,7 +265,9 @@ def symbolic_shapes(model: Any, forms: ClosedForms) -> tuple[list[tuple[str, tup
     was_training = model.training
     level = quiet.level
     quiet.setLevel(logging.CRITICAL)
-    with FakeTensorMode(shape_env=env, allow_non_fake_inputs=True), torch.no_grad(), _hooks(model, seen):
+    used = set() if references is None else references
+    with (FakeTensorMode(shape_env=env, allow_non_fake_inputs=True), torch.no_grad(), _hooks(model, seen),
+          _reference_kernels(used)):  # fmt: skip
         model.eval()
         h, w = env.create_unbacked_symint(), env.create_unbacked_symint()
         for value, low in ((h, forms.min_height), (w, forms.min_width)):
@@ -296,12 +327,14 @@ def verify_symbolic(spec: ResNetSpec, *, forms: ClosedForms | None = None, model
         from .model import build_model
 
         model = build_model(spec, device="meta")
+    references: set[str] = set()
     try:
-        seen, (h, w), facts = symbolic_shapes(model, forms)
+        seen, (h, w), facts = symbolic_shapes(model, forms, references)
         proofs, problems = _prove_all(forms, seen, h, w)
     except Specialised as why:
         return _per_size(spec, forms, model, str(why))
-    return SymbolicVerification(forms, "symbolic", tuple(proofs), tuple(facts), tuple(problems))
+    return SymbolicVerification(forms, "symbolic", tuple(proofs), tuple(facts), tuple(problems),
+                                references=tuple(sorted(references)))  # fmt: skip
 
 
 def _prove_all(forms: ClosedForms, seen: list[tuple[str, tuple]], h: Any, w: Any) -> tuple[list[AxisProof], list[str]]:
