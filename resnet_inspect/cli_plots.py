@@ -93,13 +93,18 @@ def _blocks(o: PlotOptions) -> Figure:
 
 
 def _sweep(o: PlotOptions) -> Figure:
-    from .features.compare import parse_sizes, sweep
+    from .core.closed_form import closed_forms
+    from .features.compare import jump_causes, parse_sizes, sweep
     from .views import figures
 
     size_list = parse_sizes(o.sizes)
     with progress(len(size_list)) as advance:
         points = sweep(o.spec, size_list, batches=(o.batch,), dtype=o.dtype, progress=advance)
-    return figures.sweep_figure(points, o.spec, log=o.log, dtype=o.dtype, figsize=o.figsize)
+    try:
+        causes = jump_causes(points, closed_forms(o.spec))
+    except InspectError:  # no closed forms: the jumps are marked without their causes
+        causes = None
+    return figures.sweep_figure(points, o.spec, log=o.log, dtype=o.dtype, figsize=o.figsize, causes=causes)
 
 
 def _roofline(o: PlotOptions) -> Figure:

@@ -152,3 +152,22 @@ def test_explain_gives_the_closed_form():
     result = runner.invoke(app, ["explain", "layer4.0.conv2", "--depth", "50", "--size", "225"])
     assert "out 512×⌈H/32⌉×⌈W/32⌉" in result.stdout
 
+
+def test_sweep_plot_marks_each_jump_in_the_colour_of_the_stage_that_steps():
+    from resnet_inspect.features.compare import jump_causes
+    from resnet_inspect.views.figures import STAGE_COLOURS, _pyplot, sweep_figure
+
+    spec = get_spec(50)
+    points = sweep(spec, parse_sizes("220:260:1"))
+    causes = jump_causes(points, closed_forms(spec))
+    # 225: layer4 steps 7 → 8 (ceil(H/32)); 241: only layer3 steps 15 → 16 (ceil(H/16)) and layer4 stays 8
+    by_size = {points[i].size[0]: (c.feature_map, c.rounding) for i, c in causes.items()}
+    assert by_size[225] == ("layer4", "⌈H/32⌉") and by_size[241] == ("layer3", "⌈H/16⌉")
+    records = sweep_records(points, "float32", closed_forms(spec))
+    assert sorted(by_size) == [int(r["size"].split("×")[0]) for r in records if r["jump"]]
+    figure = sweep_figure(points, spec, causes=causes)
+    marks = {line.get_label(): line for line in figure.axes[-1].get_lines() if line.get_marker() == "^"}
+    assert list(marks) == ["layer4 grows: ⌈H/32⌉", "layer3 grows: ⌈H/16⌉"]  # coarsest first
+    assert marks["layer4 grows: ⌈H/32⌉"].get_color() == STAGE_COLOURS["layer4"]
+    assert 225 in marks["layer4 grows: ⌈H/32⌉"].get_xdata() and 241 in marks["layer3 grows: ⌈H/16⌉"].get_xdata()
+    _pyplot().close(figure)

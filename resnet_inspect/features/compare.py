@@ -487,15 +487,51 @@ def _sweep_per_size(spec: ResNetSpec, sizes: Sequence[tuple[int, int]], batches:
     return points
 
 
+def jumps(points: Sequence[SweepPoint]) -> dict[int, SweepPoint]:
+    """The points whose MACs per pixel rise more than `JUMP` over the previous size's (at the same batch), by
+    index, each with that previous point."""
+    found = {}
+    previous: dict[int, SweepPoint] = {}  # the last point of each batch size: points come size by size
+    for i, p in enumerate(points):
+        before = previous.get(p.batch)
+        if before is not None and p.macs_per_pixel > before.macs_per_pixel * (1 + JUMP):
+            found[i] = before
+        previous[p.batch] = p
+    return found
+
+
+@dataclass(frozen=True)
+class JumpCause:
+    """The coarsest feature map whose size steps at a jump, and the rounding that steps it."""
+
+    feature_map: str  # a stage ("layer4") or, where no stage ends on that map, a layer ("conv1")
+    stage: str
+    rounding: str  # pretty: ⌈H/32⌉
+
+
+def jump_causes(points: Sequence[SweepPoint], forms: Any) -> dict[int, JumpCause]:
+    """Each jump's cause, by index into `points`, from the network's closed forms (`core.closed_form`)."""
+    from ..core.closed_form import jump_causes as map_changes
+
+    stage_of = {name: layer.stage for layer in forms.layers for name in (layer.name, layer.stage)}
+    causes = {}
+    for i, before in jumps(points).items():
+        changes = map_changes(forms, before.size, points[i].size, pretty=True)
+        if changes:
+            label, _, rounding = changes[0]
+            causes[i] = JumpCause(label, stage_of.get(label, label), rounding.split(" and ")[0])
+    return causes
+
+
 def sweep_records(points: Sequence[SweepPoint], dtype: str, forms: Any = None) -> list[dict[str, Any]]:
     """One record per point; with the network's closed forms (`forms`), each jump says which rounding stepped."""
     from ..core.closed_form import jump_words
 
     records = []
-    previous: dict[int, SweepPoint] = {}  # the last point of each batch size: points come size by size
-    for p in points:
-        before = previous.get(p.batch)
-        jump = before is not None and p.macs_per_pixel > before.macs_per_pixel * (1 + JUMP)
+    jumped = jumps(points)
+    for i, p in enumerate(points):
+        before = jumped.get(i)
+        jump = before is not None
         records.append(
             {
                 "size": f"{p.size[0]}×{p.size[1]}",
@@ -511,8 +547,7 @@ def sweep_records(points: Sequence[SweepPoint], dtype: str, forms: Any = None) -
             }
         )
         if forms is not None:
-            records[-1]["jump_cause"] = jump_words(forms, before.size, p.size) if jump and before else None
-        previous[p.batch] = p
+            records[-1]["jump_cause"] = jump_words(forms, before.size, p.size) if before is not None else None
     return records
 
 

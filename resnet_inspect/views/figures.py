@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from ..core.memory import LayerMemory
-    from ..features.compare import BlockComparison, SweepPoint
+    from ..features.compare import BlockComparison, JumpCause, SweepPoint
 
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {
@@ -377,15 +377,19 @@ def total_stride(spec: Any) -> int:
 
 
 def sweep_figure(points: Sequence[SweepPoint], spec: Any, *, log: bool = False, dtype: str = "float32",
-                 figsize: FigSize = None) -> Figure:  # fmt: skip
+                 figsize: FigSize = None, causes: dict[int, JumpCause] | None = None) -> Figure:  # fmt: skip
     """MACs, activation memory and MACs per pixel against input size: the rounding staircase.
 
     Three panels, each with its own y axis from 0: MACs and activation memory both grow with the pixels, so on
     twin axes of one panel their curves would lie on top of each other. With `log`, every axis is logarithmic.
+    Jumps in MACs per pixel are marked; with `causes` (by index into `points`), in the colour of the stage whose
+    feature map steps, one legend entry per map and rounding.
     """
-    from ..features.compare import JUMP
+    from ..features.compare import JUMP, jumps
 
-    points = [p for p in points if p.batch == points[0].batch]
+    batch = points[0].batch
+    causes = {points[i].size: c for i, c in (causes or {}).items() if points[i].batch == batch}
+    points = [p for p in points if p.batch == batch]
     sides = [p.size[0] for p in points]
     fig, (ax_m, ax_mem, ax_px) = _figure((10, 7.5), figsize, nrows=3, sharex=True)
     ax_m.plot(sides, [p.macs / 1e9 for p in points], color=MACS_COLOUR, marker="o", markersize=3)
@@ -394,13 +398,22 @@ def sweep_figure(points: Sequence[SweepPoint], spec: Any, *, log: bool = False, 
     ax_mem.set_ylabel(f"activations\n(MiB, {dtype})")
     per_pixel = [p.macs_per_pixel / 1e3 for p in points]
     ax_px.step(sides, per_pixel, where="mid", color=OKABE_ITO["black"])
-    jumps = [i for i in range(1, len(points)) if points[i].macs_per_pixel > points[i - 1].macs_per_pixel * (1 + JUMP)]
-    ax_px.plot([sides[i] for i in jumps], [per_pixel[i] for i in jumps], "^", color=OKABE_ITO["orange"],
-               label=f"MACs per pixel jump > {JUMP:.0%}")  # fmt: skip
+    jumped = list(jumps(points))
+    marks: dict[tuple[str, str, str], list[int]] = {}  # (label, colour, stage) → the jumps it marks
+    for i in jumped:
+        cause = causes.get(points[i].size)
+        key = ((f"{cause.feature_map} grows: {cause.rounding}", STAGE_COLOURS[cause.stage], cause.stage) if cause else
+               (f"MACs per pixel jump > {JUMP:.0%}", OKABE_ITO["orange"], ""))  # fmt: skip
+        marks.setdefault(key, []).append(i)
+    order = {stage: i for i, stage in enumerate(stage_names(spec))}
+    for (label, colour, _), idx in sorted(marks.items(), key=lambda m: -order.get(m[0][2], -1)):  # coarsest first
+        ax_px.plot([sides[i] for i in idx], [per_pixel[i] for i in idx], "^", color=colour, label=label,
+                   markersize=6, markeredgecolor=OKABE_ITO["black"], markeredgewidth=0.4)  # fmt: skip
     ax_px.set_ylabel("thousand MACs\nper input pixel")
     ax_px.set_xlabel("input size (pixels per side)" + (", log scale" if log else ""))
-    if jumps:
-        ax_px.legend(frameon=False, loc="lower right")  # the staircase runs along the top
+    if jumped:  # the staircase runs along the top
+        title = f"jumps > {JUMP:.0%}: the map that steps" if causes else None
+        ax_px.legend(frameon=False, loc="lower right", title=title, title_fontsize="small", fontsize="small")
     for ax in (ax_m, ax_mem, ax_px):
         if log:
             ax.set_yscale("log")
@@ -411,9 +424,8 @@ def sweep_figure(points: Sequence[SweepPoint], spec: Any, *, log: bool = False, 
 
         ax_px.set_xscale("log", base=2)
         ax_px.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    batch = points[0].batch
     stride = total_stride(spec)
-    claim = f": sizes just past a multiple of {stride} cost more per pixel" if jumps else ": MACs per input pixel"
+    claim = f": sizes just past a multiple of {stride} cost more per pixel" if jumped else ": MACs per input pixel"
     ax_m.set_title(f"{spec.name} from {sides[0]} to {sides[-1]} pixels" + (f", batch {batch}" if batch != 1 else "")
                    + claim)  # fmt: skip
     _fit_labels(fig)
