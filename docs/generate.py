@@ -23,6 +23,7 @@ from resnet_inspect.features.compare import (
     compare_networks,
     diff_networks,
     diff_records,
+    jump_causes,
     network_records,
     parse_sizes,
     sweep,
@@ -94,7 +95,8 @@ def generate(out: Path | str) -> list[Path]:
     figure("resnet152_layers.png", plots.layers_figure(r152))
     figure("depths.png", plots.depths_figure(depths))
     figure("blocks.png", plots.blocks_figure(blocks))
-    figure("resnet50_sweep.png", plots.sweep_figure(sweep_points, get_spec(50)))
+    figure("resnet50_sweep.png", plots.sweep_figure(sweep_points, get_spec(50),
+                                                    causes=jump_causes(sweep_points, get_spec(50))))  # fmt: skip
     figure("resnet50_shapes.png", plots.shapes_figure(r50))
     h100, batch256 = get_device("h100-sxm"), analyze(50, 224, batch=256)
     figure(

@@ -93,18 +93,14 @@ def _blocks(o: PlotOptions) -> Figure:
 
 
 def _sweep(o: PlotOptions) -> Figure:
-    from .core.closed_form import closed_forms
     from .features.compare import jump_causes, parse_sizes, sweep
     from .views import figures
 
     size_list = parse_sizes(o.sizes)
     with progress(len(size_list)) as advance:
         points = sweep(o.spec, size_list, batches=(o.batch,), dtype=o.dtype, progress=advance)
-    try:
-        causes = jump_causes(points, closed_forms(o.spec))
-    except InspectError:  # no closed forms: the jumps are marked without their causes
-        causes = None
-    return figures.sweep_figure(points, o.spec, log=o.log, dtype=o.dtype, figsize=o.figsize, causes=causes)
+    return figures.sweep_figure(points, o.spec, log=o.log, dtype=o.dtype, figsize=o.figsize,
+                                causes=jump_causes(points, o.spec))  # fmt: skip
 
 
 def _roofline(o: PlotOptions) -> Figure:
@@ -160,7 +156,8 @@ PLOTS: dict[str, PlotKind] = {
     "layers": PlotKind(_layers, "MACs and parameters of every conv and linear layer", log=True),
     "depths": PlotKind(_depths, "parameters and MACs per stage across networks (--archs)"),
     "blocks": PlotKind(_blocks, "block designs' MACs and parameters, conv by conv"),
-    "sweep": PlotKind(_sweep, "MACs, activation memory and MACs per pixel over input sizes (--sizes)", log=True),
+    "sweep": PlotKind(_sweep, "MACs, activation memory and MACs per pixel over input sizes (--sizes); each "
+                      "jump marked with the stage whose map steps", log=True),
     "shapes": PlotKind(_shapes, "the feature map's side and channels through the network"),
     "roofline": PlotKind(_roofline, "every conv and linear layer on a device's roofline (--device)"),
     "diagram": PlotKind(_diagram, "the network as the paper's Figure 3: a column, blocks collapsed per stage"),

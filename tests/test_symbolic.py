@@ -159,7 +159,7 @@ def test_sweep_plot_marks_each_jump_in_the_colour_of_the_stage_that_steps():
 
     spec = get_spec(50)
     points = sweep(spec, parse_sizes("220:260:1"))
-    causes = jump_causes(points, closed_forms(spec))
+    causes = jump_causes(points, spec)
     # 225: layer4 steps 7 → 8 (ceil(H/32)); 241: only layer3 steps 15 → 16 (ceil(H/16)) and layer4 stays 8
     by_size = {points[i].size[0]: (c.feature_map, c.rounding) for i, c in causes.items()}
     assert by_size[225] == ("layer4", "⌈H/32⌉") and by_size[241] == ("layer3", "⌈H/16⌉")

@@ -509,10 +509,16 @@ class JumpCause:
     rounding: str  # pretty: ⌈H/32⌉
 
 
-def jump_causes(points: Sequence[SweepPoint], forms: Any) -> dict[int, JumpCause]:
-    """Each jump's cause, by index into `points`, from the network's closed forms (`core.closed_form`)."""
+def jump_causes(points: Sequence[SweepPoint], spec: ResNetSpec) -> dict[int, JumpCause]:
+    """Each jump's cause, by index into `points`, from the network's closed forms (`core.closed_form`); none for a
+    network without them."""
+    from ..core.closed_form import closed_forms
     from ..core.closed_form import jump_causes as map_changes
 
+    try:
+        forms = closed_forms(spec)
+    except InspectError:
+        return {}
     stage_of = {name: layer.stage for layer in forms.layers for name in (layer.name, layer.stage)}
     causes = {}
     for i, before in jumps(points).items():
