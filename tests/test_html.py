@@ -78,6 +78,7 @@ def test_html_is_well_formed_and_carries_the_numbers(notebook):
     # ResNet-50 at 224: 25,557,032 parameters; layer3 does 1,464,336,384 conv + linear MACs (torchvision's counts).
     assert "25,557,032" in table and "1,464,336,384" in table and "✓" in table
     assert "layer3 holds the most MACs (35.8%)" in table
+    assert "Receptive field: layer4 sees 427×427 pixels of a 224×224 input" in table  # as under the terminal table
     compare = " ".join(parsed(notebook["compare"]).text)
     assert "11,689,512" in compare and "25,557,032" in compare  # resnet18's and resnet50's totals
     blocks = " ".join(parsed(notebook["blocks"]).text)

@@ -58,6 +58,7 @@ def _lines(lines: Sequence[str], style: str = "") -> str:
 def analysis_html(analysis: Any) -> str:
     """An analysis: its headline, the stage table, the totals, and the blocks and layers folded away."""
     from ..core.shapes import shape_text
+    from ..features.receptive_field import field_sentence
     from ..features.summary import headline
     from ..features.table import Level, table_records
     from .formats import totals_lines
@@ -72,6 +73,7 @@ def analysis_html(analysis: Any) -> str:
         f"<div><b>{escape(analysis.spec.name)}</b> · input {escape(shape_text(analysis.input_shape))} (N×C×H×W)</div>",
         _lines([headline(analysis)], "font-style:italic"),
         records_html(table_records(analysis, Level.stage), caption="Per stage", columns=columns),
+        _lines([f"Receptive field: {field_sentence(analysis.trace)}"], "margin:0.3em 0"),
         _lines(totals_lines(analysis)),
         _lines([verdict[0]], verdict[1]),
     ]
