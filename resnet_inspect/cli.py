@@ -7,8 +7,6 @@ handling live there too.
 
 from __future__ import annotations
 
-import shutil
-import textwrap
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -31,6 +29,7 @@ from .cli_support import (
     prepare_output,
     progress,
     require,
+    say,
     show,
     show_records,
     size_of,
@@ -127,7 +126,7 @@ def table(
     cells = closed_form_cells(analysis, level) if symbolic else None
     if fmt is not Format.rich:
         for line in formats.cross_check_lines(checks):
-            typer.echo(line, err=True)
+            say(line)
     show(fmt, output, lambda console: terminal.table_view(analysis, level, flops=flops, width=console.width,
                                                           memory=memory_view_, checks=checks, symbolic=cells,
                                                           fields=rf),
@@ -136,20 +135,19 @@ def table(
          markdown=lambda: formats.to_markdown(analysis, level, flops=flops, memory=memory_view_,
                                               symbolic=cells))  # fmt: skip
     if note := size_note(analysis):
-        typer.echo(note, err=True)
+        say(note)
     if verify_rf:
         from .features.receptive_field import verification_lines, verify_fields
 
         fields = verify_fields(analysis.spec)
         for line in verification_lines(fields):
-            for part in textwrap.wrap(line, shutil.get_terminal_size().columns, subsequent_indent="  "):
-                typer.echo(part, err=fmt is not Format.rich)
+            say(line, err=fmt is not Format.rich)
         require(fields.ok, "the receptive field measured on the model differs from the arithmetic")
     if symbolic:
         from .core.symbolic import verify_symbolic
 
         proof = verify_symbolic(spec)
-        typer.echo(proof.summary, err=True)
+        say(proof.summary)
         require(proof.ok, f"the closed forms disagree with PyTorch's shapes: {(proof.failures or ('',))[0]}")
     for check in checks:
         if not check.ok:
@@ -316,13 +314,13 @@ def sweep(
     records = sweep_records(points, dtype, _closed_forms_or_none(spec))
     show_records(fmt, output, lambda console: terminal.sweep_view(records, spec.name, dtype), records)
     if points:
-        typer.echo(f"verified by: {points[0].verified_by}", err=True)
+        say(f"verified by: {points[0].verified_by}")
     if fmt is Format.rich:
         causes = [r["jump_cause"] for r in records if r.get("jump_cause")]
         for cause in causes[:JUMPS_SHOWN]:
-            typer.echo(f"▲ {cause}", err=True)
+            say(f"▲ {cause}")
         if len(causes) > JUMPS_SHOWN:
-            typer.echo(f"… {len(causes) - JUMPS_SHOWN} more jumps: --format json gives each one's cause", err=True)
+            say(f"… {len(causes) - JUMPS_SHOWN} more jumps: --format json gives each one's cause")
     require(all(p.verified for p in points), "some sizes disagree with the model")
 
 

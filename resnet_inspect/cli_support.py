@@ -98,6 +98,20 @@ def _one_line_warnings(previous: Callable[..., None]) -> Callable[..., None]:
     return show
 
 
+def say(line: str, *, err: bool = True) -> None:
+    """A note beside the output (stderr by default): wrapped to the terminal's width when it goes to a terminal,
+    one line when piped or logged, so a grep still finds it whole."""
+    import shutil
+    import textwrap
+
+    stream = sys.stderr if err else sys.stdout
+    if not stream.isatty():
+        typer.echo(line, err=err)
+        return
+    for part in textwrap.wrap(line, shutil.get_terminal_size().columns, subsequent_indent="  ") or [""]:
+        typer.echo(part, err=err)
+
+
 def fail(message: str, code: int = 2) -> None:
     _flush(sys.stdout)  # what was printed before the error comes first, and a failed flush is not left for exit
     typer.echo(f"{PROG}: error: {message}", err=True)

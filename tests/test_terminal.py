@@ -188,3 +188,27 @@ def test_views_fit_any_console(width):
     out = console.export_text()
     assert max(cell_len(line) for line in out.splitlines()) <= width
     assert "✓" in out and "…" not in out
+
+
+def test_notes_beside_the_output_wrap_on_a_terminal_and_stay_whole_in_a_pipe(monkeypatch):
+    import io
+    import sys
+
+    from resnet_inspect.cli_support import say
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    note = "✓ every size from 1×1 to 1048576×1048576 verified at once: PyTorch's symbolic shapes of all 70 layers"
+    monkeypatch.setenv("COLUMNS", "40")
+    for stream, lines in ((Terminal(), None), (io.StringIO(), [note])):
+        monkeypatch.setattr(sys, "stderr", stream)
+        say(note)
+        printed = stream.getvalue().splitlines()
+        if lines is None:  # a terminal 40 cells wide: folded at spaces, continued with an indent, nothing lost
+            assert len(printed) > 2 and max(map(cell_len, printed)) <= 40
+            assert all(line.startswith("  ") for line in printed[1:])
+            assert " ".join(line.strip() for line in printed) == note
+        else:
+            assert printed == lines
