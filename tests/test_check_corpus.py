@@ -121,3 +121,16 @@ def test_a_forward_that_raises_leaves_the_model_as_it_was():
     ):
         compare_model(model, get_spec("resnet20"), (32, 32))
     assert_same(before, snapshot(model))
+
+
+@pytest.mark.parametrize("probe", ["empty-batch", "meta"])
+def test_holding_a_users_model_against_a_trace_leaves_it_as_it_was(probe):
+    # analyze(arch, model=…) runs the user's implementation against the trace: on a copy, each submodule's mode kept
+    from resnet_inspect import analyze
+
+    case = corpus.CASES_BY_ID["timm_resnet34"]
+    torch.manual_seed(0)
+    model = _mixed_modes(case.build())
+    before = snapshot(model)
+    analyze(case.reference, case.size, model=model, probe=probe)
+    assert_same(before, snapshot(model))

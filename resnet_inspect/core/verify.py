@@ -106,7 +106,7 @@ def capture(model: nn.Module) -> Iterator[list[ObservedLayer]]:
 
         return record
 
-    was_training = model.training
+    modes = [(module, module.training) for module in model.modules()]  # each submodule's own, not just the top's
     try:
         for name, module in leaf_modules(model):
             handles.append(module.register_forward_hook(hook(name)))
@@ -119,7 +119,8 @@ def capture(model: nn.Module) -> Iterator[list[ObservedLayer]]:
     finally:
         for handle in handles:
             handle.remove()
-        model.train(was_training)
+        for module, training in modes:
+            module.training = training
 
 
 def observe(model: nn.Module, input_shape: Shape, *, probe: Probe = "empty-batch") -> list[ObservedLayer]:
