@@ -68,9 +68,15 @@ class OneLineErrors(typer.core.TyperGroup):
             if type(error).__name__ != "OutOfMemoryError" and "can't allocate memory" not in str(error):
                 raise
             fail(f"out of memory; use a smaller network, batch or size ({MEMORY_ENV} may be set too high)", 2)
+        except SystemExit as error:  # only a user's factory or forward calls sys.exit inside a command
+            if isinstance(error.code, int) and error.code >= 128:  # a signal (files.py)
+                raise
+            fail(f"the model's code called sys.exit({error.code!r}) instead of returning a model or an output", 2)
         except OSError as error:  # stdout on a full disk (`> /dev/full`), a terminal gone; else a file, named
             reason = " ".join((error.strerror or str(error)).split())
             fail(f"{error.filename!r}: {reason}" if error.filename else f"cannot write the output: {reason}", 2)
+        if code == 130:  # typer's answer to Ctrl-C (KeyboardInterrupt): the shell's convention, 128 + SIGINT
+            fail("interrupted", 130)
         sys.exit(code if isinstance(code, int) else 0)
 
 

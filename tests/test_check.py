@@ -237,3 +237,18 @@ def test_a_network_without_shortcuts_is_not_a_resnet():
     assert [d["kind"] for d in data["differences"]] == ["residual"]
     assert "✗ not a ResNet" in runner.invoke(app, ["check", f"{HERE / 'corpus_models.py'}:Plain20", "--arch",
                                                    "resnet20", "--size", "32"]).stdout  # fmt: skip
+
+
+@pytest.mark.parametrize(("body", "code", "said"), [
+    ("sys.exit(5)", 2, "called sys.exit(5)"),
+    ("sys.exit()", 2, "called sys.exit(None)"),
+    ("raise KeyboardInterrupt", 130, "interrupted"),
+])  # fmt: skip
+def test_a_factory_that_exits_or_is_interrupted_gives_one_line_and_our_exit_code(tmp_path, body, code, said):
+    source = tmp_path / "exits.py"
+    source.write_text(f"import sys\n\n\ndef build():\n    {body}\n")
+    result = CliRunner().invoke(app, ["check", f"{source}:build", "--depth", "18"])
+    assert result.exit_code == code
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("resnet-inspect: error: ") and said in lines[0]
+    assert "Traceback" not in result.output
