@@ -201,6 +201,9 @@ def paper(
     from .features.paper import cifar_table, paper_records, paper_table
     from .views import formats, terminal
 
+    if cifar and (stride_in, shortcut) != ("v1", "A"):  # Table 6's nets have basic blocks and option A only
+        raise InspectError("--stride-in and --shortcut apply to Table 1; Table 6 (--cifar) is the paper's option A "
+                           "nets, which have no bottleneck: for others use table --arch resnet56:shortcut=B")
     fmt = prepare_output(fmt, output)
     result = (cifar_table(parse_size(size or 32)) if cifar
               else paper_table(parse_size(size or 224), stride_in=stride_in, shortcut=shortcut))  # fmt: skip

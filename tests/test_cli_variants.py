@@ -93,7 +93,15 @@ def test_paper_table_1():
     assert "| FLOPs |  | 1.8×10⁹ | 3.7×10⁹ | 3.9×10⁹ | 7.6×10⁹ | 11.3×10⁹ |" in option_b
     assert "34-layer: computed 3,663,761,408 (3.664×10⁹), printed 3.6" in option_b
     assert "with option A (identity with zero-padded channels) it reads 3.6" in option_b
-    assert "the paper's FLOPs assume v1 and option A" in option_b
+    assert "the paper's FLOPs assume v1, option A for 18/34 and B for 50/101/152" in option_b
+    # the rounding footnote cites the paper's other entries as computed here, never a fixed list
+    assert "the paper rounds its other entries (18-layer 1.814 → 1.8, 101-layer 7.570 → 7.6" in option_b
+    v15 = run("paper", "--stride-in", "v1.5", "--format", "markdown").stdout
+    # v1.5 explains its own difference from the printed row, and never blames rounding for it
+    assert "101-layer: computed 7,801,405,440 (7.801×10⁹), printed 7.6. v1.5's 3×3 at the full size adds" in v15
+    assert "with the paper's v1 it reads 7.6." in v15 and "rounding" not in v15
+    cifar = runner.invoke(app, ["paper", "--cifar", "--shortcut", "B"])
+    assert cifar.exit_code == 2 and "--shortcut apply to Table 1" in cifar.stderr
     big = run("paper", "--size", "512", "--format", "markdown").stdout
     sizes = [line.split(" | ")[1] for line in big.splitlines() if line.startswith("| conv")]
     assert sizes == ["256×256", "128×128", "64×64", "32×32", "16×16"]

@@ -104,12 +104,16 @@ def _footnotes(
 ) -> tuple[str, ...]:
     paper_like = shortcut == "A" and stride_in == "v1"
     notes = [
-        f"FLOPs as in the paper: multiply-adds of the conv and fc layers, ×10⁹ (the 'GMACs' of this tool), "
-        f"at {size[0]}×{size[1]}; stride on the {'first 1×1 (v1)' if stride_in == 'v1' else '3×3 (v1.5)'}, "
+        f"FLOPs counted as the paper counts them: multiply-adds of the conv and fc layers, ×10⁹ (the 'GMACs' of "
+        f"this tool), at {size[0]}×{size[1]}; stride on the {'first 1×1 (v1)' if stride_in == 'v1' else '3×3 (v1.5)'}, "
         f"shortcut option {shortcut} for 18/34 and B for 50/101/152"
-        + (", as the paper's FLOPs assume." if paper_like else "; the paper's FLOPs assume v1 and option A.")
+        + (", as the paper's FLOPs assume."
+           if paper_like else "; the paper's FLOPs assume v1, option A for 18/34 and B for 50/101/152.")
     ]
     if size == PAPER_SIZE:
+        # the entries the computation reproduces, as the paper's own rounding: "101-layer 7.570 → 7.6"
+        rounded = [f"{d}-layer {m / 1e9:.3f} → {PRINTED_GMACS[d]}" for d, m in zip(DEPTHS, macs, strict=True)
+                   if round(m / 1e9, 1) == PRINTED_GMACS[d] and m / 1e9 != PRINTED_GMACS[d]]  # fmt: skip
         for depth, spec, m in zip(DEPTHS, specs, macs, strict=True):
             computed, printed = round(m / 1e9, 1), PRINTED_GMACS[depth]
             if computed == printed:
@@ -119,9 +123,15 @@ def _footnotes(
                 option_a = trace(replace(spec, shortcut="A"), *size).macs
                 why = (f" Option {shortcut}'s projections add {m - option_a:,} MACs; with option A (identity with "
                        f"zero-padded channels) it reads {option_a / 1e9:.1f}.")  # fmt: skip
+            elif spec.block == "bottleneck" and stride_in != "v1":
+                v1 = trace(replace(spec, stride_in="v1"), *size).macs
+                even_so = "" if round(v1 / 1e9, 1) == printed else f" ({v1 / 1e9:.3f}, printed {printed} even so)"
+                why = (f" v1.5's 3×3 at the full size adds {m - v1:,} MACs; with the paper's v1 it reads "
+                       f"{v1 / 1e9:.1f}{even_so}.")  # fmt: skip
             elif spec.block == "bottleneck":
-                why = (f" {m / 1e9:.3f} rounds to {computed}; the paper rounds its other entries (7.570 → 7.6, "
-                       "11.282 → 11.3), so rounding does not explain the printed value.")  # fmt: skip
+                others = f" ({', '.join(rounded)})" if rounded else ""
+                why = (f" {m / 1e9:.3f} rounds to {computed}; the paper rounds its other entries{others}, so "
+                       "rounding does not explain the printed value.")  # fmt: skip
             notes.append(f"{depth}-layer: computed {m:,} ({m / 1e9:.3f}×10⁹), printed {printed}.{why}")
     else:
         notes.append(f"The paper prints FLOPs only for 224×224; this table is recomputed at {size[0]}×{size[1]}.")
