@@ -252,3 +252,11 @@ def test_a_factory_that_exits_or_is_interrupted_gives_one_line_and_our_exit_code
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("resnet-inspect: error: ") and said in lines[0]
     assert "Traceback" not in result.output
+
+
+def test_a_checkpoints_notes_say_either_only_after_the_note_it_refers_to():
+    basic = check_state_dict(build_model(18, device="meta").state_dict(), "r18").notes
+    bottleneck = check_state_dict(build_model(50, device="meta").state_dict(), "r50").notes
+    assert "the max pool's padding owns no weights: a checkpoint cannot say it" in basic
+    assert bottleneck[0].startswith("v1 and v1.5 have the same weights")
+    assert "the max pool's padding owns no weights either: a checkpoint cannot say it" in bottleneck

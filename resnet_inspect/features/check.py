@@ -766,7 +766,8 @@ def infer_spec(state: dict[str, Any]) -> tuple[ResNetSpec, list[str]]:
     )  # fmt: skip
     if block == "bottleneck":
         notes.append("v1 and v1.5 have the same weights: a checkpoint cannot say where the bottleneck's stride is")
-    notes.append("the max pool's padding owns no weights either: a checkpoint cannot say it")
+    either = " either" if block == "bottleneck" else ""  # after the stride's note, which says the same of v1/v1.5
+    notes.append(f"the max pool's padding owns no weights{either}: a checkpoint cannot say it")
     return spec, notes
 
 
