@@ -46,7 +46,7 @@ def one_error_line(result) -> str:
         (["compare", "--depths", "18", "--size", "1000000000"], "size '1000000000' is not valid"),
         (["table", "--size", "1000000000", "--cross-check"], "size '1000000000' is not valid"),
         (["table", "--size", "1000000000"], "size '1000000000' is not valid"),
-        (["sweep", "--sizes", "1000000000"], "size '1000000000' is not valid"),
+        (["sweep", "--sizes", "1000000000"], "--sizes '1000000000' is not valid"),  # the flag given, not --size
         (["sweep", "--sizes", "1:1000000000"], "gives 1,000,000,000 sizes; sweep at most 50,000"),
         (["sweep", "--sizes", "1:500", "--batch", ",".join(["1"] * 101)],
          "sizes × batches = 500 × 101 = 50,500 is past the limit of 50,000; sweep fewer sizes or batches at once"),

@@ -347,11 +347,21 @@ def parse_sizes(text: str) -> list[tuple[int, int]]:
         count = (stop - start) // step + 1
         if count > MAX_SIZES:
             raise InspectError(f"sizes {text!r} gives {count:,} sizes; sweep at most {MAX_SIZES:,}")
-        return [parse_size(v) for v in range(start, stop + 1, step)]
+        return [_one_size(v) for v in range(start, stop + 1, step)]
     parts = [part for part in text.split(",") if part.strip()]
     if len(parts) > MAX_SIZES:
         raise InspectError(f"sizes {text[:40]!r}… lists {len(parts):,} sizes; sweep at most {MAX_SIZES:,}")
-    return [parse_size(part) for part in parts] or [parse_size(text)]
+    return [_one_size(part) for part in parts] or [_one_size(text)]
+
+
+def _one_size(value: str | int) -> tuple[int, int]:
+    """One size of a sweep: refused as one of `sizes` (the CLI names it --sizes), not as `size` (--size)."""
+    try:
+        return parse_size(value)
+    except InspectError as error:
+        message = str(error)
+        named = f"sizes {message.removeprefix('size ')}" if message.startswith("size ") else message
+        raise InspectError(named) from None
 
 
 @dataclass(frozen=True)
