@@ -260,3 +260,19 @@ def test_a_checkpoints_notes_say_either_only_after_the_note_it_refers_to():
     assert "the max pool's padding owns no weights: a checkpoint cannot say it" in basic
     assert bottleneck[0].startswith("v1 and v1.5 have the same weights")
     assert "the max pool's padding owns no weights either: a checkpoint cannot say it" in bottleneck
+
+
+def test_a_model_that_resizes_its_own_input_is_told_so():
+    class Resizing(torch.nn.Module):  # a deployment wrapper: whatever comes in is resized to 224×224 first
+        def __init__(self):
+            super().__init__()
+            self.net = build_model(18)
+
+        def forward(self, x):
+            return self.net(torch.nn.functional.interpolate(x, size=(224, 224), mode="bilinear"))
+
+    result = compare_model(Resizing(), get_spec(18), (64, 64))
+    assert result.verdict == "differs"
+    assert [d.kind for d in result.differences] == ["input"]
+    assert "your model resizes its input: its first layer sees 224×224 where the input is 64×64" in (
+        result.differences[0].message)  # fmt: skip

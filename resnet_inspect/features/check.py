@@ -251,6 +251,12 @@ def compare_structures(yours: Structure, theirs: Structure) -> list[Difference]:
             f"{theirs.in_channels}",
             f"your first conv reads {yours.in_channels} channels; the reference reads {theirs.in_channels}",
         )
+    first = (yours.stem or (yours.blocks[0].main if yours.blocks else ()))[:1]
+    if first and len(first[0].in_shape) == 4 and tuple(first[0].in_shape[2:]) != tuple(yours.input_size):
+        seen, given = "×".join(map(str, first[0].in_shape[2:])), "×".join(map(str, yours.input_size))
+        found.add("input", "stem", f"resized to {seen}", f"{given} as given",
+                  f"your model resizes its input: its first layer sees {seen} where the input is {given}, so its "
+                  "sizes and MACs do not follow the input size")  # fmt: skip
     if yours.num_classes != theirs.num_classes:
         said = (f"your classifier has {yours.num_classes} outputs" if yours.num_classes is not None else
                 "your model ends without a classifier (its output is not N×classes)")  # fmt: skip
