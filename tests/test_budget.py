@@ -51,6 +51,7 @@ def one_error_line(result) -> str:
         (["sweep", "--sizes", "1:500", "--batch", ",".join(["1"] * 101)],
          "sizes × batches = 500 × 101 = 50,500 is past the limit of 50,000; sweep fewer sizes or batches at once"),
         (["table", "--layers", "5000,1", "--widths", "64,128"], "add up to 5,001 blocks; the limit is 5,000"),
+        (["table", "--layers", "1000000000"], "add up to 1,000,000,000 blocks; the limit is 5,000"),  # cap first
         (["profile", "--depth", "18", "--size", "32", "--repeats", "1001"], "--repeats 1001 is not valid; it must be "
          "from 1 to 1,000"),
         (["profile", "--depth", "18", "--size", "32", "--warmup", "100000"], "--warmup 100000 is not valid"),

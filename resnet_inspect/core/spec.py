@@ -100,6 +100,9 @@ class ResNetSpec:
         _check_choice("order", self.order, ORDERS)
         if not 1 <= len(self.layers) <= MAX_STAGES:
             raise InspectError(f"layers {_csv(self.layers)} must list 1 to {MAX_STAGES} stages, like 3,4,6,3")
+        if sum(self.layers) > MAX_BLOCKS:
+            raise InspectError(f"layers {_csv(self.layers)} add up to {sum(self.layers):,} blocks; "
+                               f"the limit is {MAX_BLOCKS:,}")  # fmt: skip
         if len(self.widths) != len(self.layers):
             raise InspectError(
                 f"widths {_csv(self.widths)} must give one width per stage: {len(self.layers)} for layers "
@@ -108,9 +111,6 @@ class ResNetSpec:
         for label, values in (("layers", self.layers), ("widths", self.widths), ("stem_widths", self.stem_widths)):
             if any(v < 1 for v in values):
                 raise InspectError(f"{label} {_csv(values)} must all be ≥ 1")
-        if sum(self.layers) > MAX_BLOCKS:
-            raise InspectError(f"layers {_csv(self.layers)} add up to {sum(self.layers):,} blocks; "
-                               f"the limit is {MAX_BLOCKS:,}")  # fmt: skip
         if len(self.stem_widths) != STEM_CONVS[self.stem]:
             raise InspectError(f"stem_widths {_csv(self.stem_widths)} must give {STEM_CONVS[self.stem]} width(s) "
                                f"for the {self.stem} stem")  # fmt: skip
