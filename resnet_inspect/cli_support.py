@@ -68,8 +68,8 @@ class OneLineErrors(typer.core.TyperGroup):
             if type(error).__name__ != "OutOfMemoryError" and "can't allocate memory" not in str(error):
                 raise
             fail(f"out of memory; use a smaller network, batch or size ({MEMORY_ENV} may be set too high)", 2)
-        except SystemExit as error:  # only a user's factory or forward calls sys.exit inside a command
-            if isinstance(error.code, int) and error.code >= 128:  # a signal (files.py)
+        except SystemExit as error:  # ours (a reader that left, a signal) stand; a user's factory or forward's do not
+            if _raised_by_us(error):
                 raise
             fail(f"the model's code called sys.exit({error.code!r}) instead of returning a model or an output", 2)
         except OSError as error:  # stdout on a full disk (`> /dev/full`), a terminal gone; else a file, named
@@ -102,6 +102,20 @@ def _one_line_warnings(previous: Callable[..., None]) -> Callable[..., None]:
             previous(message, category, *args, **kwargs)
 
     return show
+
+
+def _raised_by_us(error: BaseException) -> bool:
+    """Whether sys.exit was called (the innermost frame of `error`'s traceback) by this package or by the CLI
+    framework under it (typer, its click included, exits 1 when the reader of stdout has left), not by a user's
+    code."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return True
+    where = str(Path(tb.tb_frame.f_code.co_filename).resolve())
+    ours = (Path(__file__), Path(typer.__file__))
+    return any(where.startswith(str(path.resolve().parent)) for path in ours)
 
 
 def say(line: str, *, err: bool = True) -> None:
