@@ -66,21 +66,20 @@ def field_sentence(traced: Trace) -> str:
         if covering[0] != last_stage:
             first = stage_fields[covering[0]]
             sentence += f" ({covering[0]} already sees {first.h.size}×{first.w.size})"
-    if (turn := global_in_body(traced)) is not None:
+    if (turn := global_in_body(traced, fields)) is not None:
         block, what = turn
         sentence += f"; from {block} on, {what} makes every output depend on the whole image"
     return sentence
 
 
-def global_in_body(traced: Trace) -> tuple[str, str] | None:
-    """Where a global op before the head (squeeze-and-excitation's mean) first makes fields global: its block and
-    what it is, or None."""
-    fields = receptive_fields(traced)
-    for layer in traced.layers:
-        if layer.stage != "head" and layer.inputs and all(not fields.get(s, INPUT_FIELD).is_global for s in
-                                                          layer.inputs) and fields[layer.name].is_global:  # fmt: skip
-            return layer.block, "squeeze-and-excitation's global pool" if layer.kind == "mean" else f"the {layer.kind}"
-    return None
+def global_in_body(traced: Trace, fields: dict[str, Field]) -> tuple[str, str] | None:
+    """Where a global op before the head (squeeze-and-excitation's mean) first makes the fields (`receptive_fields`
+    of `traced`) global: its block and what it is, or None. Global spreads forward, so the first global layer is
+    the op itself."""
+    layer = next((x for x in traced.layers if x.stage != "head" and fields[x.name].is_global), None)
+    if layer is None:
+        return None
+    return layer.block, "squeeze-and-excitation's global pool" if layer.kind == "mean" else f"the {layer.kind}"
 
 
 def explain_field(traced: Trace, name: str) -> list[str]:

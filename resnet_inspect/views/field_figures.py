@@ -57,7 +57,7 @@ def field_figure(traced: Trace, *, stage: str | None = None, heatmap: Any = None
     ax.annotate(f"{last.h.size}×{last.w.size}", (len(layers) - 1, last.h.size), textcoords="offset points",
                 xytext=(-4, 6), ha="right", fontsize="small")  # fmt: skip
     note = "after the global pool: every output sees the whole image"
-    if (turn := global_in_body(traced)) is not None:
+    if (turn := global_in_body(traced, fields)) is not None:
         note = f"from {turn[0]} on, {turn[1]} also makes every output see the whole image"
     # kept inside the axes' lower right, where the rising curve never is: wrapped to half the axes' width
     chars = max(24, int(fig.get_figwidth() * (1 if heatmap is None or stacked else 0.55) * 6))
