@@ -238,16 +238,16 @@ def feature_maps(forms: ClosedForms) -> list[tuple[str, AxisForm, AxisForm]]:
 
 
 def jump_causes(forms: ClosedForms, before: tuple[int, int], after: tuple[int, int], *,
-                pretty: bool = False) -> list[tuple[str, str, str]]:  # fmt: skip
-    """Between two input sizes, the feature maps that change: (name, "7×7→8×8", the rounding that steps), coarsest
-    first."""
+                pretty: bool = False) -> list[tuple[str, str, tuple[str, ...]]]:  # fmt: skip
+    """Between two input sizes, the feature maps that change: (name, "7×7→8×8", the roundings that step: one per
+    axis that changes), coarsest first."""
     causes = []
     for label, h, w in feature_maps(forms):
         old, new = (h(before[0]), w(before[1])), (h(after[0]), w(after[1]))
         if old != new:
-            rounding = [f.text(v, pretty=pretty) for f, v, a, b in ((h, "H", old[0], new[0]), (w, "W", old[1], new[1]))
-                        if a != b]  # fmt: skip
-            causes.append((label, f"{old[0]}×{old[1]}→{new[0]}×{new[1]}", " and ".join(rounding)))
+            axes = ((h, "H", old[0], new[0]), (w, "W", old[1], new[1]))
+            rounding = tuple(f.text(v, pretty=pretty) for f, v, a, b in axes if a != b)
+            causes.append((label, f"{old[0]}×{old[1]}→{new[0]}×{new[1]}", rounding))
     return causes
 
 
@@ -259,7 +259,7 @@ def jump_words(forms: ClosedForms, before: tuple[int, int], after: tuple[int, in
         return f"{size}: no feature map changes size"
     (label, change, rounding), *rest = causes
     also = f" (also {', '.join(f'{name} {c}' for name, c, _ in rest)})" if rest else ""
-    return f"{size}: {label} {change} because {rounding}{also}"
+    return f"{size}: {label} {change} because {' and '.join(rounding)}{also}"
 
 
 # --------------------------------------------------------------------------------------------- counting

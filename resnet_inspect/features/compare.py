@@ -534,8 +534,8 @@ def jump_causes(points: Sequence[SweepPoint], spec: ResNetSpec) -> dict[int, Jum
     for i, before in jumps(points).items():
         changes = map_changes(forms, before.size, points[i].size, pretty=True)
         if changes:
-            label, _, rounding = changes[0]
-            causes[i] = JumpCause(label, stage_of.get(label, label), rounding.split(" and ")[0])
+            label, _, roundings = changes[0]
+            causes[i] = JumpCause(label, stage_of.get(label, label), roundings[0])
     return causes
 
 
