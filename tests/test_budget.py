@@ -163,4 +163,4 @@ def test_capturing_a_user_model_checks_the_copy_fits_in_memory(monkeypatch):
     monkeypatch.setenv("RESNET_INSPECT_MAX_GIB", "1")
     huge = nn.Sequential(nn.Linear(100_000, 10_000, device="meta"))  # 1e9 params, 4 GB in float32
     with pytest.raises(InspectError, match=r"1,000,010,000 parameters needs 3\.7 GiB, more than the 1\.0 GiB"):
-        graph._fresh_copy(huge, "cpu", zeros=False)
+        graph.fresh_copy(huge, "cpu", zeros=False)

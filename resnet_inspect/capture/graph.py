@@ -210,7 +210,7 @@ def capture(model: Any, input_shape: Shape) -> Graph:
     raise CaptureError(f"the model does not run on a {shape} input: {reasons}")
 
 
-def _fresh_copy(model: Any, device: str, zeros: bool) -> Any:
+def fresh_copy(model: Any, device: str, zeros: bool) -> Any:
     """A deep copy whose parameters and buffers are new tensors on `device` (never the user's objects)."""
     import torch
     from torch import nn
@@ -245,7 +245,7 @@ def _capture(model: Any, sample_shape: Shape, probe: str) -> Graph:
 
     dtype = model_dtype(model)
     device = "meta" if probe == "meta" else "cpu"
-    twin = _fresh_copy(model, device, zeros=probe == "cpu")
+    twin = fresh_copy(model, device, zeros=probe == "cpu")
     names: dict[int, str] = {}
     for n, m in twin.named_modules(remove_duplicate=False):
         names.setdefault(id(m), n)

@@ -156,9 +156,9 @@ def analyze(
 
         check_parameters(traced.params, traced.params * 4)
     if model is not None:  # the user's: run a copy, never the model itself (the probe gives weights new storage)
-        from ..capture.graph import _fresh_copy
+        from ..capture.graph import fresh_copy
 
-        model = _fresh_copy(model, "meta", zeros=False)
+        model = fresh_copy(model, "meta", zeros=False)
     return analyze_trace(traced, model if model is not None else build_model(spec, device="meta"), probe=probe)
 
 
