@@ -245,8 +245,10 @@ def check_writable(output: Path) -> None:
     check_output_path(output, "--output")
 
 
-def output_path(text: str) -> Path:
-    """--output as typed: an empty path or one ending in a separator names a directory (Path() would hide both)."""
+def output_path(text: str | Path) -> Path:
+    """--output as typed: an empty path or one ending in a separator names a directory (Path() would hide both).
+    A default (a Path already) comes through here too."""
+    text = os.fspath(text)
     if not text.strip():
         raise typer.BadParameter(f"{text!r} is empty; give a file path, like results.json")
     if text.endswith(os.sep) or (os.altsep and text.endswith(os.altsep)):

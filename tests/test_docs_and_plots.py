@@ -273,3 +273,17 @@ def test_no_label_is_cut_off_or_drawn_over_another(drawn, kind, figsize):
         fig = drawn[kind](figsize)
         assert text_problems(fig) == []
     figures._pyplot().close(fig)
+
+
+@pytest.mark.parametrize(("args", "message"), [([], None), (["--device", "tpu"], "unknown device")])
+def test_plot_without_output_writes_figure_png_or_names_the_bad_option(tmp_path, monkeypatch, args, message):
+    # The README's `plot block --arch seresnet50 --stage layer3` names no --output: the default file is written.
+    monkeypatch.chdir(tmp_path)
+    kind = "roofline" if args else "block"
+    result = runner.invoke(app, ["plot", kind, "--arch", "resnet20", *args] + ([] if args else ["--stage", "layer2"]))
+    if message is None:
+        assert result.exit_code == 0, result.stderr
+        assert png_size(tmp_path / "figure.png")[0] > 500
+    else:
+        assert result.exit_code == 2 and message in result.stderr and result.stderr.count("\n") == 1
+        assert not (tmp_path / "figure.png").exists()
