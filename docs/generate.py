@@ -17,26 +17,22 @@ from resnet_inspect.core.configs import DEPTHS, REGISTRY, get_spec, parse_arch
 from resnet_inspect.core.devices import get_device
 from resnet_inspect.core.memory import layer_memory
 from resnet_inspect.features.architecture import block_diagrams, network_diagram, paper_blocks
+from resnet_inspect.features.blocks import compare_blocks
 from resnet_inspect.features.catalog import catalog
-from resnet_inspect.features.compare import (
-    compare_blocks,
-    compare_networks,
-    diff_networks,
-    diff_records,
-    jump_causes,
-    network_records,
-    parse_sizes,
-    sweep,
-)
+from resnet_inspect.features.compare import compare_networks, diff_networks
 from resnet_inspect.features.explain import explain
 from resnet_inspect.features.paper import cifar_table, paper_table
-from resnet_inspect.features.summary import headline
+from resnet_inspect.features.sweep import sweep
 from resnet_inspect.features.table import analyze
 from resnet_inspect.files import write_text
+from resnet_inspect.records.schemas import json_schemas, schemas_markdown
 from resnet_inspect.views import diagrams
 from resnet_inspect.views import figures as plots
 from resnet_inspect.views.formats import catalog_markdown, paper_markdown, records_markdown, to_markdown
-from resnet_inspect.views.schemas import schemas_markdown
+
+# The columns of the depths table: each stage's share of its network, both conventions.
+DEPTH_COLUMNS = ["arch", "name", "out_shape", "params", "params_share", "macs_conv_linear", "macs_share_conv_linear",
+                 "verified"]
 
 FIGURES = {
     "resnet50_stages.png": "stages of ResNet-50 at 224×224",
@@ -75,7 +71,7 @@ def generate(out: Path | str) -> list[Path]:
     depths = compare_networks([get_spec(d) for d in DEPTHS], (224, 224))
     blocks = compare_blocks(64, 56, groups=32, width_per_group=4)
     v1 = analyze(parse_arch("resnet50:stride_in=v1"), 224)
-    sweep_points = sweep(get_spec(50), parse_sizes("32:1024:16"))
+    sweep_points = sweep(get_spec(50), "32:1024:16")
 
     tables = {
         "tables/resnet50_stages.md": to_markdown(r50, "stage"),
@@ -84,9 +80,9 @@ def generate(out: Path | str) -> list[Path]:
         "tables/paper_table1_option_b.md": paper_markdown(paper_table(shortcut="B")),
         "tables/paper_table6_cifar.md": paper_markdown(cifar_table()),
         "tables/blocks.md": records_markdown(_block_rows(blocks)),
-        "tables/depths.md": records_markdown(network_records(depths)),
-        "tables/v1_vs_v1.5.md": records_markdown(diff_records(diff_networks(v1, r50))),
-        "tables/archs.md": catalog_markdown(catalog([analyze(name) for name in REGISTRY])),
+        "tables/depths.md": records_markdown(depths.records(), columns=DEPTH_COLUMNS),
+        "tables/v1_vs_v1.5.md": records_markdown(diff_networks(v1, r50).records()),
+        "tables/archs.md": catalog_markdown(catalog([analyze(name) for name in REGISTRY]).entries),
     }
     for relative, body in tables.items():
         text(relative, body)
@@ -95,8 +91,7 @@ def generate(out: Path | str) -> list[Path]:
     figure("resnet152_layers.png", plots.layers_figure(r152))
     figure("depths.png", plots.depths_figure(depths))
     figure("blocks.png", plots.blocks_figure(blocks))
-    figure("resnet50_sweep.png", plots.sweep_figure(sweep_points, get_spec(50),
-                                                    causes=jump_causes(sweep_points, get_spec(50))))  # fmt: skip
+    figure("resnet50_sweep.png", plots.sweep_figure(sweep_points.points, get_spec(50), causes=sweep_points.causes()))
     figure("resnet50_shapes.png", plots.shapes_figure(r50))
     h100, batch256 = get_device("h100-sxm"), analyze(50, 224, batch=256)
     figure(
@@ -117,7 +112,11 @@ def generate(out: Path | str) -> list[Path]:
     text("index.md", _index(r50, r152, tables))
     text("arithmetic.md", _arithmetic(r50, v1, blocks))
     text("cli.md", cli_reference(typer.main.get_command(app)))
-    text("formats.md", schemas_markdown())
+    text("formats.md", schemas_markdown(f"ResNet-50 at 224×224: {r50.macs_conv_linear:,} conv + linear MACs, "
+                                        f"{r50.macs_fvcore:,} fvcore MACs."))
+    (out / "schemas").mkdir(exist_ok=True)
+    for name, body in json_schemas().items():
+        text(f"schemas/{name}", body)
     return written
 
 
@@ -131,8 +130,8 @@ def _block_rows(comparison) -> list[dict[str, Any]]:
                 for c in d.convs
             ),
             "conv params": d.conv_params,
-            "MACs": d.macs,
-            "MACs vs basic": f"{d.macs / comparison.designs[0].macs:.3f}",
+            "MACs": d.macs_conv_linear,
+            "MACs vs basic": f"{d.macs_conv_linear / comparison.designs[0].macs_conv_linear:.3f}",
         }
         for d in comparison.designs
     ]
@@ -141,10 +140,11 @@ def _block_rows(comparison) -> list[dict[str, Any]]:
 def _index(r50, r152, tables: dict[str, str]) -> str:
     def share(stages: tuple[str, ...], of: str) -> float:
         if of == "macs":
-            return sum(r.macs_conv_linear for r in r50.rows if r.traced.stage in stages) / r50.macs
+            return sum(r.macs_conv_linear for r in r50.rows if r.traced.stage in stages) / r50.macs_conv_linear
         return sum(r.traced.params for r in r50.rows if r.traced.stage in stages) / r50.params
 
     early, late = ("stem", "layer1", "layer2"), ("layer4", "head")
+    macs = r50.macs_conv_linear
     return f"""# resnet-inspect
 
 See exactly what a ResNet does at a given input size: every layer's output shape, where the parameters
@@ -155,7 +155,7 @@ model through forward hooks, counted by fvcore's rules) and shown only when the 
 
 ## Where the compute and the parameters sit
 
-In ResNet-50 at 224×224, {headline(r50)}. The stem, layer1 and layer2 do {share(early, "macs"):.0%} of the {r50.macs:,}
+In ResNet-50 at 224×224, {r50.headline}. The stem, layer1 and layer2 do {share(early, "macs"):.0%} of the {macs:,}
 multiply-adds with {share(early, "params"):.0%} of the parameters; layer4 and the classifier hold
 {share(late, "params"):.0%} of the {r50.params:,} parameters and do {share(late, "macs"):.0%} of the
 multiply-adds. The early layers run at high resolution with few channels; the late ones at 7×7 with many.
@@ -163,9 +163,9 @@ multiply-adds. The early layers run at high resolution with few channels; the la
 ![{FIGURES["resnet50_stages.png"]}](figures/resnet50_stages.png)
 
 {tables["tables/resnet50_stages.md"]}
-Layer by layer (ResNet-152, {r152.macs / 1e9:.2f} GMACs, {r152.params:,} parameters): every conv's MACs
+Layer by layer (ResNet-152, {r152.macs_conv_linear / 1e9:.2f} GMACs, {r152.params:,} parameters): every conv's MACs
 are roughly equal within a stage, while a conv's parameters grow fourfold from stage to stage; with 36 blocks
-in layer3, {headline(r152)}. Every title and summary sentence the tool writes is computed from the shares
+in layer3, {r152.headline}. Every title and summary sentence the tool writes is computed from the shares
 like these, never fixed.
 
 ![{FIGURES["resnet152_layers.png"]}](figures/resnet152_layers.png)
@@ -259,8 +259,8 @@ The max pool rounds the same way:
 ```
 
 Because each of the five halvings rounds up odd sizes, a side one pixel past a multiple of 32 costs more
-per pixel: ResNet-50 at 224×224 ends in a 7×7 map and costs {r50.macs:,} MACs; at 225×225 it ends in 8×8
-and costs {at_225.macs:,} ({at_225.macs / r50.macs - 1:+.1%}).
+per pixel: ResNet-50 at 224×224 ends in a 7×7 map and costs {r50.macs_conv_linear:,} MACs; at 225×225 it ends in 8×8
+and costs {at_225.macs_conv_linear:,} ({at_225.macs_conv_linear / r50.macs_conv_linear - 1:+.1%}).
 
 ## MACs, not FLOPs
 
@@ -270,8 +270,8 @@ and FLOPs = 2 × MACs only when asked (`--flops`), labelled.
 
 There are two totals, both shown and labelled:
 
-- **conv + linear**, the paper's and torchvision's convention: ResNet-50 at 224×224 is {r50.macs:,} MACs
-  ({2 * r50.macs:,} FLOPs).
+- **conv + linear**, the paper's and torchvision's convention: ResNet-50 at 224×224 is {r50.macs_conv_linear:,} MACs
+  ({2 * r50.macs_conv_linear:,} FLOPs).
 - **all that fvcore counts**, which adds batch norm (2 per element in eval mode) and the global average pool
   (1 per input element): {r50.macs_fvcore:,}.
 
@@ -283,14 +283,14 @@ There are two totals, both shown and labelled:
 
 The paper's bottleneck puts its stride on the first 1×1 conv (v1); torchvision's puts it on the 3×3 (v1.5).
 The parameters are the same; the compute is not, because v1.5's first 1×1 runs at the full resolution:
-{v1.macs:,} MACs (v1) against {r50.macs:,} (v1.5) for ResNet-50 at 224×224,
-{(r50.macs - v1.macs) // 3:,} more in each of the first blocks of layer2, layer3 and layer4
+{v1.macs_conv_linear:,} MACs (v1) against {r50.macs_conv_linear:,} (v1.5) for ResNet-50 at 224×224,
+{(r50.macs_conv_linear - v1.macs_conv_linear) // 3:,} more in each of the first blocks of layer2, layer3 and layer4
 ([tables/v1_vs_v1.5.md](tables/v1_vs_v1.5.md)).
 
 ## Basic and bottleneck blocks
 
-At 56×56 a basic block (two 3×3 convs at 64 channels) costs {basic.macs:,} MACs; a bottleneck (1×1 down to
-64, 3×3, 1×1 back up to 256) costs {bottleneck.macs:,} while carrying 4× the channels:
+At 56×56 a basic block (two 3×3 convs at 64 channels) costs {basic.macs_conv_linear:,} MACs; a bottleneck (1×1 down to
+64, 3×3, 1×1 back up to 256) costs {bottleneck.macs_conv_linear:,} while carrying 4× the channels:
 
     basic − bottleneck: {blocks.difference_formula()}
 

@@ -31,7 +31,7 @@ from .cli_support import (
     require,
     say,
     show,
-    show_records,
+    show_result,
     size_of,
     split_archs,
 )
@@ -39,7 +39,8 @@ from .core.configs import parse_arch
 from .core.errors import InspectError
 from .core.memory import canonical_dtype
 from .core.spec import ResNetSpec, parse_size
-from .features.table import Level
+from .features.rows import Level
+from .records.serialize import records_csv
 
 app = typer.Typer(
     cls=OneLineErrors,
@@ -114,24 +115,25 @@ def table(
     ] = False,
 ) -> None:
     """Layer-by-layer shapes, parameters and MACs of a ResNet at one input size, verified against the model."""
-    from .features.table import analyze, closed_form_cells, cross_check, memory_view, size_note
+    from .features.cross_check import cross_check
+    from .features.table import analyze, closed_form_cells, memory_view, size_note
     from .views import formats, terminal
 
     fmt = prepare_output(fmt, output)
     if model is not None:
-        return _table_of_model(model, kwargs, size, batch, level, fmt, output)
+        return _table_of_model(model, kwargs, size, batch, level, fmt, output, flops)
     analysis = analyze(spec, size_of(spec, size), batch=batch)
-    memory_view_ = memory_view(analysis, canonical_dtype(dtype)) if memory else None
+    memory_view_ = memory_view(analysis.trace, canonical_dtype(dtype)) if memory else None
     checks = cross_check(analysis) if cross_check_ else []
     cells = closed_form_cells(analysis, level) if symbolic else None
     if fmt is not Format.rich:
-        for line in formats.cross_check_lines(checks):
-            say(line)
+        for check in checks:
+            say(check.line())
     show(fmt, output, lambda console: terminal.table_view(analysis, level, flops=flops, width=console.width,
                                                           memory=memory_view_, checks=checks, symbolic=cells,
                                                           fields=rf),
-         json=lambda: formats.to_json(analysis, flops=flops, cross_checks=checks, memory=memory_view_),
-         csv=lambda: formats.to_csv(analysis, level, flops=flops, memory=memory_view_, symbolic=cells),
+         json=lambda: analysis.to_json(flops=flops, cross_checks=checks, memory=memory_view_),
+         csv=lambda: formats.records_csv(analysis.records(level, flops=flops, memory=memory_view_)),
          markdown=lambda: formats.to_markdown(analysis, level, flops=flops, memory=memory_view_,
                                               symbolic=cells))  # fmt: skip
     if note := size_note(analysis):
@@ -156,34 +158,33 @@ def table(
                                f"(first: {analysis.problems[:1]})")  # fmt: skip
 
 
-def _table_of_model(target: str, kwargs: str | None, size, batch: int, level, fmt, output) -> None:
-    from .features.check import load_factory
-    from .features.model_table import analyze_model, model_summary, model_table_records
+def _table_of_model(target: str, kwargs: str | None, size, batch: int, level, fmt, output, flops: bool) -> None:
+    from .capture.load import load_factory
+    from .features.model_table import analyze_model
     from .views import formats, terminal
 
-    analysis = analyze_model(load_factory(target, kwargs), size, batch=batch)
-    records = model_table_records(analysis, level.value)
-    show(fmt, output, lambda console: terminal.model_table_view(analysis, records, level.value),
-         json=lambda: formats.records_json({**model_summary(analysis), "rows": records}),
-         csv=lambda: formats.records_csv(records), markdown=lambda: formats.records_markdown(records))  # fmt: skip
-    require(not analysis.problems, f"{len(analysis.problems)} outputs disagree with the formula "
-                                   f"(first: {analysis.problems[:1]})")  # fmt: skip
+    analysis = analyze_model(load_factory(target, kwargs), size, batch=batch, name=target)
+    records = analysis.records(level, flops=flops)
+    show(fmt, output, lambda console: terminal.model_table_view(analysis, level, flops=flops),
+         json=lambda: analysis.to_json(flops=flops), csv=lambda: formats.records_csv(records),
+         markdown=lambda: formats.records_markdown(records))  # fmt: skip
+    for failure in analysis.failures:
+        require(False, failure)
 
 
 @app.command()
 def archs(size: Size = None, fmt: FormatOption = None, output: Output = None) -> None:
     """Every named config, with its parameters and MACs at its own size (or one size), each verified."""
-    from .features.catalog import catalog_at, catalog_records
+    from .features.catalog import catalog_at
     from .views import formats, terminal
 
     fmt = prepare_output(fmt, output)
-    entries = catalog_at(parse_size(size) if size is not None else None)
-    records = catalog_records(entries)
-    show(fmt, output, lambda console: terminal.catalog_table(entries),
-         json=lambda: formats.records_json(records), csv=lambda: formats.records_csv(records),
-         markdown=lambda: formats.catalog_markdown(entries))  # fmt: skip
-    bad = [entry.name for entry in entries if not entry.verified]
-    require(not bad, f"{', '.join(bad)} disagree with their models")
+    result = catalog_at(parse_size(size) if size is not None else None)
+    show(fmt, output, lambda console: terminal.catalog_table(result.entries), json=result.to_json,
+         csv=lambda: formats.records_csv(result.records()),
+         markdown=lambda: formats.catalog_markdown(result.entries))  # fmt: skip
+    for failure in result.failures:
+        require(False, failure)
 
 
 @app.command()
@@ -198,7 +199,7 @@ def paper(
     output: Output = None,
 ) -> None:
     """The paper's Table 1 (or its CIFAR Table 6), computed: output sizes, blocks, FLOPs and parameters."""
-    from .features.paper import cifar_table, paper_records, paper_table
+    from .features.paper import cifar_table, paper_table
     from .views import formats, terminal
 
     if cifar and (stride_in, shortcut) != ("v1", "A"):  # Table 6's nets have basic blocks and option A only
@@ -208,7 +209,7 @@ def paper(
     result = (cifar_table(parse_size(size or 32)) if cifar
               else paper_table(parse_size(size or 224), stride_in=stride_in, shortcut=shortcut))  # fmt: skip
     show(fmt, output, lambda console: terminal.paper_view(result),
-         json=lambda: formats.records_json(paper_records(result)), markdown=lambda: formats.paper_markdown(result),
+         json=result.to_json, markdown=lambda: formats.paper_markdown(result),
          csv=lambda: formats.paper_csv(result))  # fmt: skip
 
 
@@ -219,15 +220,19 @@ def explain(
     spec: ResNetSpec,
     size: Size = None,
     batch: Batch = 1,
+    fmt: FormatOption = None,
+    output: Output = None,
 ) -> None:
     """One layer's arithmetic with the numbers put in: output size, parameters, MACs, and fvcore's count."""
-    from .features.explain import explain as explain_layer
+    from .features.explain import explanation
     from .features.table import analyze
 
-    analysis = analyze(spec, size_of(spec, size), batch=batch)
-    for line in explain_layer(analysis, layer):
-        typer.echo(line)
-    require(analysis.verified, f"{analysis.problems[:1]}")
+    fmt = prepare_output(fmt, output)
+    result = explanation(analyze(spec, size_of(spec, size), batch=batch), layer)
+    show(fmt, output, lambda console: "\n".join(result.lines), json=result.to_json,
+         csv=lambda: records_csv(result.records()), markdown=result.markdown)  # fmt: skip
+    for failure in result.failures:
+        require(False, failure)
 
 
 @app.command()
@@ -246,21 +251,19 @@ def blocks(
     output: Output = None,
 ) -> None:
     """Basic against bottleneck (and ResNeXt) blocks at one place, conv by conv, with the arithmetic shown."""
-    from .features.compare import block_conv_records, block_summary, compare_blocks
+    from .features.blocks import compare_blocks
     from .views import formats, terminal
 
     fmt = prepare_output(fmt, output)
     source = network(depth, arch) if depth is not None or arch is not None else None
     result = compare_blocks(channels, parse_size(size), stride=stride, groups=groups, width_per_group=width_per_group,
                             depth=source, stage=stage, input_size=parse_size(input_size), batch=batch)  # fmt: skip
-    convs, summary = block_conv_records(result), block_summary(result)
-    show(fmt, output, lambda console: terminal.blocks_view(result),
-         json=lambda: formats.records_json({"place": result.place, "convs": convs, "designs": summary,
-                                            "basic_minus_bottleneck": result.difference_formula()}),
-         csv=lambda: formats.records_csv(convs),
-         markdown=lambda: formats.records_markdown(convs) + "\n" + formats.records_markdown(summary)
+    show(fmt, output, lambda console: terminal.blocks_view(result), json=result.to_json,
+         csv=lambda: formats.records_csv(result.convs()),
+         markdown=lambda: formats.records_markdown(result.convs()) + "\n" + formats.records_markdown(result.records())
          + f"\nbasic − bottleneck: {result.difference_formula()} MACs\n")  # fmt: skip
-    require(all(d.analysis.verified for d in result.designs), "a block disagrees with its hooked module")
+    for failure in result.failures:
+        require(False, failure)
 
 
 @app.command()
@@ -274,7 +277,7 @@ def compare(
     output: Output = None,
 ) -> None:
     """Networks stage by stage (params and MACs and their shares), or two configs block by block (--diff)."""
-    from .features.compare import compare_networks, diff_networks, diff_records, network_records
+    from .features.compare import compare_networks, diff_networks
     from .views import terminal
 
     fmt = prepare_output(fmt, output)
@@ -285,13 +288,12 @@ def compare(
     specs = [parse_arch(name) for name in names]
     hw = parse_size(size) if size is not None else parse_size(specs[0].default_size)
     analyses = compare_networks(specs, hw, batch=batch)
-    if diff is not None:
-        differences = diff_networks(*analyses)
-        show_records(fmt, output, lambda console: terminal.diff_view(differences, *analyses), diff_records(differences))
-    else:
-        show_records(fmt, output, lambda console: terminal.compare_view(analyses, hw), network_records(analyses))
-    bad = [a.spec.name for a in analyses if not a.verified]
-    require(not bad, f"{', '.join(bad)} disagree with their models")
+    result = diff_networks(*analyses) if diff is not None else analyses
+    view = (lambda console: terminal.diff_view(result)) if diff is not None else (
+        lambda console: terminal.compare_view(analyses, hw))  # fmt: skip
+    show_result(fmt, output, view, result)
+    for failure in result.failures:
+        require(False, failure)
 
 
 @app.command()
@@ -306,38 +308,29 @@ def sweep(
 ) -> None:
     """One network over many input sizes: final feature map, MACs, MACs per pixel, activation memory."""
     from .core.spec import parse_ints
-    from .features.compare import parse_sizes, sweep_records
-    from .features.compare import sweep as run_sweep
+    from .features.sweep import parse_sizes
+    from .features.sweep import sweep as run_sweep
     from .views import terminal
 
     fmt = prepare_output(fmt, output)
     size_list, dtype = parse_sizes(sizes), canonical_dtype(dtype)
     with progress(len(size_list)) as advance:
-        points = run_sweep(spec, size_list, batches=parse_ints("batch", batch), dtype=dtype, progress=advance)
-    records = sweep_records(points, dtype, _closed_forms_or_none(spec))
-    show_records(fmt, output, lambda console: terminal.sweep_view(records, spec.name, dtype), records)
-    if points:
-        say(f"verified by: {points[0].verified_by}")
+        result = run_sweep(spec, size_list, batches=parse_ints("batch", batch), dtype=dtype, progress=advance)
+    show_result(fmt, output, lambda console: terminal.sweep_view(result), result)
+    if result.points:
+        say(f"verified by: {result.verified_by}")
     if fmt is Format.rich:
-        causes = [r["jump_cause"] for r in records if r.get("jump_cause")]
+        causes = [r.jump_cause for r in result.records() if r.jump_cause]
         for cause in causes[:JUMPS_SHOWN]:
             say(f"▲ {cause}")
         if len(causes) > JUMPS_SHOWN:
-            say(f"… {len(causes) - JUMPS_SHOWN} more jumps: --format json gives each one's cause")
-    require(all(p.verified for p in points), "some sizes disagree with the model")
+            more = len(causes) - JUMPS_SHOWN
+            say(f"… {more} more jump{'s' * (more > 1)}: --format json gives each one's cause")
+    for failure in result.failures:
+        require(False, failure)
 
 
 JUMPS_SHOWN = 8  # jump explanations printed under a terminal sweep
-
-
-def _closed_forms_or_none(spec: ResNetSpec):
-    """The network's closed forms, or None for a network without them (swept size by size)."""
-    from .core.closed_form import closed_forms
-
-    try:
-        return closed_forms(spec)
-    except InspectError:
-        return None
 
 
 PlotKind = StrEnum("PlotKind", {name: name for name in PLOTS})  # type: ignore[misc]
@@ -412,15 +405,11 @@ def profile_command(
     output: Output = None,
 ) -> None:
     """Time the real model per stage and per block; time shares against MAC shares, and GMAC/s."""
-    from .core.memory import peak_inference
-    from .core.shapes import trace
-    from .features.profile import profile, profile_block_records, profile_stage_records, summary_record
+    from .features.profile import profile
     from .views import formats, terminal
 
     fmt = prepare_output(fmt, output)
     hw, dtype = size_of(spec, size), canonical_dtype(dtype)
-    # The measured peak's baseline already holds the input: leave it out of the analytic live set too.
-    peak = peak_inference(trace(spec, *hw, batch=batch), dtype, include_input=False)
     with progress(repeats, minimum=1) as advance:
         try:
             result = profile(spec, hw, device=device, batch=batch, dtype=dtype, channels_last=channels_last,
@@ -429,12 +418,8 @@ def profile_command(
             from .core.errors import first_line
 
             raise InspectError(f"the model could not run as asked ({device}, {dtype}): {first_line(error)}") from None
-    stages, block_rows = profile_stage_records(result), profile_block_records(result)
-    summary = summary_record(result, peak.bytes)
-    rows_ = stages if level is Level.stage else block_rows
-    shown_blocks = None if level is Level.stage else block_rows
-    show(fmt, output, lambda console: terminal.profile_view(result, stages, shown_blocks, summary),
-         json=lambda: formats.records_json({**summary, "stages": stages, "blocks": block_rows}),
+    rows_ = result.records("stage" if level is Level.stage else "block")
+    show(fmt, output, lambda console: terminal.profile_view(result, level), json=result.to_json,
          csv=lambda: formats.records_csv(rows_), markdown=lambda: formats.records_markdown(rows_))  # fmt: skip
 
 
@@ -452,32 +437,25 @@ def check(
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback when loading fails.")] = False,
 ) -> None:
     """Hold your ResNet implementation (or a checkpoint) against a reference config, and say where it departs."""
-    from .features import check as checking
+    from .features.check import Comparison, LoadError
+    from .features.check import check as check_target
     from .views import formats, terminal
 
     fmt = prepare_output(fmt, output)
-    is_model = ":" in target and not Path(target).is_file()
-    reference = network(depth, arch) if (is_model or depth or arch) else None
+    reference = network(depth, arch) if (depth or arch) else None
     try:
-        if is_model:
-            comparison = checking.compare_model(checking.load_factory(target, kwargs), reference,
-                                                size_of(reference, size))  # fmt: skip
-            record = checking.comparison_record(target, comparison)
-            view = lambda console: terminal.check_view(comparison, record["stages"])  # noqa: E731
-        else:
-            result = checking.check_checkpoint(target)
-            record = checking.checkpoint_record(target, result, reference)
-            view = lambda console: terminal.checkpoint_view(result, reference,  # noqa: E731
-                                                            checking.checkpoint_verdict(result, reference))
-    except checking.LoadError:
+        result = check_target(target, reference, size, kwargs=kwargs)
+    except LoadError:
         if debug:
             import traceback
 
             traceback.print_exc()
         raise
-    show(fmt, output, view, json=lambda: formats.records_json(record), csv=lambda: formats.check_csv(record),
-         markdown=lambda: formats.check_markdown(record))  # fmt: skip
-    if not record["matches"]:
+    view = terminal.check_view if isinstance(result, Comparison) else terminal.checkpoint_view
+    show(fmt, output, lambda console: view(result), json=result.to_json,
+         csv=lambda: formats.records_csv(result.records()),
+         markdown=lambda: formats.check_markdown(result.to_dict()))  # fmt: skip
+    if result.failures:
         raise typer.Exit(1)
 
 

@@ -85,7 +85,7 @@ def _depths(o: PlotOptions) -> Figure:
 
 
 def _blocks(o: PlotOptions) -> Figure:
-    from .features.compare import compare_blocks
+    from .features.blocks import compare_blocks
     from .views import figures
 
     return figures.blocks_figure(compare_blocks(o.channels, parse_size(o.block_size), stride=o.stride,
@@ -93,14 +93,14 @@ def _blocks(o: PlotOptions) -> Figure:
 
 
 def _sweep(o: PlotOptions) -> Figure:
-    from .features.compare import jump_causes, parse_sizes, sweep
+    from .features.sweep import parse_sizes, sweep
     from .views import figures
 
     size_list = parse_sizes(o.sizes)
     with progress(len(size_list)) as advance:
-        points = sweep(o.spec, size_list, batches=(o.batch,), dtype=o.dtype, progress=advance)
-    return figures.sweep_figure(points, o.spec, log=o.log, dtype=o.dtype, figsize=o.figsize,
-                                causes=jump_causes(points, o.spec))  # fmt: skip
+        result = sweep(o.spec, size_list, batches=(o.batch,), dtype=o.dtype, progress=advance)
+    return figures.sweep_figure(result.points, o.spec, log=o.log, dtype=o.dtype, figsize=o.figsize,
+                                causes=result.causes())  # fmt: skip
 
 
 def _roofline(o: PlotOptions) -> Figure:

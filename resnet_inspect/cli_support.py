@@ -286,11 +286,12 @@ def show(fmt: Format, output: Path | None, rich: Callable[[Any], Any], **texts: 
     typer.echo(f"wrote {output} ({len(body.encode()):,} bytes)", err=True)
 
 
-def show_records(fmt: Format, output: Path | None, rich: Callable[[Any], Any], records: Any) -> None:
-    from .views.formats import records_csv, records_json, records_markdown
+def show_result(fmt: Format, output: Path | None, rich: Callable[[Any], Any], result: Any) -> None:
+    """A result's rich view, or its document as JSON, or its flat records as CSV or Markdown."""
+    from .records.serialize import records_csv, records_markdown
 
-    show(fmt, output, rich, json=lambda: records_json(records), csv=lambda: records_csv(records),
-         markdown=lambda: records_markdown(records))  # fmt: skip
+    show(fmt, output, rich, json=result.to_json, csv=lambda: records_csv(result.records()),
+         markdown=lambda: records_markdown(result.records()))  # fmt: skip
 
 
 @contextlib.contextmanager

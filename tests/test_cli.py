@@ -100,12 +100,13 @@ def test_io_options_non_square_and_batch():
 def test_levels_in_csv(level, count):
     result = run("--level", level, "--format", "csv")
     lines = result.stdout.strip().splitlines()
-    header = "name,stage,op,in_shape,out_shape,out_c,out_h,out_w,params,macs_fvcore,macs_conv_linear,"
+    # the same records as the JSON's `layers`, `blocks` or `stages`, lists written joined by ×
+    header = "name,stage,block,kind,op,kernel," if level == "layer" else "name,stage,op,in_shape,out_shape,params,"
     assert lines[0].startswith(header)
     assert len(lines) == count + 1
     if level == "stage":
         assert lines[1].startswith("stem,stem,")
-        assert "layer3,layer3,6 × bottleneck,1×512×28×28,1×1024×14×14,1024,14,14,7098368," in lines[4]
+        assert lines[4].startswith("layer3,layer3,6 × bottleneck,1×512×28×28,1×1024×14×14,7098368,")
 
 
 def test_markdown_block_level():
@@ -233,8 +234,10 @@ def test_cross_check_counts_again_with_torch_and_fvcore():
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     checks = data["cross_check"]
-    assert [c["ok"] for c in checks] == [True, True]
-    assert checks[0]["counted_macs"] == checks[0]["reported_macs"] == data["totals"]["macs_conv_linear"]
+    assert [c["verified"] for c in checks] == [True, True]
+    assert [c["convention"] for c in checks] == ["conv_linear", "fvcore"]
+    assert checks[0]["counted"] == checks[0]["reported"] == data["totals"]["macs_conv_linear"]
+    assert checks[1]["counted"] == checks[1]["reported"] == data["totals"]["macs_fvcore"]
     assert checks[1]["note"] == "every layer equal"
     assert result.stderr.startswith("✓ torch FlopCounterMode")
 
@@ -250,7 +253,7 @@ def test_a_cross_check_that_disagrees_exits_1(monkeypatch):
     result = run("--depth", "18", "--size", "64", "--cross-check")
     assert result.exit_code == 1
     assert "✗ torch FlopCounterMode" in result.stdout
-    expected = trace(get_spec(18), 64).macs
+    expected = trace(get_spec(18), 64).macs_conv_linear
     assert result.stderr.strip() == (
         f"resnet-inspect: check failed: torch FlopCounterMode, conv + linear (FLOPs ÷ 2) counts 1 MACs, "
         f"not {expected:,}"

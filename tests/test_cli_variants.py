@@ -69,7 +69,7 @@ def test_invalid_networks_are_refused_before_torch_is_imported(tmp_path, args, m
 def test_archs_lists_every_named_config_verified():
     result = run("archs", "--format", "json")
     assert result.exit_code == 0
-    entries = {e["name"]: e for e in json.loads(result.stdout)}
+    entries = {e["arch"]: e for e in json.loads(result.stdout)["configs"]}
     assert list(entries) == list(REGISTRY)
     assert entries["resnet50d"]["params"] == 25_576_264 and entries["resnet50d"]["macs_conv_linear"] == 4_328_824_832
     assert entries["wide_resnet101_2"]["params"] == 126_886_696

@@ -1,5 +1,7 @@
 """Comparisons: block designs, networks side by side, block-by-block diffs, and size sweeps."""
 
+import csv
+import io
 import json
 
 import pytest
@@ -10,14 +12,9 @@ from resnet_inspect import InspectError, analyze, build_model, get_spec, parse_a
 from resnet_inspect.cli import app
 from resnet_inspect.core.memory import activation_bytes
 from resnet_inspect.core.verify import capture
-from resnet_inspect.features.compare import (
-    compare_blocks,
-    diff_networks,
-    network_records,
-    parse_sizes,
-    sweep,
-    sweep_records,
-)
+from resnet_inspect.features.blocks import compare_blocks
+from resnet_inspect.features.compare import compare_networks, diff_networks
+from resnet_inspect.features.sweep import parse_sizes, sweep
 
 runner = CliRunner()
 
@@ -25,10 +22,11 @@ runner = CliRunner()
 def test_the_well_known_block_comparison():
     c = compare_blocks()
     basic, bottleneck = c.designs
-    assert (basic.conv_params, basic.macs) == (73_728, 231_211_008)
-    assert (bottleneck.conv_params, bottleneck.macs) == (69_632, 218_365_952)
+    assert (basic.conv_params, basic.macs_conv_linear) == (73_728, 231_211_008)
+    assert (bottleneck.conv_params, bottleneck.macs_conv_linear) == (69_632, 218_365_952)
     assert (basic.in_channels, bottleneck.in_channels) == (64, 256)
-    assert basic.macs - bottleneck.macs == (64 * 64 * 9 * 2 - 2 * 256 * 64 - 64 * 64 * 9) * 56 * 56 == 12_845_056
+    expected = (64 * 64 * 9 * 2 - 2 * 256 * 64 - 64 * 64 * 9) * 56 * 56
+    assert basic.macs_conv_linear - bottleneck.macs_conv_linear == expected == 12_845_056
     assert c.difference_formula() == "(64·64·9 + 64·64·9 − 256·64 − 64·64·9 − 64·256)·56·56 = 12,845,056"
     assert basic.analysis.verified and bottleneck.analysis.verified
 
@@ -39,8 +37,8 @@ def test_resnext_block_divides_its_3x3_by_the_groups():
     dense = next(conv for conv in bottleneck.convs if conv.name == "block.conv2")
     grouped = next(conv for conv in resnext.convs if conv.name == "block.conv2")
     assert grouped.groups == 32 and grouped.in_shape[1] == 128  # 64·4/64·32 channels
-    assert grouped.macs == 128 * 128 * 9 * 56 * 56 // 32
-    assert dense.macs == 64 * 64 * 9 * 56 * 56
+    assert grouped.macs_conv_linear == 128 * 128 * 9 * 56 * 56 // 32
+    assert dense.macs_conv_linear == 64 * 64 * 9 * 56 * 56
     assert resnext.analysis.verified
 
 
@@ -56,9 +54,8 @@ def test_first_block_of_a_stage_has_its_projection():
 def test_block_taken_from_a_network():
     c = compare_blocks(depth=50, stage="layer3")
     assert c.channels == 256 and c.size == (14, 14)
-    assert c.designs[1].macs == next(r for r in analyze(50, 224).rows if r.name == "layer3.1.conv1").macs + sum(
-        r.macs for r in analyze(50, 224).rows if r.name in ("layer3.1.conv2", "layer3.1.conv3")
-    )
+    repeated = ("layer3.1.conv1", "layer3.1.conv2", "layer3.1.conv3")
+    assert c.designs[1].macs_conv_linear == sum(r.macs_conv_linear for r in analyze(50, 224).rows if r.name in repeated)
     with pytest.raises(InspectError, match="stage 'layer5'"):
         compare_blocks(depth=50, stage="layer5")
     with pytest.raises(InspectError, match="stride 3 is not valid"):
@@ -66,40 +63,45 @@ def test_block_taken_from_a_network():
 
 
 def test_networks_side_by_side_sum_to_their_totals():
-    analyses = [analyze(d, 224) for d in (18, 50)]
-    records = network_records(analyses)
-    for a in analyses:
-        mine = [r for r in records if r["arch"] == a.spec.name]
-        stages, total = mine[:-1], mine[-1]
+    comparison = compare_networks([18, 50], (224, 224))
+    document = comparison.to_dict()
+    for a, network in zip(comparison, document["networks"], strict=True):
+        stages, total = network["stages"], network["totals"]
+        assert network["arch"] == a.spec.name and network["input"] == [1, 3, 224, 224]
         assert sum(r["params"] for r in stages) == total["params"] == a.params
-        assert sum(r["macs_conv_linear"] for r in stages) == total["macs_conv_linear"] == a.macs
-        assert sum(r["macs_share"] for r in stages) == pytest.approx(1, abs=1e-5)
+        assert sum(r["macs_conv_linear"] for r in stages) == total["macs_conv_linear"] == a.macs_conv_linear
+        for convention in ("conv_linear", "fvcore"):
+            assert sum(r[f"macs_share_{convention}"] for r in stages) == pytest.approx(1, abs=1e-5)
+        # the same stage records `table` writes for the same network: one vocabulary
+        assert stages == a.to_dict()["stages"] and total == a.to_dict()["totals"]
 
 
 def test_v1_against_v15_block_by_block():
     v1, v15 = analyze(parse_arch("resnet50:stride_in=v1"), 224), analyze(50, 224)
-    differences = diff_networks(v1, v15)
+    differences = diff_networks(v1, v15).blocks
     assert [block for block, _ in differences] == ["layer2.0", "layer3.0", "layer4.0"]
-    per_block = [sum(d.macs_delta for d in ds) for _, ds in differences]
+    per_block = [sum(d.macs_conv_linear_delta for d in ds) for _, ds in differences]
     assert per_block == [77_070_336] * 3
-    assert v15.macs - v1.macs == 231_211_008
-    assert diff_networks(v15, analyze(50, 224)) == []
+    assert v15.macs_conv_linear - v1.macs_conv_linear == 231_211_008
+    assert diff_networks(v15, analyze(50, 224)).blocks == ()
 
 
 def test_sweep_shows_the_rounding_staircase():
-    points = sweep(get_spec(50), parse_sizes("224,225,256"))
-    records = sweep_records(points, "float32")
-    assert [p.macs for p in points] == [4_089_184_256, 4_626_713_792, 5_340_348_416]
-    assert [r["final_map"] for r in records] == ["7×7", "8×8", "8×8"]
+    points = sweep(get_spec(50), "224,225,256")
+    records = points.to_dict()["points"]
+    assert [p.macs_conv_linear for p in points] == [4_089_184_256, 4_626_713_792, 5_340_348_416]
+    assert [r["final_map"] for r in records] == [[7, 7], [8, 8], [8, 8]]
     assert [r["jump"] for r in records] == [False, True, False]
-    assert all(p.verified for p in points)
+    assert all(p.verified for p in points) and not points.failures
 
 
 def test_sweep_batches_label_per_sample_and_per_batch():
     points = sweep(get_spec(18), [(64, 64)], batches=(1, 4), dtype="float16")
-    one, four = sweep_records(points, "float16")
-    assert four["activation_bytes_per_batch_float16"] == 4 * one["activation_bytes_per_batch_float16"]
-    assert four["activation_bytes_per_sample_float16"] == one["activation_bytes_per_sample_float16"]
+    document = points.to_dict()
+    one, four = document["points"]
+    assert document["dtype"] == "float16"
+    assert four["activation_bytes"] == 4 * one["activation_bytes"]
+    assert four["activation_bytes_per_sample"] == one["activation_bytes_per_sample"]
     assert four["macs_conv_linear"] == 4 * one["macs_conv_linear"]
 
 
@@ -135,18 +137,22 @@ def test_cli_blocks():
 
 def test_cli_compare_and_diff():
     data = json.loads(run("compare", "--depths", "18,34", "--format", "json").stdout)
-    assert {r["arch"] for r in data} == {"resnet18", "resnet34"}
+    assert [n["arch"] for n in data["networks"]] == ["resnet18", "resnet34"]
     out = run("compare", "--diff", "resnet50:stride_in=v1", "resnet50").stdout
     assert "3 blocks differ; B − A: +0 params, +231,211,008 MACs" in out
     csv_out = run("compare", "--archs", "resnet50,resnet50:stride_in=v1,shortcut=A", "--format", "csv").stdout
-    assert '"resnet50 with stride_in=v1, shortcut=A",total,1000,22780456,1.0,3498311680,1.0,True' in csv_out
+    rows = list(csv.DictReader(io.StringIO(csv_out)))
+    assert list(rows[0])[:7] == ["arch", "name", "stage", "op", "in_shape", "out_shape", "params"]
+    mine = [row for row in rows if row["arch"] == "resnet50 with stride_in=v1, shortcut=A"]
+    assert len(mine) == 6 and sum(int(row["params"]) for row in mine) == 22_780_456
+    assert mine[0]["out_shape"] == "1×64×56×56"
     bad = run("compare", "--archs", "resnet50:bogus=1")
     assert bad.exit_code == 2 and "is not a knob" in bad.stderr
 
 
 def test_cli_sweep():
     result = run("sweep", "--sizes", "224,225", "--format", "json")
-    data = json.loads(result.stdout)
+    data = json.loads(result.stdout)["points"]
     assert [r["macs_conv_linear"] for r in data] == [4_089_184_256, 4_626_713_792] and data[1]["jump"] is True
     assert "▲" in run("sweep", "--sizes", "220:230:1").stdout
     assert run("sweep", "--dtype", "float8").exit_code == 2
@@ -155,8 +161,8 @@ def test_cli_sweep():
 
 def test_jumps_are_marked_for_every_batch_size():
     points = sweep(get_spec(50), parse_sizes("31:34:1"), batches=(1, 2))
-    records = sweep_records(points, "float32")
-    assert [(r["size"], r["batch"]) for r in records if r["jump"]] == [("33×33", 1), ("33×33", 2)]
+    records = points.records()
+    assert [(r.size, r.batch) for r in records if r.jump] == [((33, 33), 1), ((33, 33), 2)]
 
 
 @pytest.mark.parametrize(
@@ -186,7 +192,7 @@ def test_knobs_after_a_colon_parse_strictly():
     with pytest.raises(InspectError, match="conv_bias 'ture'"):
         parse_arch("resnet18:conv_bias=ture")
     data = json.loads(run("compare", "--depths", "50:stride_in=v1,shortcut=A,18", "--format", "json").stdout)
-    assert sorted({r["arch"] for r in data}) == ["resnet18", "resnet50 with stride_in=v1, shortcut=A"]
+    assert sorted(n["arch"] for n in data["networks"]) == ["resnet18", "resnet50 with stride_in=v1, shortcut=A"]
 
 
 def test_roofline_with_given_peaks(tmp_path):
@@ -202,13 +208,13 @@ def test_blocks_from_a_named_config_include_its_own_block():
     resnext = data["designs"][2]
     layer3 = analyze("resnext50_32x4d", 224)
     repeated = [r for r in layer3.rows if r.traced.block == "layer3.1" and r.traced.kind == "conv"]
-    assert resnext["macs_conv_linear"] == sum(r.macs for r in repeated)  # the block as the network has it
+    assert resnext["macs_conv_linear"] == sum(r.macs_fvcore for r in repeated)  # the block as the network has it
     assert "wide ×2" in run("blocks", "--arch", "wide_resnet50_2").stdout
 
 
 def test_diff_lists_only_layers_that_differ():
     differences = diff_networks(analyze(34, 224), analyze(parse_arch("resnet34:shortcut=A"), 224))
-    changed = [d.name for _, ds in differences for d in ds]
+    changed = [record.layer for record in differences.records()]
     assert changed == [
         f"layer{s}.0.{name}" for s in (2, 3, 4) for name in ("downsample.0", "downsample.1", "downsample")
     ]

@@ -27,6 +27,7 @@ ARGS = {
     "sweep": ["sweep", "--depth", "18", "--sizes", "64,96"],
     "check": ["check", f"{HERE / 'user_models' / 'from_scratch.py'}:correct", "--depth", "18"],
     "profile": ["profile", "--depth", "18", "--size", "32", "--repeats", "2", "--warmup", "1"],
+    "explain": ["explain", "layer2.0.conv2", "--depth", "18", "--size", "64"],
 }
 
 
@@ -79,7 +80,7 @@ def test_memory_reaches_csv_and_markdown():
             layer[k] for k in ("weight_bytes", "input_bytes", "output_bytes")
         )
     rows = list(csv.DictReader(io.StringIO(runner.invoke(app, [*args, "--format", "csv"]).stdout)))
-    assert {r["name"]: int(r["bytes_moved_bfloat16"]) for r in rows} == moved
+    assert {r["name"]: int(r["bytes_moved"]) for r in rows} == moved and data["memory"]["dtype"] == "bfloat16"
     markdown = runner.invoke(app, [*args, "--format", "markdown"]).stdout
     assert "Bytes moved (bfloat16)" in markdown and f"| {moved['layer4']:,} |" in markdown
     assert "Peak activations in inference (bfloat16)" in markdown
@@ -95,4 +96,4 @@ def test_a_checkpoint_check_is_one_csv_row(tmp_path):
     result = runner.invoke(app, ["check", str(path), "--format", "csv"])
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert result.exit_code == 0 and len(rows) == 1
-    assert (rows[0]["recognised_as"], rows[0]["matches"]) == ("resnet18", "True")
+    assert (rows[0]["recognised_as"], rows[0]["verdict"]) == ("resnet18", "recognised")

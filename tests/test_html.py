@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from resnet_inspect.core.configs import get_spec
+from resnet_inspect.features.blocks import compare_blocks
 from resnet_inspect.features.check import compare_model
-from resnet_inspect.features.compare import compare_blocks, compare_networks
+from resnet_inspect.features.compare import compare_networks
 from resnet_inspect.features.table import analyze
-from resnet_inspect.views.html import records_html
+from resnet_inspect.records.serialize import records_html
 
 HERE = Path(__file__).parent
 VOID = {"meta", "br", "img", "hr", "input", "link"}
@@ -84,7 +85,7 @@ def test_html_is_well_formed_and_carries_the_numbers(notebook):
     blocks = " ".join(parsed(notebook["blocks"]).text)
     assert "231,211,008" in blocks and "218,365,952" in blocks  # 2·(64·64·9)·56² and (256·64 + 64·64·9 + 64·256)·56²
     check = " ".join(parsed(notebook["check"]).text)
-    assert "✗ differs from resnet18 in 1 place(s)" in check and "• layer1.0: your block" in check
+    assert "✗ differs from resnet18 in 1 way (" in check and "• layer1.0: your block" in check
 
 
 def test_everything_is_escaped():

@@ -13,7 +13,6 @@ from typer.testing import CliRunner
 from resnet_inspect import InspectError, analyze, build_model
 from resnet_inspect.cli import app
 from resnet_inspect.core.errors import InspectWarning
-from resnet_inspect.features.table import to_dataframe
 
 runner = CliRunner()
 
@@ -38,15 +37,15 @@ def test_bad_sizes_are_one_line_errors(size):
 
 
 def test_dataframe_has_numeric_shapes_and_selects_columns():
-    frame = to_dataframe(analyze(50, (480, 640)), "stage", columns=["name", "out_c", "out_h", "out_w", "params"])
+    frame = analyze(50, (480, 640)).to_dataframe("stage", columns=["name", "out_c", "out_h", "out_w", "params"])
     assert list(frame.columns) == ["name", "out_c", "out_h", "out_w", "params"]
     layer4 = frame.set_index("name").loc["layer4"]
     assert (layer4.out_c, layer4.out_h, layer4.out_w) == (2048, halvings(480), halvings(640)) == (2048, 15, 20)
     assert str(frame.out_h.dtype) == "Int64" and frame.set_index("name").out_h.isna()["head"]
-    full = to_dataframe(analyze(50, (480, 640)), "stage")
+    full = analyze(50, (480, 640)).to_dataframe("stage")
     assert {"out_shape", "out_c", "macs_conv_linear", "macs_fvcore"} <= set(full.columns)
     with pytest.raises(InspectError, match="'nope' are not columns"):
-        to_dataframe(analyze(18, 64), columns=["name", "nope"])
+        analyze(18, 64).to_dataframe(columns=["name", "nope"])
 
 
 def test_trainable_and_frozen_parameters_of_a_fine_tuning_model():
@@ -60,10 +59,9 @@ def test_trainable_and_frozen_parameters_of_a_fine_tuning_model():
     assert [p.requires_grad for p in model.parameters()] == flags  # the user's model is left as it was
     assert a.verified and (a.frozen_params, a.trainable_params) == (frozen, 11_689_512 - frozen)
     assert f"{11_689_512 - frozen:,} trainable, {frozen:,} frozen" in repr(a)
-    from resnet_inspect.features.table import to_dict
-    from resnet_inspect.views.formats import totals_lines
+    from resnet_inspect.features.table import totals_lines
 
-    totals = to_dict(a)["totals"]
+    totals = a.to_dict()["totals"]
     assert (totals["trainable_params"], totals["frozen_params"]) == (11_689_512 - frozen, frozen)
     assert totals_lines(a)[0].endswith(f"{11_689_512 - frozen:,} trainable, {frozen:,} frozen (requires_grad off)")
     plain = analyze("resnet18", 64)

@@ -10,7 +10,6 @@ from resnet_inspect import InspectError, build_model, get_spec, parse_arch, trac
 from resnet_inspect.cli import app
 from resnet_inspect.core.memory import layer_memory, peak_inference, training_storage
 from resnet_inspect.features.profile import profile
-from resnet_inspect.features.profile import profile_stage_records as stage_records
 
 runner = CliRunner()
 CUDA = torch.cuda.is_available()
@@ -28,7 +27,7 @@ def test_bytes_and_intensity_of_hand_computed_layers():
     fc = layers["fc"]
     assert fc.weight_bytes == 2_049_000 * 4 and fc.input_bytes == 2048 * 4 and fc.output_bytes == 1000 * 4
     add = layers["layer1.0.add"]
-    assert add.input_bytes == 2 * 256 * 56 * 56 * 4 and add.macs == 0  # reads the residual and the shortcut
+    assert add.input_bytes == 2 * 256 * 56 * 56 * 4 and add.macs_conv_linear == 0  # reads the residual and the shortcut
     assert layers["layer1.0.relu3"].output_bytes == 0  # in place
     half = {m.name: m for m in layer_memory(trace(get_spec(50), 224), "bfloat16")}
     assert half["conv1"].bytes_moved * 2 == conv1.bytes_moved
@@ -70,11 +69,11 @@ def test_unknown_dtype():
 
 
 def _check_profile(p, repeats):
-    records = stage_records(p)
+    records = [r.to_dict() for r in p.records()]
     assert [r["stage"] for r in records] == ["stem", "layer1", "layer2", "layer3", "layer4", "head"]
     assert all(len(s.timing.samples) == repeats and min(s.timing.samples) > 0 for s in p.stages)
     traced = trace(p.spec, *p.input_shape[2:], batch=p.input_shape[0])
-    assert sum(r["macs_conv_linear"] for r in records) == p.macs == traced.macs
+    assert sum(r["macs_conv_linear"] for r in records) == p.macs_conv_linear == traced.macs_conv_linear
     assert sum(r["time_share"] for r in records) == pytest.approx(1, abs=0.01)
     # Structure, not a ratio of two noisy timings (that failed about one run in three on a loaded machine):
     # every timing is positive, and the stages' medians are what `segments_ms` adds up.
@@ -127,6 +126,6 @@ def test_table_memory_columns():
         "training_storage_bytes": training_storage(trace(get_spec(50), 224)),
     }
     conv1 = data["layers"][0]
-    assert conv1["weight_bytes"] == 37_632 and conv1["macs_per_byte"] == pytest.approx(30.645, abs=1e-3)
+    assert conv1["weight_bytes"] == 37_632 and conv1["macs_conv_linear_per_byte"] == pytest.approx(30.645, abs=1e-3)
     out = runner.invoke(app, ["table", "--memory", "--level", "stage"]).stdout
     assert "MACs/B" in out and "alive at once at most in inference" in out

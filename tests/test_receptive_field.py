@@ -183,9 +183,8 @@ def test_explain_puts_the_numbers_in():
 
 def test_json_fields_on_every_record():
     from resnet_inspect import analyze
-    from resnet_inspect.features.table import to_dict
 
-    data = json.loads(json.dumps(to_dict(analyze(50, 224))))
+    data = json.loads(analyze(50, 224).to_json())
     layer4 = next(s for s in data["stages"] if s["name"] == "layer4")
     assert layer4["receptive_field"] == [427, 427] and layer4["jump"] == [32, 32] and layer4["rf_start"] == [0, 0]
     assert not layer4["rf_global"]

@@ -110,16 +110,16 @@ def test_layer_arithmetic_by_hand():
     assert (conv.kernel, conv.stride, conv.padding) == ((3, 3), (2, 2), (1, 1))
     assert conv.in_shape == (1, 128, 56, 56) and conv.out_shape == (1, 128, 28, 28)
     assert conv.params == 128 * 128 * 3 * 3 == 147_456
-    assert conv.macs == 147_456 * 28 * 28 == 115_605_504
+    assert conv.macs_conv_linear == 147_456 * 28 * 28 == 115_605_504
     assert t.layer("layer2.0.bn2").params == 256
     assert t.layer("fc").params == 2048 * 1000 + 1000
-    assert t.layer("fc").macs == 2048 * 1000
+    assert t.layer("fc").macs_conv_linear == 2048 * 1000
     assert t.layer("conv1").out_elements == 64 * 112 * 112
 
 
 def test_batch_scales_macs_not_params():
     one, eight = trace(get_spec(18), 96), trace(get_spec(18), 96, batch=8)
-    assert eight.macs == 8 * one.macs
+    assert eight.macs_conv_linear == 8 * one.macs_conv_linear
     assert eight.params == one.params
     assert eight.input_shape == (8, 3, 96, 96)
 
@@ -135,7 +135,7 @@ def test_v1_moves_the_stride_to_the_first_conv():
     v1 = dataclasses.replace(get_spec(50), stride_in="v1")
     first = next(plan for plan in block_plans(v1) if plan.name == "layer2.0")
     assert [conv.stride for conv in first.convs] == [2, 1, 1]
-    assert trace(v1, 224).macs == 3_857_973_248  # the paper's placement is cheaper: its 3×3 runs at 28×28
+    assert trace(v1, 224).macs_conv_linear == 3_857_973_248  # the paper's placement is cheaper: its 3×3 runs at 28×28
 
 
 def test_parse_size():

@@ -29,7 +29,8 @@ def stage_shares(traced) -> tuple[dict[str, float], dict[str, float]]:
     macs: dict[str, int] = {}
     params: dict[str, int] = {}
     for layer in traced.layers:
-        macs[layer.stage] = macs.get(layer.stage, 0) + (layer.macs if layer.kind in ("conv", "linear") else 0)
+        counted = layer.macs_conv_linear if layer.kind in ("conv", "linear") else 0
+        macs[layer.stage] = macs.get(layer.stage, 0) + counted
         params[layer.stage] = params.get(layer.stage, 0) + layer.params
     total_macs, total_params = sum(macs.values()), sum(params.values())
     return ({s: 100 * m / total_macs for s, m in macs.items()}, {s: 100 * p / total_params for s, p in params.items()})

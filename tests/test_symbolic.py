@@ -14,7 +14,7 @@ from resnet_inspect.core.closed_form import AxisForm, closed_forms
 from resnet_inspect.core.model import build_model
 from resnet_inspect.core.plan import plan
 from resnet_inspect.core.symbolic import _prove_axis, verify_symbolic
-from resnet_inspect.features.compare import analytic_disagreements, parse_sizes, sweep, sweep_records
+from resnet_inspect.features.sweep import analytic_disagreements, parse_sizes, sweep
 
 runner = CliRunner()
 
@@ -95,7 +95,7 @@ SIZES = "224,225,31,32,33,97,1021,480x640,1009x31,257x256"
 
 
 def _fields(points):
-    return [(p.size, p.batch, p.final_map, p.params, p.macs, p.macs_fvcore, p.activation_bytes, p.verified)
+    return [(p.size, p.batch, p.final_map, p.params, p.macs_conv_linear, p.macs_fvcore, p.activation_bytes, p.verified)
             for p in points]  # fmt: skip
 
 
@@ -117,8 +117,8 @@ def test_the_analytic_sweeps_hooked_sample_catches_wrong_forms():
 
 def test_sweep_records_say_which_rounding_jumps():
     spec = get_spec(50)
-    records = sweep_records(sweep(spec, parse_sizes("224:226:1")), "float32", closed_forms(spec))
-    assert [r["jump_cause"] for r in records][:2] == [
+    records = sweep(spec, parse_sizes("224:226:1")).records()
+    assert [r.jump_cause for r in records][:2] == [
         None,
         "224×224→225×225: layer4 7×7→8×8 because ceil(H/32) and ceil(W/32) (also layer3 14×14→15×15, layer2 "
         "28×28→29×29, layer1 56×56→57×57, conv1 112×112→113×113)",
@@ -128,7 +128,7 @@ def test_sweep_records_say_which_rounding_jumps():
 def test_cli_sweep_and_table_symbolic():
     result = runner.invoke(app, ["sweep", "--sizes", "224:226:1", "--format", "json"])
     assert result.exit_code == 0
-    assert json.loads(result.stdout)[1]["jump_cause"].startswith("224×224→225×225: layer4 7×7→8×8")
+    assert json.loads(result.stdout)["points"][1]["jump_cause"].startswith("224×224→225×225: layer4 7×7→8×8")
     assert "verified by: closed forms" in result.stderr
     rich = runner.invoke(app, ["sweep", "--sizes", "224:226:1"])
     assert "▲ 224×224→225×225: layer4 7×7→8×8 because ceil(H/32)" in rich.stderr
@@ -138,8 +138,9 @@ def test_cli_sweep_and_table_symbolic():
     assert "Closed form" in table.stdout and "⌈H/32⌉×⌈W/32⌉" in table.stdout
     assert "every size from 1×1 to 1048576×1048576 verified at once" in table.stderr
     csv = runner.invoke(app, ["table", "--depth", "18", "--symbolic", "--level", "stage", "--format", "csv"])
-    assert csv.stdout.splitlines()[0].endswith(",out_size_expr")
-    assert csv.stdout.splitlines()[5].endswith(",⌈H/32⌉×⌈W/32⌉")  # layer4
+    assert csv.exit_code == 0 and "verified at once" in csv.stderr
+    header, layer4 = csv.stdout.splitlines()[0].split(","), csv.stdout.splitlines()[5].split(",")
+    assert layer4[header.index("out_size_expr")] == "ceil(H/32)×ceil(W/32)"
     markdown = runner.invoke(app, ["table", "--depth", "18", "--symbolic", "--format", "markdown"])
     assert "| Closed form |" in markdown.stdout and "| ⌈H/2⌉×⌈W/2⌉ |" in markdown.stdout
     data = json.loads(runner.invoke(app, ["table", "--depth", "18", "--format", "json"]).stdout)
@@ -154,18 +155,16 @@ def test_explain_gives_the_closed_form():
 
 
 def test_sweep_plot_marks_each_jump_in_the_colour_of_the_stage_that_steps():
-    from resnet_inspect.features.compare import jump_causes
     from resnet_inspect.views.figures import STAGE_COLOURS, _pyplot, sweep_figure
 
     spec = get_spec(50)
     points = sweep(spec, parse_sizes("220:260:1"))
-    causes = jump_causes(points, spec)
+    causes = points.causes()
     # 225: layer4 steps 7 → 8 (ceil(H/32)); 241: only layer3 steps 15 → 16 (ceil(H/16)) and layer4 stays 8
     by_size = {points[i].size[0]: (c.feature_map, c.rounding) for i, c in causes.items()}
     assert by_size[225] == ("layer4", "⌈H/32⌉") and by_size[241] == ("layer3", "⌈H/16⌉")
-    records = sweep_records(points, "float32", closed_forms(spec))
-    assert sorted(by_size) == [int(r["size"].split("×")[0]) for r in records if r["jump"]]
-    figure = sweep_figure(points, spec, causes=causes)
+    assert sorted(by_size) == [r.size[0] for r in points.records() if r.jump]
+    figure = sweep_figure(points.points, spec, causes=causes)
     marks = {line.get_label(): line for line in figure.axes[-1].get_lines() if line.get_marker() == "^"}
     assert list(marks) == ["layer4 grows: ⌈H/32⌉", "layer3 grows: ⌈H/16⌉"]  # coarsest first
     assert marks["layer4 grows: ⌈H/32⌉"].get_color() == STAGE_COLOURS["layer4"]

@@ -81,10 +81,10 @@ def truth(name: str, args: list[str]) -> set:
     values = numbers(data)
     if name == "compare-diff":  # per block and in all: B − A
         blocks: dict[str, list[int]] = {}
-        for record in data:
+        for record in data["differences"]:
             blocks.setdefault(record["block"], [0, 0])
             blocks[record["block"]][0] += record["params_delta"]
-            blocks[record["block"]][1] += record["macs_delta"]
+            blocks[record["block"]][1] += record["macs_conv_linear_delta"]
         values |= {abs(v) for pair in blocks.values() for v in pair}
         values |= {abs(sum(p for p, _ in blocks.values())), abs(sum(m for _, m in blocks.values()))}
     if name == "blocks":  # "the bottleneck saves N MACs": basic − bottleneck
@@ -138,8 +138,7 @@ def test_every_command_fits_60_80_and_120_columns(name, few_archs):
         if marks:
             assert "✓" in out, f"{name} at {width} lost ✓"
         if name.startswith("paper"):  # every depth's column is there, down to its bottom row
-            cells = [v for n in json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)["networks"]
-                     for k, v in n.items() if k.endswith("_cell")]  # fmt: skip
+            cells = [n["total"] for n in json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)["networks"]]
             bottom = next(line for line in lines if line.startswith(("FLOPs", "params")))
             assert bottom.split()[1:] == cells, (width, bottom, cells)
         if values:
@@ -173,7 +172,7 @@ def test_compact_forms():
 @pytest.mark.parametrize("width", WIDTHS)
 def test_views_fit_any_console(width):
     """The views fit the console they are printed on, not only the CLI's: a notebook's or a script's."""
-    from resnet_inspect.features.compare import compare_blocks
+    from resnet_inspect.features.blocks import compare_blocks
     from resnet_inspect.features.table import analyze
     from resnet_inspect.views import terminal
 

@@ -19,7 +19,7 @@ def test_every_named_config_is_verified(name, size):
     result = analyze(name, size, batch=2)
     assert result.verified, result.problems[:3]
     assert result.verification.model_params == result.params
-    assert result.macs == trace(get_spec(name), *size, batch=2).macs
+    assert result.macs_conv_linear == trace(get_spec(name), *size, batch=2).macs_conv_linear
 
 
 # Published parameter counts and MACs at 224 (torchvision and timm model cards; He et al. 2019 for ResNet-50-D).
@@ -36,14 +36,14 @@ PUBLISHED = {
 @pytest.mark.parametrize("name", PUBLISHED)
 def test_published_params_and_macs(name):
     result = analyze(name, 224)
-    assert (result.params, result.macs) == PUBLISHED[name]
+    assert (result.params, result.macs_conv_linear) == PUBLISHED[name]
 
 
 @pytest.mark.parametrize(("depth", "macs"), [(50, 3_857_973_248), (101, 7_570_194_432), (152, 11_282_415_616)])
 def test_v1_stride_costs(depth, macs):
     spec = customize(get_spec(depth), stride_in="v1")
     result = analyze(spec, 224)
-    assert result.verified and result.macs == macs
+    assert result.verified and result.macs_conv_linear == macs
     assert result.params == analyze(depth, 224).params  # same weights, different compute
 
 
@@ -106,8 +106,8 @@ def test_option_a_and_c_shortcuts():
     assert a.verified
     # B's three projections (1×1 conv + BN) at layer2..4: 8,448 + 33,280 + 132,096 parameters
     assert a.params == 21_797_672 - 173_824
-    assert a.macs == 3_663_761_408 - 19_267_584
-    assert round(a.macs / 1e9, 1) == 3.6  # the paper's printed 34-layer FLOPs
+    assert a.macs_conv_linear == 3_663_761_408 - 19_267_584
+    assert round(a.macs_conv_linear / 1e9, 1) == 3.6  # the paper's printed 34-layer FLOPs
     c = analyze(customize(get_spec(18), shortcut="C"), 64)
     assert c.verified
     assert sum(".downsample.0" in row.name for row in c.rows) == 8  # every block projects

@@ -363,10 +363,13 @@ def _make_recorder_class():
                 return
             if kind == "add" and len(ins) < 2:
                 kind = "bias" if param_names else "other"  # x + constant or x + parameter: not a residual add
+            module, module_type = self.stack[-1] if self.stack else ("", "")
             attrs = _attrs(kind, name, tuple(args), kwargs, out_shape)
+            if kind == "mean" and module_type == "AdaptiveAvgPool2d":
+                # torch runs AdaptiveAvgPool2d(1) as aten.mean; it is still the module fvcore counts (1 per input)
+                kind, attrs = "avgpool", {"output_size": tuple(out_shape[2:4]) or (1, 1), "max": False}
             seen = dict.fromkeys(param_names)
             count = sum(self.params[i][1] for i in self.params if self.params[i][0] in seen)
-            module, module_type = self.stack[-1] if self.stack else ("", "")
             node = Node(len(self.nodes), kind, name, tuple(ins), tuple(seen), count, tuple(shapes), out_shape,
                         module, module_type, attrs)  # fmt: skip
             self.nodes.append(node)

@@ -32,13 +32,13 @@ class Layer:
     in_shape: tuple[int, ...]
     out_shape: tuple[int, ...]
     params: int
-    macs: int
+    macs_conv_linear: int
     module: str  # the user's module path, for words only
     index: int = -1  # the graph node it came from
 
     @property
     def key(self) -> tuple:
-        return (self.kind, self.attrs, self.in_shape[1:], self.out_shape[1:], self.params, self.macs)
+        return (self.kind, self.attrs, self.in_shape[1:], self.out_shape[1:], self.params, self.macs_conv_linear)
 
     @property
     def is_norm(self) -> bool:
@@ -98,7 +98,8 @@ def _linear_from_conv(layer: Layer) -> Layer:
     a = dict(layer.attrs)
     attrs = (("in", layer.in_shape[1]), ("out", layer.out_shape[1]), ("bias", a["bias"]))
     return Layer(
-        "linear", attrs, layer.in_shape[:2], layer.out_shape[:2], layer.params, layer.macs, layer.module, layer.index
+        "linear", attrs, layer.in_shape[:2], layer.out_shape[:2], layer.params, layer.macs_conv_linear, layer.module,
+        layer.index,
     )
 
 

@@ -67,13 +67,24 @@ def check_parameters(params: int, nbytes: int) -> None:
 
 def check_tensor(what: str, shape: tuple[int, ...], itemsize: int) -> None:
     """Refuse a tensor torch cannot lay out: more than 2**63 − 1 bytes."""
-    values = 1
-    for d in shape:
-        values *= d
+    values = _values(shape)
     if values * itemsize > TORCH_MAX_BYTES:
         shown = "×".join(map(str, shape))
         raise InspectError(f"{what}: a {shown} tensor holds {values:,} values, past torch's limit of 2**63 − 1 "
                            f"bytes per tensor ({itemsize} bytes a value); use a smaller batch or size")  # fmt: skip
+
+
+def check_trace_tensors(what: str, traced, itemsize: int = 4) -> None:
+    """Refuse, before torch is asked, a trace (`core.shapes.Trace`) whose largest tensor torch cannot lay out."""
+    largest = max((traced.input_shape, *(layer.out_shape for layer in traced.layers)), key=lambda s: _values(s))
+    check_tensor(what, largest, itemsize)
+
+
+def _values(shape: tuple[int, ...]) -> int:
+    values = 1
+    for d in shape:
+        values *= d
+    return values
 
 
 def check_count(label: str, count: int, limit: int, hint: str) -> None:

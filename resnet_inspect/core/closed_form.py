@@ -272,7 +272,7 @@ class SizeCounts:
     size: tuple[int, int]
     batch: int
     params: int
-    macs: int  # conv + linear (the paper's)
+    macs_conv_linear: int  # the paper's
     macs_fvcore: int  # fvcore's rules
     activation_elements: int  # every layer output that allocates a tensor (an in-place op writes over its input)
     final_map: tuple[int, int]  # the last residual add's output
@@ -304,7 +304,7 @@ class Counter:
         for layer in self.forms.layers:
             x, y = layer.shapes(h, w, batch)
             rule = KINDS[layer.kind]
-            rows.append((layer.name, x, y, rule.params(layer.op, x), rule.macs(layer.op, x, y),
+            rows.append((layer.name, x, y, rule.params(layer.op, x), rule.macs_conv_linear(layer.op, x, y),
                          rule.count_fvcore(layer.op, x, y)))  # fmt: skip
         return rows
 
@@ -338,7 +338,7 @@ class Counter:
             x, y = layer.shapes(heights, widths, batch)
             rule = KINDS[layer.kind]
             totals[0] += times * rule.params(layer.op, x)
-            totals[1] += times * rule.macs(layer.op, x, y)
+            totals[1] += times * rule.macs_conv_linear(layer.op, x, y)
             totals[2] += times * rule.count_fvcore(layer.op, x, y)
             if not rule.in_place:
                 totals[3] += times * prod(y)

@@ -4,7 +4,7 @@ fvcore counts one multiply-add as one "flop": what this project calls a MAC. Its
 op's input and output shapes: conv N·C_out·H_out·W_out·(C_in/groups)·K·K, linear N·in·out, batch norm 2 per
 element in eval mode, adaptive average pooling 1 per input element, and 0 for everything it has no handle for
 (max and average pooling, ReLU, add, mean, sigmoid, mul). Each op kind's entry in `ops.KINDS` states its rule
-(`fvcore_macs`); here it is applied to the model's own shapes, so the count costs nothing at any size.
+(`macs_fvcore`); here it is applied to the model's own shapes, so the count costs nothing at any size.
 
 The tests hold these counts equal, layer by layer, to fvcore's own `FlopCountAnalysis` on a real traced forward
 (`count_by_forward`), and the totals to torch's `FlopCounterMode` (`torch_flop_counter_flops`, 2 FLOPs per MAC).
@@ -25,7 +25,7 @@ from .verify import ObservedLayer
 class LayerCount:
     name: str
     kind: str
-    macs: int  # fvcore's count: multiply-adds (fvcore's "flops")
+    macs_fvcore: int  # fvcore's count: multiply-adds (fvcore's "flops")
 
 
 def count_layers(observed: Sequence[ObservedLayer], batch: int | None = None) -> list[LayerCount]:

@@ -49,7 +49,7 @@ class LayerMemory:
     weight_bytes: int
     input_bytes: int  # read
     output_bytes: int  # written
-    macs: int  # conv + linear
+    macs_conv_linear: int
 
     @property
     def bytes_moved(self) -> int:
@@ -58,7 +58,7 @@ class LayerMemory:
     @property
     def intensity(self) -> float:
         """MACs per byte moved."""
-        return self.macs / self.bytes_moved if self.bytes_moved else 0.0
+        return self.macs_conv_linear / self.bytes_moved if self.bytes_moved else 0.0
 
 
 def _shapes(trace: Trace) -> dict[str, tuple[int, ...]]:
@@ -76,7 +76,7 @@ def layer_memory(trace: Trace, dtype: str = "float32") -> list[LayerMemory]:
             layer.params * size,
             sum(prod(shapes[i]) for i in layer.inputs) * size,
             0 if KINDS[layer.kind].in_place else prod(layer.out_shape) * size,  # in place: no new tensor
-            layer.macs,
+            layer.macs_conv_linear,
         )
         for layer in trace.layers
     ]

@@ -86,8 +86,8 @@ class OpKind:
     build: Callable[[Op], Any]  # the torch module computing the op (torch is imported inside)
     torch_classes: Callable[[], tuple[type, ...]]  # module classes that compute this kind, for the hooks
     params: Callable[[Op, Shape], int] = lambda op, x: 0
-    macs: Callable[[Op, Shape, Shape], int] = lambda op, x, y: 0  # conv + linear: the paper's count
-    fvcore_macs: Callable[[Op, Shape, Shape], int] | None = None  # fvcore's rule; None: the same as `macs`
+    macs_conv_linear: Callable[[Op, Shape, Shape], int] = lambda op, x, y: 0  # the paper's count
+    macs_fvcore: Callable[[Op, Shape, Shape], int] | None = None  # fvcore's rule; None: the same as `macs`
     paper_counts: bool = False  # the paper (and torchvision) count its multiply-adds: conv and linear
     window: bool = False  # kernel, stride and padding describe it
     ceil_label: bool = False  # its window rounds up; the label says so
@@ -105,7 +105,7 @@ class OpKind:
     ]
 
     def count_fvcore(self, op: Op, in_shape: Shape, out_shape: Shape) -> int:
-        return (self.fvcore_macs or self.macs)(op, in_shape, out_shape)
+        return (self.macs_fvcore or self.macs_conv_linear)(op, in_shape, out_shape)
 
     def label(self, op: Op, in_shape: Shape, out_shape: Shape) -> str:
         """The op in a table cell: `conv 3×3 /2 p1`, `avg pool 2×2 /2 ceil`, `zero-pad /2 +64 ch`."""
@@ -326,11 +326,12 @@ KINDS: dict[str, OpKind] = {
     for kind in (
         OpKind(
             "conv", "conv", _windowed, _build_conv, _nn("Conv2d"),
-            params=_conv_params, macs=_conv_macs, paper_counts=True, window=True, saved="input", explain=_conv_explain,
+            params=_conv_params, macs_conv_linear=_conv_macs, paper_counts=True, window=True, saved="input",
+            explain=_conv_explain,
         ),
         OpKind(
             "bn", "batch norm", _same, _build("BatchNorm2d", _attr("out_channels")), _nn("BatchNorm2d"),
-            params=lambda op, x: 2 * op.out_channels, fvcore_macs=lambda op, x, y: 2 * prod(y), saved="input",
+            params=lambda op, x: 2 * op.out_channels, macs_fvcore=lambda op, x, y: 2 * prod(y), saved="input",
             extra_saved_bytes=lambda op, y: 2 * op.out_channels * 4,  # mean and inverse std, float32
             explain=_bn_explain,
         ),
@@ -358,7 +359,7 @@ KINDS: dict[str, OpKind] = {
         ),
         OpKind(
             "avgpool", "avg pool", _to_one, _build("AdaptiveAvgPool2d", _constant((1, 1))), _nn("AdaptiveAvgPool2d"),
-            fvcore_macs=lambda op, x, y: prod(x), global_view=True, explain=_global_pool_explain,
+            macs_fvcore=lambda op, x, y: prod(x), global_view=True, explain=_global_pool_explain,
             record=lambda op, x: {"kernel": tuple(x[2:4])},
         ),
         OpKind(
@@ -377,7 +378,8 @@ KINDS: dict[str, OpKind] = {
             "linear", "linear", _linear,
             _build("Linear", _attr("in_channels"), _attr("out_channels"), bias=_attr("bias")), _nn("Linear"),
             params=lambda op, x: op.in_channels * op.out_channels + (op.out_channels if op.bias else 0),
-            macs=_linear_macs, paper_counts=True, saved="input", explain=_linear_explain, flattens_input=True,
+            macs_conv_linear=_linear_macs, paper_counts=True, saved="input", explain=_linear_explain,
+            flattens_input=True,
         ),
     )
 }  # fmt: skip

@@ -39,7 +39,7 @@ class TracedLayer:
     in_shape: Shape
     out_shape: Shape
     params: int
-    macs: int
+    macs_conv_linear: int
     kernel: tuple[int, int] | None = None
     stride: tuple[int, int] | None = None
     padding: tuple[int, int] | None = None
@@ -74,9 +74,9 @@ class Trace:
         return sum(layer.params for layer in self.layers)
 
     @property
-    def macs(self) -> int:
+    def macs_conv_linear(self) -> int:
         """Conv + linear multiply-accumulates: the paper's and torchvision's "FLOPs"."""
-        return sum(layer.macs for layer in self.layers)
+        return sum(layer.macs_conv_linear for layer in self.layers)
 
     @property
     def output_shape(self) -> Shape:
@@ -102,7 +102,7 @@ def trace_op(op: Op, inputs: tuple[Shape, ...]) -> tuple[Shape, Shape, int, int]
     if in_shape[1] != op.in_channels:
         raise AssertionError(f"{op.name}: the plan wires {op.in_channels} input channels to {in_shape[1]}")
     out = rule.out_shape(op, (in_shape, *inputs[1:]))
-    return in_shape, out, rule.params(op, in_shape), rule.macs(op, in_shape, out)
+    return in_shape, out, rule.params(op, in_shape), rule.macs_conv_linear(op, in_shape, out)
 
 
 def trace_unit(unit: Unit, x: Shape, source: str = INPUT) -> list[TracedLayer]:

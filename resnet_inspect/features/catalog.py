@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from ..core.configs import DESCRIPTIONS, REGISTRY
+from ..records import Line, Result, Section
+from ..records.vocabulary import CatalogDocument, CatalogRecord
 from .table import Analysis, analyze
 
 
@@ -18,11 +18,47 @@ class CatalogEntry:
     name: str
     description: str
     design: str  # "bottleneck 3,4,6,3 · deep stem · avgdown · g32×4"
-    size: str  # "224×224": the input size the counts are for
+    input_shape: tuple[int, ...]  # the input the counts are for
     params: int
-    macs: int  # conv + linear
+    macs_conv_linear: int
     macs_fvcore: int
     verified: bool
+
+    @property
+    def size(self) -> str:
+        """`224×224`: the input size the counts are for."""
+        return f"{self.input_shape[2]}×{self.input_shape[3]}"
+
+    def record(self) -> CatalogRecord:
+        return CatalogRecord(arch=self.name, description=self.description, design=self.design,
+                             input=self.input_shape, params=self.params, macs_conv_linear=self.macs_conv_linear,
+                             macs_fvcore=self.macs_fvcore, verified=self.verified)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Catalog(Result):
+    """Every named config in a line, each verified."""
+
+    entries: tuple[CatalogEntry, ...]
+
+    def records(self) -> list[CatalogRecord]:
+        return [entry.record() for entry in self.entries]
+
+    def document(self) -> CatalogDocument:
+        return CatalogDocument(configs=self.records())
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        bad = [entry.name for entry in self.entries if not entry.verified]
+        return (f"{', '.join(bad)} disagree with their models",) if bad else ()
+
+    def sections(self) -> list[Section]:
+        verdict = Line("✓ every config verified against its model", "ok") if not self.failures else Line(
+            f"✗ {self.failures[0]}", "bad")  # fmt: skip
+        return [Section("Named configs", self.records(), lines=[verdict])]
+
+    def __repr__(self) -> str:
+        return f"<Catalog of {len(self.entries)} named configs, {'verified' if not self.failures else 'NOT verified'}>"
 
 
 def design_text(spec) -> str:
@@ -51,30 +87,14 @@ def design_text(spec) -> str:
     return " · ".join(parts)
 
 
-def catalog(analyses: Sequence[Analysis]) -> list[CatalogEntry]:
-
-
-    return [
-        CatalogEntry(
-            a.spec.name,
-            DESCRIPTIONS.get(a.spec.name, ""),
-            design_text(a.spec),
-            f"{a.input_shape[2]}×{a.input_shape[3]}",
-            a.params,
-            a.macs,
-            a.macs_fvcore,
-            a.verified,
-        )
+def catalog(analyses: Sequence[Analysis]) -> Catalog:
+    return Catalog(tuple(
+        CatalogEntry(a.spec.name, DESCRIPTIONS.get(a.spec.name, ""), design_text(a.spec), a.input_shape, a.params,
+                     a.macs_conv_linear, a.macs_fvcore, a.verified)
         for a in analyses
-    ]
+    ))  # fmt: skip
 
 
-def catalog_records(entries: Sequence[CatalogEntry]) -> list[dict[str, Any]]:
-    # The dataclass's `macs` is conv + linear; in JSON both conventions are named (`macs_conv_linear`).
-    return [{("macs_conv_linear" if k == "macs" else k): v for k, v in dataclasses.asdict(entry).items()}
-            for entry in entries]  # fmt: skip
-
-
-def catalog_at(size: tuple[int, int] | None = None) -> list[CatalogEntry]:
+def catalog_at(size: tuple[int, int] | None = None) -> Catalog:
     """Every named config analysed and verified, at `size` or at each config's own default size."""
     return catalog([analyze(name, size) for name in REGISTRY])

@@ -3,12 +3,56 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 
 from ..core.errors import InspectError
 from ..core.ops import KINDS
 from ..core.shapes import shape_text
+from ..records import Line, Result, Section
+from ..records.vocabulary import ExplainDocument, LayerRecord
 from .receptive_field import explain_field
-from .table import Analysis, LayerRow
+from .rows import LayerRow
+from .table import Analysis
+
+
+@dataclass(frozen=True)
+class Explanation(Result):
+    """One layer of an analysis, its arithmetic written out line by line."""
+
+    analysis: Analysis
+    layer: LayerRecord
+    lines: tuple[str, ...]
+
+    def records(self) -> list[LayerRecord]:
+        return [self.layer]
+
+    def document(self) -> ExplainDocument:
+        return ExplainDocument(arch=self.analysis.spec.name, input=self.analysis.input_shape, layer=self.layer,
+                               lines=list(self.lines))  # fmt: skip
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        return () if self.layer.verified else (f"{self.layer.name}: {'; '.join(self.layer.problems or ())}",)
+
+    def sections(self) -> list[Section]:
+        return [Section(lines=[Line(line) for line in self.lines])]
+
+    def markdown(self) -> str:
+        """The layer's row, then its arithmetic as a code block."""
+        from ..records.serialize import records_markdown
+
+        columns = ["name", "op", "in_shape", "out_shape", "params", "macs_conv_linear", "macs_fvcore", "verified"]
+        return records_markdown([self.layer], columns) + "\n```\n" + "\n".join(self.lines) + "\n```\n"
+
+    def __repr__(self) -> str:
+        return "\n".join(self.lines)
+
+
+def explanation(analysis: Analysis, name: str) -> Explanation:
+    """The layer `name` of `analysis` with its arithmetic (`explain`) and its table record."""
+    row = find_row(analysis, name)
+    layer = next(r for r in analysis.records() if r.name == row.name)
+    return Explanation(analysis, layer, tuple(explain(analysis, name)))
 
 
 def find_row(analysis: Analysis, name: str) -> LayerRow:
@@ -34,7 +78,7 @@ def explain(analysis: Analysis, name: str) -> list[str]:
     observed, model_layer = row.check.observed_out_shape, row.check.observed
     seen = f"out {shape_text(observed)}, {model_layer.params:,} params" if model_layer and observed else "not run"
     verdict = "✓ all agree" if row.verified else "✗ " + "; ".join(row.problems)
-    lines.append(f"hooked model: {seen} · fvcore: {row.macs:,} MACs   {verdict}")
+    lines.append(f"hooked model: {seen} · fvcore: {row.macs_fvcore:,} MACs   {verdict}")
     return lines + explain_field(analysis.trace, name)
 
 

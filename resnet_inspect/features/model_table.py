@@ -11,14 +11,22 @@ and head; otherwise the table is flat. A windowed op's output size is recomputed
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import prod
 from typing import Any
 
 from ..capture.graph import Graph, Node, macs_of
+from ..capture.receptive_field import graph_fields
 from ..capture.structure import Structure
 from ..core.errors import InspectError
+from ..core.memory import dtype_bytes
 from ..core.ops import KINDS, Op, conv_output_size
+from ..core.receptive_field import Field
 from ..core.shapes import shape_text
 from ..core.spec import parse_size
+from ..records import Line, Result, Section
+from ..records.vocabulary import GroupRecord, LayerRecord, TableDocument, TotalsRecord
+from .receptive_field import field_record
+from .rows import Level, share
 
 # The op table's kind for each captured kind it has a rule for.
 _RULE: dict[str, str] = {"conv": "conv", "bn": "bn", "relu": "relu", "sigmoid": "sigmoid", "maxpool": "maxpool",
@@ -32,41 +40,53 @@ SHOWN = ("conv", "bn", "gn", "ln", "relu", "act", "sigmoid", "maxpool", "downpoo
 class ModelRow:
     name: str  # the module that ran it, and the op when a module runs several
     op: str  # words: "conv 3×3 /2 p1", "add", "GroupNorm(32)"
+    kind: str  # what the capture calls it: conv, bn, relu, add, linear, view, …
     stage: str | None  # stem, layer1…, head; None when the model is not ResNet-like
     block: str | None
     in_shape: tuple[int, ...]
     out_shape: tuple[int, ...]
     params: int  # parameters first read by this op (a shared parameter counts once)
     macs_conv_linear: int  # the paper's convention
-    macs: int | None  # fvcore's rule for its kind; None: no rule (listed, not counted)
+    macs_fvcore: int | None  # fvcore's rule for its kind; None: no rule (listed, not counted)
     formula_ok: bool | None  # a windowed op's output size against the formula; None where there is none
+    window: dict[str, Any]  # kernel, stride, padding, dilation, groups of a windowed op (empty otherwise)
+    field: Field | None  # its receptive field; None where an op's effect on positions is unknown
+
+    @property
+    def verified(self) -> bool:
+        return self.formula_ok is not False
 
 
 @dataclass(frozen=True)
-class ModelAnalysis:
+class ModelAnalysis(Result):
+    """The table of any model: its ops as rows, the same records and document as `table` of a named network."""
+
+    name: str  # the model as the user named it (`file.py:factory`), or its class
     input_shape: tuple[int, ...]
     rows: tuple[ModelRow, ...]
     params_total: int  # sum(p.numel()) over the model's parameters
+    frozen_params: int  # those with requires_grad off
     structure: Structure
     probe: str
     dtype: str
 
     @property
     def params(self) -> int:
+        """Parameters some op of the forward read (what the rows add up to)."""
         return sum(r.params for r in self.rows)
 
     @property
-    def macs(self) -> int:
+    def macs_conv_linear(self) -> int:
         return sum(r.macs_conv_linear for r in self.rows)
 
     @property
     def macs_fvcore(self) -> int:
-        return sum(r.macs or 0 for r in self.rows)
+        return sum(r.macs_fvcore or 0 for r in self.rows)
 
     @property
     def uncounted(self) -> tuple[str, ...]:
         """Ops of a kind with no counting rule, by name (`native_group_norm in layer1.0.bn1`)."""
-        return tuple(f"{r.op} in {r.name}" for r in self.rows if r.macs is None)
+        return tuple(f"{r.op} in {r.name}" for r in self.rows if r.macs_fvcore is None)
 
     @property
     def unused_params(self) -> int:
@@ -82,9 +102,133 @@ class ModelAnalysis:
         return tuple(f"{r.name}: output {shape_text(r.out_shape[1:])} is not what the formula gives"
                      for r in self.rows if r.formula_ok is False)  # fmt: skip
 
+    @property
+    def verified(self) -> bool:
+        return not self.problems
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        if not self.problems:
+            return ()
+        return (f"{len(self.problems)} outputs disagree with the formula (first: {self.problems[0]})",)
+
+    # ------------------------------------------------------------------------------------------ records
+
+    def _shares(self, params: int, macs_conv_linear: int, macs_fvcore: int | None) -> dict[str, float | None]:
+        return {"params_share": round(share(params, self.params), 6),
+                "macs_share_conv_linear": round(share(macs_conv_linear, self.macs_conv_linear), 6),
+                "macs_share_fvcore": None if macs_fvcore is None else
+                round(share(macs_fvcore, self.macs_fvcore), 6)}  # fmt: skip
+
+    def grouped(self, level: Level | str) -> list[tuple[str, str, list[ModelRow]]]:
+        """(name, stage, rows) per block or stage; empty for a model that is not ResNet-like."""
+        if not self.resnet_like:
+            return []
+        groups: dict[str, list[ModelRow]] = {}
+        for r in self.rows:
+            groups.setdefault(r.stage if Level(level) is Level.stage else r.block, []).append(r)
+        return [(name, members[0].stage, members) for name, members in groups.items()]
+
+    def records(self, level: Level | str = Level.layer, *, flops: bool = False,
+                memory: str | None = None) -> list[LayerRecord] | list[GroupRecord]:  # fmt: skip
+        """One record per op (`level` layer, or any level for a model that is not ResNet-like), block or stage;
+        `memory`: a dtype, for the bytes each row moves."""
+        if Level(level) is Level.layer or not self.resnet_like:
+            return [self._layer_record(r, flops, memory) for r in self.rows]
+        return [self._group_record(name, stage, members, level, flops, memory)
+                for name, stage, members in self.grouped(level)]  # fmt: skip
+
+    def _layer_record(self, r: ModelRow, flops: bool, memory: str | None) -> LayerRecord:
+        w = r.window
+        extra = {}
+        if memory is not None:
+            itemsize = dtype_bytes(memory)
+            weights, read, written = r.params * itemsize, prod(r.in_shape) * itemsize, prod(r.out_shape) * itemsize
+            moved = weights + read + written
+            extra = {"weight_bytes": weights, "input_bytes": read, "output_bytes": written, "bytes_moved": moved,
+                     "macs_conv_linear_per_byte": round(r.macs_conv_linear / moved, 4) if moved else 0.0}  # fmt: skip
+        return LayerRecord(
+            name=r.name, stage=r.stage, block=r.block, kind=r.kind, op=r.op, kernel=w.get("kernel"),
+            stride=w.get("stride"), padding=w.get("padding"), dilation=w.get("dilation"), groups=w.get("groups", 1),
+            in_shape=r.in_shape, out_shape=r.out_shape, out_elements=prod(r.out_shape), out_size_expr=None,
+            params=r.params, macs_conv_linear=r.macs_conv_linear, macs_fvcore=r.macs_fvcore,
+            **self._shares(r.params, r.macs_conv_linear, r.macs_fvcore), **_flops(flops, r), verified=r.verified,
+            **(field_record(r.field) if r.field is not None else _NO_FIELD), **extra,
+        )  # fmt: skip
+
+    def _group_record(self, name: str, stage: str, members: list[ModelRow], level: Level | str, flops: bool,
+                      memory: str | None) -> GroupRecord:  # fmt: skip
+        params = sum(r.params for r in members)
+        cl = sum(r.macs_conv_linear for r in members)
+        fv = sum(r.macs_fvcore or 0 for r in members)
+        extra = {}
+        if memory is not None:
+            moved = sum(self._layer_record(r, False, memory).bytes_moved for r in members)
+            extra = {"bytes_moved": moved, "macs_conv_linear_per_byte": round(cl / moved, 4) if moved else 0.0}
+        last = members[-1]
+        return GroupRecord(
+            name=name, stage=stage, op=self._group_words(name, stage, members, level), in_shape=members[0].in_shape,
+            out_shape=last.out_shape, params=params, macs_conv_linear=cl, macs_fvcore=fv,
+            **self._shares(params, cl, fv),
+            **({"flops_conv_linear": 2 * cl, "flops_fvcore": 2 * fv} if flops else {}),
+            verified=all(r.verified for r in members),
+            **(field_record(last.field) if last.field is not None else _NO_FIELD), out_size_expr=None, **extra,
+        )  # fmt: skip
+
+    def _group_words(self, name: str, stage: str, members: list[ModelRow], level: Level | str) -> str:
+        if stage in ("stem", "head"):
+            return ", ".join(dict.fromkeys(r.op.split(" ")[0] for r in members))
+        blocks = [b for b in self.structure.blocks if (b.where == name or f"layer{b.stage + 1}" == name)]
+        kinds = list(dict.fromkeys(b.block_type for b in blocks))
+        words = "/".join(("pre-act " if self.structure.order == "pre" else "") + k for k in kinds)
+        return f"{len(blocks)} × {words}" if Level(level) is Level.stage else words
+
+    def totals(self, *, flops: bool = False) -> TotalsRecord:
+        cl, fv = self.macs_conv_linear, self.macs_fvcore
+        return TotalsRecord(params=self.params, model_params=self.params_total,
+                            trainable_params=self.params_total - self.frozen_params, frozen_params=self.frozen_params,
+                            macs_conv_linear=cl, macs_fvcore=fv,
+                            **({"flops_conv_linear": 2 * cl, "flops_fvcore": 2 * fv} if flops else {}),
+                            verified=self.verified)  # fmt: skip
+
+    def document(self, *, flops: bool = False, memory: str | None = None) -> TableDocument:
+        from .table import MACS_NOTE
+
+        return TableDocument(
+            arch=self.name, input=self.input_shape, spec=None, units=MACS_NOTE,
+            layers=self.records(Level.layer, flops=flops, memory=memory),
+            blocks=self.records(Level.block, flops=flops) if self.resnet_like else [],
+            stages=self.records(Level.stage, flops=flops) if self.resnet_like else [],
+            totals=self.totals(flops=flops), problems=list(self.problems), run=self.probe, dtype=self.dtype,
+            resnet_like=self.resnet_like, params_read_by_the_forward=self.params, not_counted=list(self.uncounted),
+        )  # fmt: skip
+
+    def sections(self) -> list[Section]:
+        columns = ["name", "op", "out_shape", "params", "macs_conv_linear", "macs_fvcore", "verified"]
+        level = Level.stage if self.resnet_like else Level.layer
+        return [Section(f"{self.name} at {shape_text(self.input_shape)}", self.records(level), columns,
+                        [Line(f"Run: {self.probe}, {self.dtype}, on a copy of your model (yours is not touched)",
+                              "note")])]  # fmt: skip
+
+    def __repr__(self) -> str:
+        layout = "+".join(map(str, self.structure.layers)) + " blocks" if self.resnet_like else "not ResNet-like"
+        return (f"<ModelAnalysis of {self.name} at input {shape_text(self.input_shape)}: {len(self.rows)} ops, "
+                f"{layout}; params {self.params_total:,}; MACs {self.macs_conv_linear:,} conv + linear, "
+                f"{self.macs_fvcore:,} fvcore>")  # fmt: skip
+
+
+_NO_FIELD = {"receptive_field": None, "jump": None, "rf_start": None, "rf_global": None}
+
+
+def _flops(flops: bool, r: ModelRow) -> dict[str, int | None]:
+    if not flops:
+        return {}
+    return {"flops_conv_linear": 2 * r.macs_conv_linear,
+            "flops_fvcore": None if r.macs_fvcore is None else 2 * r.macs_fvcore}  # fmt: skip
+
 
 def analyze_model(model: Any, size: int | str | tuple[int, int] | None = None, *, batch: int = 1,
-                  in_channels: int | None = None) -> ModelAnalysis:  # fmt: skip
+                  in_channels: int | None = None, name: str | None = None) -> ModelAnalysis:  # fmt: skip
     """Shapes, parameters and MACs of every op of `model` at `size` (224 by default), batch `batch`."""
     import torch.nn as nn
 
@@ -100,8 +244,9 @@ def analyze_model(model: Any, size: int | str | tuple[int, int] | None = None, *
     graph = capture(model, (1, channels, height, width))
     structure = recover(graph)
     rows = _rows(graph, structure, batch)
-    return ModelAnalysis((batch, channels, height, width), rows, sum(graph.param_names.values()), structure,
-                         graph.probe, graph.dtype)  # fmt: skip
+    frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
+    return ModelAnalysis(name or type(model).__name__, (batch, channels, height, width), rows,
+                         sum(graph.param_names.values()), frozen, structure, graph.probe, graph.dtype)  # fmt: skip
 
 
 def _places(structure: Structure) -> dict[int, tuple[str, str]]:
@@ -124,6 +269,7 @@ def _places(structure: Structure) -> dict[int, tuple[str, str]]:
 
 def _rows(graph: Graph, structure: Structure, batch: int) -> tuple[ModelRow, ...]:
     places = _places(structure)
+    fields = graph_fields(graph)
     read: set[str] = set()
     rows = []
     per_module: dict[str, int] = {}
@@ -152,9 +298,9 @@ def _rows(graph: Graph, structure: Structure, batch: int) -> tuple[ModelRow, ...
         macs = None
         if rule is not None:
             macs = KINDS[rule.kind].count_fvcore(rule, in_shape, out_shape)
-        rows.append(ModelRow(name, _words(node), stage, block, in_shape, out_shape,
+        rows.append(ModelRow(name, _words(node), node.kind, stage, block, in_shape, out_shape,
                              sum(graph.param_names[p] for p in fresh), macs_of(node) * batch, macs,
-                             _formula_ok(node)))  # fmt: skip
+                             _formula_ok(node), _window(node), fields.get(node.index)))  # fmt: skip
     return tuple(rows)
 
 
@@ -228,35 +374,10 @@ def _formula_ok(node: Node) -> bool | None:
     return expected == tuple(node.out_shape[2:])
 
 
-def model_table_records(analysis: ModelAnalysis, level: str = "layer") -> list[dict[str, Any]]:
-    """Flat records (JSON, CSV, Markdown): one per op, or summed per block or stage."""
-    if level == "layer" or not analysis.resnet_like:
-        return [{"name": r.name, "op": r.op, "stage": r.stage, "block": r.block,
-                 "input": shape_text(r.in_shape[1:]), "output": shape_text(r.out_shape[1:]), "params": r.params,
-                 "macs_conv_linear": r.macs_conv_linear, "macs_fvcore": r.macs,
-                 "formula": {True: "✓", False: "✗", None: ""}[r.formula_ok]} for r in analysis.rows]  # fmt: skip
-    groups: dict[str, dict[str, Any]] = {}
-    for r in analysis.rows:
-        key = r.stage if level == "stage" else r.block
-        g = groups.setdefault(key, {"name": key, "output": "", "params": 0, "macs_conv_linear": 0, "macs_fvcore": 0})
-        g["output"] = shape_text(r.out_shape[1:])
-        g["params"] += r.params
-        g["macs_conv_linear"] += r.macs_conv_linear
-        g["macs_fvcore"] += r.macs or 0
-    return list(groups.values())
-
-
-def model_summary(analysis: ModelAnalysis) -> dict[str, Any]:
-    return {
-        "input": shape_text(analysis.input_shape),
-        "run": analysis.probe,
-        "dtype": analysis.dtype,
-        "resnet_like": analysis.resnet_like,
-        "layers": list(analysis.structure.layers),
-        "params": analysis.params_total,
-        "params_read_by_the_forward": analysis.params,
-        "macs_conv_linear": analysis.macs,
-        "macs_fvcore": analysis.macs_fvcore,
-        "not_counted": list(analysis.uncounted),
-        "problems": list(analysis.problems),
-    }
+def _window(node: Node) -> dict[str, Any]:
+    """A windowed op's kernel, stride, padding, dilation and groups, as a layer record holds them."""
+    if node.kind not in ("conv", "maxpool", "downpool"):
+        return {}
+    a = node.attrs
+    return {"kernel": a["kernel"], "stride": a["stride"], "padding": a["padding"],
+            "dilation": a.get("dilation", (1, 1)), "groups": a.get("groups", 1)}  # fmt: skip

@@ -8,13 +8,14 @@ say where the computed ones differ from them, and why. Each footnote is computed
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 from ..core.configs import CIFAR_DEPTHS, DEPTHS, get_spec
 from ..core.errors import InspectError
 from ..core.plan import blocks as block_plans
 from ..core.shapes import Trace, trace
 from ..core.spec import ALIASES, ResNetSpec, paper_stage_name, with_knobs
+from ..records import Line, Result, Section
+from ..records.vocabulary import PaperDocument, PaperNetworkRecord, PaperRowRecord
 
 # Table 1's last row as printed, in multiply-adds ×10^9: the reference the computed row is compared with.
 PRINTED_GMACS: dict[int, float] = {18: 1.8, 34: 3.6, 50: 3.8, 101: 7.6, 152: 11.3}
@@ -32,7 +33,7 @@ class PaperRow:
 
 
 @dataclass(frozen=True)
-class PaperTable:
+class PaperTable(Result):
     title: str
     size: tuple[int, int]
     depths: tuple[int, ...]
@@ -40,9 +41,38 @@ class PaperTable:
     rows: tuple[PaperRow, ...]
     total_label: str  # "FLOPs" (Table 1) or "params" (Table 6)
     totals: tuple[str, ...]  # per depth, the bottom row
-    macs: tuple[int, ...]  # per depth: conv + linear
+    macs_conv_linear: tuple[int, ...]  # per depth
     params: tuple[int, ...]
     footnotes: tuple[str, ...]
+
+    def networks(self) -> list[PaperNetworkRecord]:
+        return [PaperNetworkRecord(depth=d, arch=spec.name, params=p, macs_conv_linear=m, total=total)
+                for d, spec, p, m, total in zip(self.depths, self.specs, self.params, self.macs_conv_linear,
+                                                self.totals, strict=True)]  # fmt: skip
+
+    def records(self) -> list[PaperRowRecord]:
+        return [PaperRowRecord(name=row.name, output=row.output, cells=[list(cell) for cell in row.cells])
+                for row in self.rows]  # fmt: skip
+
+    def document(self) -> PaperDocument:
+        """The JSON contract of `paper`."""
+        return PaperDocument(title=self.title, input=[1, self.specs[0].in_channels, *self.size],
+                             total_label=self.total_label, networks=self.networks(), rows=self.records(),
+                             footnotes=list(self.footnotes))  # fmt: skip
+
+    def sections(self) -> list[Section]:
+        rows = [{"layer name": row.name, "output size": row.output,
+                 **{f"{d}-layer": " ".join(line.strip() for line in cell) for d, cell in zip(self.depths, row.cells,
+                                                                                              strict=True)}}
+                for row in self.rows]  # fmt: skip
+        rows.append({"layer name": self.total_label, "output size": "",
+                     **{f"{d}-layer": t for d, t in zip(self.depths, self.totals, strict=True)}})  # fmt: skip
+        return [Section(self.title, rows, lines=[Line(f"{i}. {note}", "note") for i, note in
+                                                   enumerate(self.footnotes, start=1)])]  # fmt: skip
+
+    def __repr__(self) -> str:
+        totals = ", ".join(f"{d}-layer {t}" for d, t in zip(self.depths, self.totals, strict=True))
+        return f"<PaperTable {self.title}: {totals}>"
 
 
 def _block_lines(spec: ResNetSpec, stage: str) -> tuple[str, ...]:
@@ -91,7 +121,7 @@ def paper_table(size: tuple[int, int] = PAPER_SIZE, *, stride_in: str = "v1", sh
         for base in bases
     )
     traces = [trace(spec, *size) for spec in specs]
-    macs = tuple(t.macs for t in traces)
+    macs = tuple(t.macs_conv_linear for t in traces)
     return PaperTable(
         f"Table 1 of He et al. (2015), computed at {size[0]}×{size[1]}", size, DEPTHS, specs, _rows(specs, traces),
         "FLOPs", tuple(f"{m / 1e9:.1f}×10⁹" for m in macs), macs, tuple(t.params for t in traces),
@@ -120,11 +150,11 @@ def _footnotes(
                 continue
             why = ""
             if spec.block == "basic" and shortcut != "A":
-                option_a = trace(replace(spec, shortcut="A"), *size).macs
+                option_a = trace(replace(spec, shortcut="A"), *size).macs_conv_linear
                 why = (f" Option {shortcut}'s projections add {m - option_a:,} MACs; with option A (identity with "
                        f"zero-padded channels) it reads {option_a / 1e9:.1f}.")  # fmt: skip
             elif spec.block == "bottleneck" and stride_in != "v1":
-                v1 = trace(replace(spec, stride_in="v1"), *size).macs
+                v1 = trace(replace(spec, stride_in="v1"), *size).macs_conv_linear
                 even_so = "" if round(v1 / 1e9, 1) == printed else f" ({v1 / 1e9:.3f}, printed {printed} even so)"
                 why = (f" v1.5's 3×3 at the full size adds {m - v1:,} MACs; with the paper's v1 it reads "
                        f"{v1 / 1e9:.1f}{even_so}.")  # fmt: skip
@@ -136,7 +166,7 @@ def _footnotes(
     else:
         notes.append(f"The paper prints FLOPs only for 224×224; this table is recomputed at {size[0]}×{size[1]}.")
     if stride_in == "v1":
-        v15 = [(depth, trace(replace(spec, stride_in="v1.5"), *size).macs)
+        v15 = [(depth, trace(replace(spec, stride_in="v1.5"), *size).macs_conv_linear)
                for depth, spec in zip(DEPTHS, specs, strict=True) if spec.block == "bottleneck"]  # fmt: skip
         notes.append("torchvision's v1.5 (stride on the 3×3) instead: "
                      + ", ".join(f"{d}-layer {m / 1e9:.1f}×10⁹" for d, m in v15)
@@ -164,7 +194,7 @@ def cifar_table(size: tuple[int, int] = CIFAR_SIZE) -> PaperTable:
         f"Table 6 of He et al. (2015): the CIFAR-10 nets, computed at {size[0]}×{size[1]}", size,
         tuple(CIFAR_DEPTHS), specs, _rows(specs, traces), "params",
         tuple(f"{_millions(p, PRINTED_CIFAR_PARAMS[d])}M" for d, p in zip(CIFAR_DEPTHS, params, strict=True)),
-        tuple(t.macs for t in traces), params, tuple(notes),
+        tuple(t.macs_conv_linear for t in traces), params, tuple(notes),
     )  # fmt: skip
 
 
@@ -172,20 +202,3 @@ def _millions(count: int, printed: float) -> float:
     """`count` in millions, rounded to as many decimals as the paper printed."""
     decimals = len(str(printed).partition(".")[2])
     return round(count / 1e6, decimals)
-
-
-def paper_records(table: PaperTable) -> dict[str, Any]:
-    """The JSON contract of `paper`."""
-    return {
-        "title": table.title,
-        "input": list(table.size),
-        "networks": [
-            {"depth": d, "arch": spec.name, "params": p, "macs_conv_linear": m, f"{table.total_label}_cell": total}
-            for d, spec, p, m, total in zip(table.depths, table.specs, table.params, table.macs, table.totals,
-                                            strict=True)
-        ],
-        "rows": [{"name": row.name, "output": row.output,
-                  "cells": {f"{d}-layer": list(cell) for d, cell in zip(table.depths, row.cells, strict=True)}}
-                 for row in table.rows],
-        "footnotes": list(table.footnotes),
-    }  # fmt: skip

@@ -13,11 +13,12 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..core.errors import InspectError
-from ..core.shapes import trace
+from ..core.shapes import shape_text, trace
 from ..core.spec import ResNetSpec, stage_names
+from ..records import Line, Result, Section
+from ..records.vocabulary import ProfileBlockRecord, ProfileDocument, ProfileStageRecord
 
 TORCH_DTYPES = ("float32", "float16", "bfloat16")
 
@@ -46,11 +47,11 @@ class SegmentProfile:
     name: str  # "stem", "layer1.0", "head"
     stage: str
     timing: Timing
-    macs: int  # conv + linear, for the batch
+    macs_conv_linear: int  # for the batch
 
 
 @dataclass(frozen=True)
-class Profile:
+class Profile(Result):
     spec: ResNetSpec
     input_shape: tuple[int, ...]
     device: str  # "cpu", "cuda: NVIDIA H100 80GB HBM3"
@@ -61,20 +62,74 @@ class Profile:
     stages: tuple[SegmentProfile, ...]
     whole: Timing
     peak_memory_bytes: int | None  # measured (CUDA), activations only: peak minus what was allocated before
+    analytic_peak_bytes: int = 0  # activations alive at once by the analysis, the input left out (as measured)
     notes: tuple[str, ...] = field(default=())
 
     @property
-    def macs(self) -> int:
-        return sum(s.macs for s in self.stages)
+    def macs_conv_linear(self) -> int:
+        return sum(s.macs_conv_linear for s in self.stages)
 
     @property
     def segments_ms(self) -> float:
         return sum(s.timing.median for s in self.stages)
 
     @property
-    def gmacs_per_s(self) -> float:
+    def gmacs_conv_linear_per_s(self) -> float:
         """The whole model's rate, over the plain forward's median."""
-        return self.macs / (self.whole.median * 1e6) if self.whole.median else 0.0
+        return self.macs_conv_linear / (self.whole.median * 1e6) if self.whole.median else 0.0
+
+    def records(self, level: str = "stage") -> list[ProfileStageRecord] | list[ProfileBlockRecord]:
+        """One record per stage, or per block (`level="block"`)."""
+        if level == "block":
+            return [ProfileBlockRecord(block=b.name, stage=b.stage, median_ms=round(b.timing.median, 4),
+                                       min_ms=round(b.timing.low, 4), max_ms=round(b.timing.high, 4),
+                                       macs_conv_linear=b.macs_conv_linear,
+                                       gmacs_conv_linear_per_s=_rate(b.macs_conv_linear, b.timing.median))
+                    for b in self.blocks]  # fmt: skip
+        total_ms = self.segments_ms
+        return [ProfileStageRecord(stage=s.name, median_ms=round(s.timing.median, 4), min_ms=round(s.timing.low, 4),
+                                   max_ms=round(s.timing.high, 4),
+                                   time_share=round(s.timing.median / total_ms, 4) if total_ms else 0.0,
+                                   macs_conv_linear=s.macs_conv_linear,
+                                   macs_share_conv_linear=round(s.macs_conv_linear / self.macs_conv_linear, 4)
+                                   if self.macs_conv_linear else 0.0,
+                                   gmacs_conv_linear_per_s=_rate(s.macs_conv_linear, s.timing.median))
+                for s in self.stages]  # fmt: skip
+
+    def headline(self) -> str:
+        """Where time and MACs disagree most, both ways, in words."""
+        records = self.records()
+        slow = max(records, key=lambda r: r.time_share - r.macs_share_conv_linear)
+        fast = min(records, key=lambda r: r.time_share - r.macs_share_conv_linear)
+        return (
+            f"{slow.stage} takes {slow.time_share:.0%} of the time for {slow.macs_share_conv_linear:.0%} of the MACs "
+            f"({slow.gmacs_conv_linear_per_s:,.0f} GMAC/s); {fast.stage} {fast.time_share:.0%} for "
+            f"{fast.macs_share_conv_linear:.0%} ({fast.gmacs_conv_linear_per_s:,.0f} GMAC/s); the whole model "
+            f"{self.gmacs_conv_linear_per_s:,.0f} GMAC/s"
+        )
+
+    def document(self) -> ProfileDocument:
+        """The JSON contract of `profile`."""
+        return ProfileDocument(
+            arch=self.spec.name, input=self.input_shape, device=self.device, dtype=self.dtype,
+            channels_last=self.channels_last, compiled=self.compiled, whole_model_ms=round(self.whole.median, 4),
+            segments_ms=round(self.segments_ms, 4), gmacs_conv_linear_per_s=round(self.gmacs_conv_linear_per_s, 2),
+            peak_activation_bytes_measured=self.peak_memory_bytes,
+            peak_activation_bytes_analytic=self.analytic_peak_bytes, headline=self.headline(),
+            stages=self.records("stage"), blocks=self.records("block"),
+        )  # fmt: skip
+
+    def sections(self) -> list[Section]:
+        return [Section(f"{self.spec.name} on {self.device}", self.records("stage"), lines=[Line(self.headline())]),
+                Section("Per block", self.records("block"), folded=True)]  # fmt: skip
+
+    def __repr__(self) -> str:
+        return (f"<Profile of {self.spec.name} at {shape_text(self.input_shape)} on {self.device}, {self.dtype}: "
+                f"{self.whole.median:,.3f} ms>")  # fmt: skip
+
+
+def _rate(macs: int, ms: float) -> float:
+    return round(macs / (ms * 1e6), 2) if ms else 0.0
 
 
 def resolve_device(device: str) -> str:
@@ -125,7 +180,7 @@ def profile(
                  if device == "cuda" else None)  # fmt: skip
     block_macs: dict[str, int] = {}
     for layer in traced.layers:
-        block_macs[layer.block] = block_macs.get(layer.block, 0) + layer.macs
+        block_macs[layer.block] = block_macs.get(layer.block, 0) + layer.macs_conv_linear
 
     torch.manual_seed(0)
     model = build_model(spec).eval().to(device=device, dtype=torch_dtype)
@@ -167,10 +222,12 @@ def profile(
     for stage in stage_names(spec):
         members = [b for b in blocks if b.stage == stage]
         per_pass = tuple(sum(b.timing.samples[i] for b in members) for i in range(repeats))
-        stages.append(SegmentProfile(stage, stage, Timing(per_pass), sum(b.macs for b in members)))
+        stages.append(SegmentProfile(stage, stage, Timing(per_pass), sum(b.macs_conv_linear for b in members)))
     name = "cpu" if not cuda else f"cuda: {torch.cuda.get_device_name()}"
+    # The measured peak's baseline already holds the input: leave it out of the analytic live set too.
+    analytic = peak_inference(traced, dtype, include_input=False).bytes
     return Profile(spec, traced.input_shape, name, dtype, channels_last, compile, blocks, tuple(stages),
-                   Timing(tuple(whole)), peak)  # fmt: skip
+                   Timing(tuple(whole)), peak, analytic)  # fmt: skip
 
 
 def _chain(segments, x):
@@ -210,65 +267,3 @@ def _timed_whole(fn, x, cuda: bool) -> float:
     start_s = time.perf_counter()
     fn(x)
     return 1e3 * (time.perf_counter() - start_s)
-
-
-def profile_stage_records(p: Profile) -> list[dict[str, Any]]:
-    total_ms = p.segments_ms
-    return [
-        {
-            "stage": s.name,
-            "median_ms": round(s.timing.median, 4),
-            "min_ms": round(s.timing.low, 4),
-            "max_ms": round(s.timing.high, 4),
-            "time_share": round(s.timing.median / total_ms, 4) if total_ms else 0.0,
-            "macs_conv_linear": s.macs,
-            "macs_share": round(s.macs / p.macs, 4) if p.macs else 0.0,
-            "gmacs_per_s": round(s.macs / (s.timing.median * 1e6), 2) if s.timing.median else 0.0,
-        }
-        for s in p.stages
-    ]
-
-
-def profile_block_records(p: Profile) -> list[dict[str, Any]]:
-    return [
-        {
-            "block": b.name,
-            "stage": b.stage,
-            "median_ms": round(b.timing.median, 4),
-            "min_ms": round(b.timing.low, 4),
-            "max_ms": round(b.timing.high, 4),
-            "macs_conv_linear": b.macs,
-            "gmacs_per_s": round(b.macs / (b.timing.median * 1e6), 2) if b.timing.median else 0.0,
-        }
-        for b in p.blocks
-    ]
-
-
-def headline(p: Profile) -> str:
-    """Where time and MACs disagree most, both ways, in words."""
-    records = profile_stage_records(p)
-    slow = max(records, key=lambda r: r["time_share"] - r["macs_share"])
-    fast = min(records, key=lambda r: r["time_share"] - r["macs_share"])
-    return (
-        f"{slow['stage']} takes {slow['time_share']:.0%} of the time for {slow['macs_share']:.0%} of the MACs "
-        f"({slow['gmacs_per_s']:,.0f} GMAC/s); {fast['stage']} {fast['time_share']:.0%} for "
-        f"{fast['macs_share']:.0%} ({fast['gmacs_per_s']:,.0f} GMAC/s); the whole model {p.gmacs_per_s:,.0f} GMAC/s"
-    )
-
-
-def summary_record(p: Profile, analytic_peak_bytes: int) -> dict[str, Any]:
-    """The JSON contract of `profile`, less its stage and block records."""
-    return {
-        "arch": p.spec.name,
-        "input": list(p.input_shape),
-        "device": p.device,
-        "dtype": p.dtype,
-        "channels_last": p.channels_last,
-        "compiled": p.compiled,
-        "whole_model_ms": round(p.whole.median, 4),
-        "segments_ms": round(p.segments_ms, 4),
-        "gmacs_per_s": round(p.gmacs_per_s, 2),
-        "peak_activation_bytes_measured": p.peak_memory_bytes,
-        "peak_activation_bytes_analytic": analytic_peak_bytes,
-        "headline": headline(p),
-    }

@@ -46,12 +46,12 @@ def output_fields(traced: Trace, key: str) -> dict[str, Field]:
     return {getattr(layer, key): fields[layer.name] for layer in traced.layers}
 
 
-def field_sentence(traced: Trace) -> str:
+def field_sentence(traced: Trace, fields: dict[str, Field] | None = None) -> str:
     """One sentence on the stages' fields against the image: `layer4 sees 427×427 pixels of a 224×224 input: more
     than the image (layer3 already sees 267×267)`. Where a global op inside the body (squeeze-and-excitation's
     mean) makes the fields global, the sentence gives the convolutional path's and says where it turns global."""
     _, _, height, width = traced.input_shape
-    fields = receptive_fields(traced)
+    fields = receptive_fields(traced) if fields is None else fields
     stage_fields = {layer.stage: fields[layer.name] for layer in traced.layers if layer.stage != "head"}
     stages = list(stage_fields.items())
     last_stage, last = stages[-1]

@@ -8,9 +8,10 @@ title and summary line that speaks of the distribution comes from `headline`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..core.shapes import Trace
-from .table import Analysis, share
+from .rows import share
 
 # Residual stages whose largest share is at most this many times their smallest are "flat": ResNet-18's MACs
 # (1.13×) are, ResNet-50's (2.19×) are not.
@@ -22,31 +23,31 @@ class StageShares:
     """Each stage's share of the conv + linear MACs and of the parameters, stem and head included."""
 
     stages: tuple[str, ...]
-    macs: tuple[float, ...]
+    macs_conv_linear: tuple[float, ...]
     params: tuple[float, ...]
     residual: tuple[str, ...]  # layer1..layerN, the stages that "flat" is about
 
     def top(self, of: str) -> tuple[str, float]:
-        values = self.macs if of == "macs" else self.params
+        values = self.macs_conv_linear if of == "macs" else self.params
         best = max(range(len(values)), key=values.__getitem__)
         return self.stages[best], values[best]
 
     def flat(self, of: str) -> tuple[float, float] | None:
         """The smallest and largest residual-stage share when they are within FLAT_RATIO, else None."""
-        values = self.macs if of == "macs" else self.params
+        values = self.macs_conv_linear if of == "macs" else self.params
         own = [v for stage, v in zip(self.stages, values, strict=True) if stage in self.residual]
         if len(own) < 2 or min(own) <= 0 or max(own) > FLAT_RATIO * min(own):
             return None
         return min(own), max(own)
 
 
-def stage_shares(source: Analysis | Trace) -> StageShares:
-    """The shares of an analysis (its trace: the counts it verified) or of a bare trace, without torch."""
-    traced = source.trace if isinstance(source, Analysis) else source
+def stage_shares(source: Trace | Any) -> StageShares:
+    """The shares of a trace, or of an analysis (its trace: the counts it verified), without torch."""
+    traced = source if isinstance(source, Trace) else source.trace
     macs: dict[str, int] = {}
     params: dict[str, int] = {}
-    for layer in traced.layers:  # TracedLayer.macs counts conv and linear only: the paper's convention
-        macs[layer.stage] = macs.get(layer.stage, 0) + layer.macs
+    for layer in traced.layers:  # TracedLayer.macs_conv_linear counts conv and linear only: the paper's convention
+        macs[layer.stage] = macs.get(layer.stage, 0) + layer.macs_conv_linear
         params[layer.stage] = params.get(layer.stage, 0) + layer.params
     total_macs, total_params = sum(macs.values()), sum(params.values())
     return StageShares(
@@ -62,7 +63,7 @@ def percent(fraction: float) -> str:
     return f"{100 * fraction:.1f}%"
 
 
-def headline(source: Analysis | Trace) -> str:
+def headline(source: Trace | Any) -> str:
     """`layer3 holds 70.5% of the MACs and 68.3% of the parameters`, or which stage holds the most of each;
     and whether MACs or parameters are flat across the residual stages."""
     shares = stage_shares(source)

@@ -14,13 +14,15 @@ from typing import TYPE_CHECKING, Any
 from ..core.errors import InspectError
 from ..core.spec import paper_stage_name as paper_stage
 from ..core.spec import stage_names
-from ..features.table import Analysis, Level, rows
+from ..features.rows import Level
+from ..features.table import Analysis
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from ..core.memory import LayerMemory
-    from ..features.compare import BlockComparison, JumpCause, SweepPoint
+    from ..features.blocks import BlockComparison
+    from ..features.sweep import JumpCause, SweepPoint
 
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {
@@ -211,7 +213,7 @@ def _headline(stage_rows: Sequence[Any], analysis: Analysis) -> str:
     """Where the MACs and the parameters sit, from the numbers: never a sentence the bars could contradict."""
     macs = max(stage_rows, key=lambda r: r.macs_conv_linear)
     params = max(stage_rows, key=lambda r: r.params)
-    m, p = macs.macs_conv_linear / analysis.macs, params.params / analysis.params
+    m, p = macs.macs_conv_linear / analysis.macs_conv_linear, params.params / analysis.params
     if macs.name == params.name:
         return f"{macs.name} holds {m:.0%} of the MACs and {p:.0%} of the parameters"
     return f"most MACs in {macs.name} ({m:.0%}), most parameters in {params.name} ({p:.0%})"
@@ -219,8 +221,8 @@ def _headline(stage_rows: Sequence[Any], analysis: Analysis) -> str:
 
 def stages_figure(analysis: Analysis, *, figsize: FigSize = None) -> Figure:
     """Each stage's share of the MACs beside its share of the parameters."""
-    stage_rows = rows(analysis, Level.stage)
-    macs = [100 * r.macs_conv_linear / analysis.macs for r in stage_rows]
+    stage_rows = analysis.grouped(Level.stage)
+    macs = [100 * r.macs_conv_linear / analysis.macs_conv_linear for r in stage_rows]
     params = [100 * r.params / analysis.params for r in stage_rows]
     fig, ax = _figure((8, 4.5), figsize)
     x = range(len(stage_rows))
@@ -236,7 +238,7 @@ def stages_figure(analysis: Analysis, *, figsize: FigSize = None) -> Figure:
     ax.legend(frameon=False, loc="upper left")
     ax.set_title(
         f"{analysis.spec.name} at {_input_text(analysis)}: {_headline(stage_rows, analysis)}\n"
-        f"{analysis.macs / 1e9:.2f} GMACs, {analysis.params / 1e6:.2f} M parameters in all"
+        f"{analysis.macs_conv_linear / 1e9:.2f} GMACs, {analysis.params / 1e6:.2f} M parameters in all"
     )
     _fit_xticklabels(fig, ax, [r.name for r in stage_rows])
     _fit_labels(fig)
@@ -254,7 +256,8 @@ def layers_figure(analysis: Analysis, *, log: bool = False, figsize: FigSize = N
     colours = [STAGE_COLOURS[row.traced.stage] for row in weighted]
     fig, (ax_m, ax_p) = _figure((11, 6.5), figsize, nrows=2, sharex=True)
     panels = (
-        (ax_m, [row.macs / 1e6 for row in weighted], "MACs per layer (millions)", "cumulative share of MACs"),
+        (ax_m, [row.macs_conv_linear / 1e6 for row in weighted], "MACs per layer (millions)",
+         "cumulative share of MACs"),
         (ax_p, [row.traced.params / 1e6 for row in weighted], "parameters per layer (millions)",
          "cumulative share of parameters"),
     )  # fmt: skip
@@ -307,7 +310,7 @@ def depths_figure(analyses: Sequence[Analysis], *, figsize: FigSize = None) -> F
         for stage in dict.fromkeys(s for a in analyses for s in stage_names(a.spec)):
             values = []
             for a in analyses:
-                r = {row.name: row for row in rows(a, Level.stage)}.get(stage)
+                r = {row.name: row for row in a.grouped(Level.stage)}.get(stage)
                 values.append(0.0 if r is None else r.params / 1e6 if metric == "params" else r.macs_conv_linear / 1e9)
             ax.bar(names, values, bottom=bottoms, color=STAGE_COLOURS[stage], label=f"{stage} ({paper_stage(stage)})")
             bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
@@ -342,10 +345,10 @@ def blocks_figure(comparison: BlockComparison, *, figsize: FigSize = None) -> Fi
         for i, design in enumerate(comparison.designs):
             bottom = 0.0
             for j, conv in enumerate(design.convs):
-                value = conv.macs / 1e6 if metric == "macs" else conv.params / 1e3
+                value = conv.macs_conv_linear / 1e6 if metric == "macs" else conv.params / 1e3
                 kernel = f"{conv.kernel[0]}×{conv.kernel[1]}" + (f" g{conv.groups}" if conv.groups > 1 else "")
                 channels = f"{conv.in_shape[1]}→{conv.out_shape[1]}"
-                share = value / (design.macs / 1e6 if metric == "macs" else design.conv_params / 1e3)
+                share = value / (design.macs_conv_linear / 1e6 if metric == "macs" else design.conv_params / 1e3)
                 ax.bar(i, value, bottom=bottom, color=palette[j % len(palette)], edgecolor="white", width=0.6)
                 # A thin segment (ResNeXt's grouped 3×3) gets its kernel only, so the label fits inside the bar.
                 if share > 0.03:
@@ -356,7 +359,7 @@ def blocks_figure(comparison: BlockComparison, *, figsize: FigSize = None) -> Fi
             ax.text(i, bottom, f"{bottom:,.1f}", ha="center", va="bottom", fontsize="small")
         ax.set_xticks(range(len(labels)), labels)
         ax.set_ylabel(unit)
-        top = max(d.macs / 1e6 if metric == "macs" else d.conv_params / 1e3 for d in comparison.designs)
+        top = max(d.macs_conv_linear / 1e6 if metric == "macs" else d.conv_params / 1e3 for d in comparison.designs)
         ax.set_ylim(0, top * 1.12)
         _fit_xticklabels(fig, ax)
     ax_m.set_title("MACs, conv by conv")
@@ -385,18 +388,18 @@ def sweep_figure(points: Sequence[SweepPoint], spec: Any, *, log: bool = False, 
     Jumps in MACs per pixel are marked; with `causes` (by index into `points`), in the colour of the stage whose
     feature map steps, one legend entry per map and rounding.
     """
-    from ..features.compare import JUMP, jumps
+    from ..features.sweep import JUMP, jumps
 
     batch = points[0].batch
     causes = {points[i].size: c for i, c in (causes or {}).items() if points[i].batch == batch}
     points = [p for p in points if p.batch == batch]
     sides = [p.size[0] for p in points]
     fig, (ax_m, ax_mem, ax_px) = _figure((10, 7.5), figsize, nrows=3, sharex=True)
-    ax_m.plot(sides, [p.macs / 1e9 for p in points], color=MACS_COLOUR, marker="o", markersize=3)
+    ax_m.plot(sides, [p.macs_conv_linear / 1e9 for p in points], color=MACS_COLOUR, marker="o", markersize=3)
     ax_m.set_ylabel("GMACs\n(conv + linear)")
     ax_mem.plot(sides, [p.activation_bytes / 2**20 for p in points], color=PARAMS_COLOUR, marker="s", markersize=3)
     ax_mem.set_ylabel(f"activations\n(MiB, {dtype})")
-    per_pixel = [p.macs_per_pixel / 1e3 for p in points]
+    per_pixel = [p.macs_conv_linear_per_pixel / 1e3 for p in points]
     ax_px.step(sides, per_pixel, where="mid", color=OKABE_ITO["black"])
     jumped = list(jumps(points))
     marks: dict[tuple[str, str, str], list[int]] = {}  # (label, colour, stage) → the jumps it marks
@@ -438,7 +441,7 @@ def shapes_figure(analysis: Analysis, *, figsize: FigSize = None) -> Figure:
     points = [("input", "input", height, width, channels)]  # (label, stage, height, width, channels)
     # The stem op by op (224 → 112 → 56), then each block's output.
     stem = [r.traced for r in analysis.rows if r.traced.stage == "stem" and r.traced.kind in ("conv", "maxpool")]
-    blocks = [r for r in rows(analysis, Level.block) if r.stage != "stem" and len(r.out_shape) == 4]
+    blocks = [r for r in analysis.grouped(Level.block) if r.stage != "stem" and len(r.out_shape) == 4]
     for r in [*stem, *blocks]:
         points.append((r.name, r.stage, r.out_shape[2], r.out_shape[3], r.out_shape[1]))
     x = list(range(len(points)))
@@ -507,7 +510,7 @@ def roofline_figure(
 ) -> Figure:  # fmt: skip
     """Each conv and linear layer at its arithmetic intensity, on the roofline of a device."""
     stage_of = {row.name: row.traced.stage for row in analysis.rows}
-    weighted = [m for m in layers if m.macs > 0]
+    weighted = [m for m in layers if m.macs_conv_linear > 0]
     fig, ax = _figure((9, 5.5), figsize)
     intensities = [m.intensity for m in weighted]
     ridge = peak_macs_per_s / bandwidth
@@ -520,7 +523,7 @@ def roofline_figure(
     ax.axvline(ridge, color=OKABE_ITO["grey"], linestyle=":", linewidth=1)
     ax.annotate(f"ridge: {_significant(ridge)} MACs/byte", (ridge, peak_macs_per_s / 1e9), textcoords="offset points",
                 xytext=(6, -14), fontsize="x-small")  # fmt: skip
-    largest = max(m.macs for m in weighted)
+    largest = max(m.macs_conv_linear for m in weighted)
     for stage in dict.fromkeys(stage_of.values()):
         members = [m for m in weighted if stage_of[m.name] == stage]
         if not members:
@@ -528,7 +531,7 @@ def roofline_figure(
         ax.scatter(
             [m.intensity for m in members],
             [min(peak_macs_per_s, bandwidth * m.intensity) / 1e9 for m in members],
-            s=[15 + 135 * m.macs / largest for m in members],
+            s=[15 + 135 * m.macs_conv_linear / largest for m in members],
             color=STAGE_COLOURS[stage], edgecolor="white", linewidth=0.5, alpha=0.9,
             label=f"{stage} ({paper_stage(stage)})", zorder=3,
         )  # fmt: skip
@@ -544,7 +547,7 @@ def roofline_figure(
         axis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("arithmetic intensity (MACs per byte moved: weights + inputs + outputs)")
     ax.set_ylabel("attainable GMAC/s (log scale)")
-    free = sum(m.bytes_moved for m in layers if m.macs == 0)
+    free = sum(m.bytes_moved for m in layers if m.macs_conv_linear == 0)
     ax.set_title(
         f"{analysis.spec.name} at {_input_text(analysis)}, {dtype}, on {device}\n"
         f"conv and linear layers, marker area ∝ MACs\n"

@@ -5,75 +5,16 @@ These only read results; nothing is computed here.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from ..core.shapes import Shape, shape_text
 from ..features.catalog import CatalogEntry
 from ..features.paper import PaperTable
-from ..features.summary import headline
-from ..features.table import Analysis, CrossCheck, Level, MemoryView, rows, share, table_records, to_dict
+from ..features.table import Analysis, Level, MemoryView, share, totals_lines
+from ..records.serialize import records_csv, records_markdown, to_json
 
-
-def records_csv(records: Sequence[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(records[0]) if records else [], lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(records)
-    return buffer.getvalue()
-
-
-def records_json(records: Sequence[dict[str, Any]] | dict[str, Any]) -> str:
-    return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
-
-
-def records_markdown(records: Sequence[dict[str, Any]]) -> str:
-    """A Markdown table of flat records; integers with thousands separators, numbers right-aligned."""
-    if not records:
-        return ""
-    columns = list(records[0])
-
-    def cell(column: str, value: Any) -> str:
-        if isinstance(value, bool):
-            if column == "verified":
-                return "✓" if value else "✗"
-            return "yes" if value else ""
-        if isinstance(value, int):
-            return f"{value:,}"
-        return str(value)
-
-    numeric = [isinstance(records[0][c], int | float) and not isinstance(records[0][c], bool) for c in columns]
-    lines = [
-        "| " + " | ".join(columns) + " |",
-        "|" + "|".join("---:" if n else "---" for n in numeric) + "|",
-        *("| " + " | ".join(cell(c, r[c]) for c in columns) + " |" for r in records),
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def to_json(
-    analysis: Analysis,
-    *,
-    flops: bool = False,
-    cross_checks: Sequence[CrossCheck] = (),
-    memory: MemoryView | None = None,
-) -> str:
-    data = to_dict(analysis, flops=flops, cross_checks=cross_checks, memory=memory)
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def to_csv(
-    analysis: Analysis,
-    level: Level | str = Level.layer,
-    *,
-    flops: bool = False,
-    memory: MemoryView | None = None,
-    symbolic: dict[str, str] | None = None,
-) -> str:
-    return records_csv(table_records(analysis, level, flops=flops, memory=memory, symbolic=symbolic))
+__all__ = ["records_csv", "records_markdown", "to_json"]
 
 
 def to_markdown(
@@ -88,9 +29,7 @@ def to_markdown(
     scale = 2 if flops else 1
     moved = {}
     if memory is not None:  # per row: what its layers move, and its conv + linear MACs per byte moved
-        moved = {
-            r.name: sum(memory.layers[layer.name].bytes_moved for layer in r.layers) for r in rows(analysis, level)
-        }
+        moved = {r.name: memory.moved([layer.name for layer in r.layers]) for r in analysis.grouped(level)}
     header = [
         "Layer" if Level(level) is Level.layer else Level(level).value.title(),
         "Op",
@@ -107,12 +46,12 @@ def to_markdown(
     closed = ["---"] if symbolic is not None else []
     alignment = ["---"] * 2 + ["---:"] * (len(header) - 3 - len(closed)) + [":---:"] + closed
     lines = [
-        f"**{analysis.spec.name}**, input {shape_text(analysis.input_shape)}: {headline(analysis)}",
+        f"**{analysis.spec.name}**, input {shape_text(analysis.input_shape)}: {analysis.headline}",
         "",
         "| " + " | ".join(header) + " |",
         "|" + "|".join(alignment) + "|",
     ]
-    for r in rows(analysis, level):
+    for r in analysis.grouped(level):
         lines.append(
             "| "
             + " | ".join(
@@ -122,8 +61,8 @@ def to_markdown(
                     channels_text(r.in_shape, r.out_shape),
                     size_text(r.in_shape, r.out_shape),
                     f"{r.params:,}",
-                    f"{r.macs * scale:,}",
-                    f"{100 * share(r.macs, analysis.macs_fvcore):.1f}%",
+                    f"{r.macs_fvcore * scale:,}",
+                    f"{100 * share(r.macs_fvcore, analysis.macs_fvcore):.1f}%",
                     f"{100 * share(r.params, analysis.params):.1f}%",
                     *(
                         (f"{moved[r.name]:,}", f"{r.macs_conv_linear / moved[r.name]:.1f}" if moved[r.name] else "—")
@@ -157,38 +96,10 @@ def size_text(in_shape: Shape, out_shape: Shape) -> str:
     return before if before == after else f"{before} → {after}"
 
 
-def totals_lines(analysis: Analysis, *, flops: bool = False) -> list[str]:
-    """The totals, in words, with both MAC conventions labelled."""
-    scale, unit = (2, "FLOPs (2×MACs)") if flops else (1, "MACs")
-    prefix = "GFLOPs" if flops else "GMACs"
-    checked = sum(row.verified for row in analysis.rows)
-    frozen = analysis.frozen_params
-    return [
-        f"Params: {analysis.params:,} ({analysis.params / 1e6:.2f} M)"
-        + (f"; {analysis.trainable_params:,} trainable, {frozen:,} frozen (requires_grad off)" if frozen else ""),
-        f"{unit}, conv + linear (the paper's and torchvision's count): {analysis.macs * scale:,} "
-        f"({analysis.macs * scale / 1e9:.2f} {prefix})",
-        f"{unit}, all that fvcore counts (+ batch norm, avg pool): {analysis.macs_fvcore * scale:,} "
-        f"({analysis.macs_fvcore * scale / 1e9:.2f} {prefix})",
-        f"Verified against the hooked model: {checked}/{len(analysis.rows)} layers",
-    ]
-
-
-def cross_check_lines(checks: Sequence[CrossCheck]) -> list[str]:
-    lines = []
-    for check in checks:
-        if check.counted is None:
-            lines.append(f"– {check.path}: {check.note}")
-        else:
-            mark = "✓" if check.ok else "✗"
-            lines.append(f"{mark} {check.path}: {check.counted:,} MACs vs {check.reported:,} reported ({check.note})")
-    return lines
-
-
 def catalog_markdown(entries: Sequence[CatalogEntry]) -> str:
     lines = ["| arch | design | size | params | GMACs | ✓ |", "|---|---|---:|---:|---:|:---:|"]
     for e in entries:
-        lines.append(f"| `{e.name}` | {e.design} | {e.size} | {e.params:,} | {e.macs / 1e9:.2f} "
+        lines.append(f"| `{e.name}` | {e.design} | {e.size} | {e.params:,} | {e.macs_conv_linear / 1e9:.2f} "
                      f"| {'✓' if e.verified else '✗'} |")  # fmt: skip
     return "\n".join(lines) + "\n"
 
@@ -204,15 +115,6 @@ def paper_csv(table: PaperTable) -> str:
     return records_csv(rows)
 
 
-def check_csv(record: dict[str, Any]) -> str:
-    """A model's check: its stages, yours beside the reference. A checkpoint's: one row, its verdict."""
-    if record.get("stages"):
-        return records_csv(record["stages"])
-    flat = {key: "; ".join(value) if isinstance(value, list) else value for key, value in record.items()
-            if not isinstance(value, dict)}  # fmt: skip
-    return records_csv([flat])
-
-
 def paper_markdown(table: PaperTable) -> str:
     header = ["layer name", "output size", *(f"{d}-layer" for d in table.depths)]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
@@ -224,17 +126,16 @@ def paper_markdown(table: PaperTable) -> str:
     return "\n".join(lines) + "\n"
 
 
-def check_markdown(record: dict[str, Any]) -> str:
+def check_markdown(document: dict[str, Any]) -> str:
     """A check's verdict, its differences and (for a model) its stages, as Markdown."""
-    verdict = record.get("verdict") or ("matches" if record.get("matches") else "differs")
-    lines = [f"**{record['target']}** against `{record.get('reference')}`: {verdict}", ""]
-    if record.get("equals"):
-        lines += [f"Equals `{record['equals']}`.", ""]
-    for difference in record.get("differences", []):
-        kind = f"[{difference['kind']}] " if "kind" in difference else ""
-        lines.append(f"- {kind}{difference['where']}: {difference['words']}")
-    for problem in record.get("problems", []):
+    against = f" against `{document['arch']}`" if document.get("arch") else ""
+    lines = [f"**{document['target']}**{against}: {document['verdict']}", ""]
+    if document.get("equals"):
+        lines += [f"Equals `{document['equals']}`.", ""]
+    for difference in document.get("differences", []):
+        lines.append(f"- [{difference['kind']}] {', '.join(difference['places'])}: {difference['message']}")
+    for problem in document.get("problems", []):
         lines.append(f"- {problem}")
-    if record.get("stages"):
-        lines += ["", records_markdown(record["stages"]).rstrip()]
+    if document.get("stages"):
+        lines += ["", records_markdown(document["stages"]).rstrip()]
     return "\n".join(lines) + "\n"

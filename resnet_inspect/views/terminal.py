@@ -12,19 +12,23 @@ from rich.table import Table
 from rich.text import Text
 
 from ..core.memory import LayerMemory, Peak
-from ..core.receptive_field import Field, receptive_fields
+from ..core.receptive_field import Field
 from ..core.shapes import shape_text
 from ..core.spec import paper_stage_name as paper_stage
 from ..core.spec import stage_names
+from ..core.words import counted
+from ..features.blocks import BlockComparison
 from ..features.catalog import CatalogEntry, design_text
 from ..features.check import CheckpointResult, Comparison
-from ..features.compare import BlockComparison, LayerDifference
+from ..features.compare import NetworkDiff
+from ..features.cross_check import CrossCheck
+from ..features.model_table import ModelAnalysis
 from ..features.paper import PaperTable
 from ..features.profile import Profile
-from ..features.receptive_field import field_sentence
-from ..features.summary import headline
-from ..features.table import Analysis, CrossCheck, Level, MemoryView, Row, rows, share
-from .formats import channels_text, cross_check_lines, size_text, totals_lines
+from ..features.rows import Level, Row, share
+from ..features.sweep import Sweep
+from ..features.table import Analysis, MemoryView, totals_lines
+from .formats import channels_text, size_text
 
 _STAGE_STYLES = ("bold green", "bold yellow", "bold magenta", "bold blue", "bold red")
 
@@ -255,7 +259,7 @@ def layer_table(
         columns += [Col("RF", "right"), Col("Jump", "right", 1), Col("Start", "right", 2)]
     if symbolic is not None:
         columns.append(Col("Closed form", fold=True, min_width=8))
-    table_rows = rows(analysis, level)
+    table_rows = analysis.grouped(level)
     cells, styles, sections = [], [], []
     for i, row in enumerate(table_rows):
         first_of_stage = i == 0 or table_rows[i - 1].stage != row.stage
@@ -267,11 +271,11 @@ def layer_table(
         cells.append([
             Text(row.name, style="" if level is Level.layer else stage_style(row.stage, "")),
             row.op, channels_text(row.in_shape, row.out_shape), _size_cell(row),
-            Num.count(row.params), Num.count(row.macs * scale),
+            Num.count(row.params), Num.count(row.macs_fvcore * scale),
             *(_memory_cells(row, memory) if memory else
-              (_share(row.macs, analysis.macs_fvcore), _share(row.params, analysis.params))),
+              (_share(row.macs_fvcore, analysis.macs_fvcore), _share(row.params, analysis.params))),
             mark(row.verified),
-            *(_field_cells(fields[row.layers[-1].name]) if fields is not None else ()),
+            *(_field_cells(fields[row.last]) if fields is not None else ()),
             *((symbolic.get(row.name, ""),) if symbolic is not None else ()),
         ])  # fmt: skip
         styles.append(None if row.verified else "red")
@@ -319,9 +323,9 @@ def stage_summary(analysis: Analysis, *, flops: bool = False) -> Fitted:
     """Where the compute and the parameters sit, titled with what the shares say (`summary.headline`)."""
     unit, scale = ("FLOPs (2×MACs)", 2) if flops else ("MACs", 1)
     cells = []
-    for row in rows(analysis, Level.stage):
+    for row in analysis.grouped(Level.stage):
         p_share = share(row.params, analysis.params)
-        m_share = share(row.macs_conv_linear, analysis.macs)
+        m_share = share(row.macs_conv_linear, analysis.macs_conv_linear)
         cells.append([
             Text(row.name, style=stage_style(row.name, "")), paper_stage(row.name), shape_text(row.out_shape[1:]),
             Num.count(row.params), f"{100 * p_share:.1f}%", Text(_bar(p_share), style="blue"),
@@ -332,7 +336,7 @@ def stage_summary(analysis: Analysis, *, flops: bool = False) -> Fitted:
         Col("%Params", "right"), Col("", priority=3), Col(f"{unit}, conv+linear", "right"),
         Col(f"%{unit.split(' ')[0]}", "right"), Col("", priority=3),
     ]  # fmt: skip
-    return Fitted(columns, cells, title=f"Per stage: {headline(analysis)}")
+    return Fitted(columns, cells, title=f"Per stage: {analysis.headline}")
 
 
 def totals(analysis: Analysis, *, flops: bool = False) -> Text:
@@ -350,9 +354,9 @@ def totals(analysis: Analysis, *, flops: bool = False) -> Text:
 
 def cross_checks(checks: Sequence[CrossCheck]) -> Text:
     text = Text("Cross-check of the totals by independent counters:\n", style="bold")
-    for line, check in zip(cross_check_lines(checks), checks, strict=True):
+    for check in checks:
         text.append(
-            f"  {line}\n",
+            f"  {check.line()}\n",
             style="green" if check.ok and check.counted is not None else ("dim" if check.ok else "bold red"),
         )
     return text
@@ -374,10 +378,10 @@ def table_view(
 
     The tables fit whatever they are printed on (`width` is kept for callers that pass it; it is not needed).
     """
-    fields_ = receptive_fields(analysis.trace) if fields else None
+    fields_ = analysis.fields if fields else None
     parts = [layer_table(analysis, level, flops=flops, memory=memory.layers if memory else None, symbolic=symbolic,
                          fields=fields_), "", stage_summary(analysis, flops=flops), "", totals(analysis, flops=flops)]
-    parts[3:3] = ["", Text(f"Receptive field: {field_sentence(analysis.trace)}")]
+    parts[3:3] = ["", Text(f"Receptive field: {analysis.field_sentence}")]
     if memory:
         parts.append(memory_summary(memory.peak, memory.training_bytes, memory.dtype))
     if checks:
@@ -388,7 +392,8 @@ def table_view(
 def catalog_table(entries: Sequence[CatalogEntry]) -> Fitted:
     columns = [Col("Arch"), Col("Design", fold=True, priority=2, max_width=24), Col("Size", "right", 1),
                Col("Params", "right"), Col("MACs", "right"), Col("GMACs", "right", 3), Col("✓", "center")]  # fmt: skip
-    cells = [[e.name, e.design, e.size, Num.count(e.params), Num.count(e.macs), f"{e.macs / 1e9:.2f}", mark(e.verified)]
+    cells = [[e.name, e.design, e.size, Num.count(e.params), Num.count(e.macs_conv_linear),
+              f"{e.macs_conv_linear / 1e9:.2f}", mark(e.verified)]
              for e in entries]  # fmt: skip
     return Fitted(columns, cells, title="Named configs, each at its input size",
                   caption="MACs: conv + linear (the paper's and torchvision's count); each row verified against its "
@@ -422,10 +427,10 @@ def blocks_view(comparison: BlockComparison) -> Group:
                         else f"{conv.out_shape[1]}")  # fmt: skip
             cells.append([Text(design.label, style="bold") if i == 0 else "", conv.name.removeprefix("block."), kernel,
                           channels, size_text(conv.in_shape, conv.out_shape), Num.count(conv.params),
-                          Num.count(conv.macs)])  # fmt: skip
+                          Num.count(conv.macs_conv_linear)])  # fmt: skip
             sections.append(False)
         cells.append(["", Text("total", style="bold"), "", "", "", Num.count(design.conv_params, "bold"),
-                      Num.count(design.macs, "bold")])  # fmt: skip
+                      Num.count(design.macs_conv_linear, "bold")])  # fmt: skip
         sections.append(True)
     columns = [Col("Design"), Col("Conv"), Col("Kernel", priority=2), Col("Channels", "right", 1),
                Col("Size", fold=True, priority=3), Col("Params", "right"), Col("MACs", "right")]  # fmt: skip
@@ -438,15 +443,17 @@ def blocks_view(comparison: BlockComparison) -> Group:
         [Col("Design"), Col("Channels", priority=2), Col("Conv params", "right", 1), Col("Params+BN", "right", 3),
          Col("MACs", "right"), Col("MACs ×basic", "right"), Col("Params ×basic", "right", 2), Col("✓", "center")],
         [[d.label, f"{d.in_channels}→{d.out_channels}", Num.count(d.conv_params), Num.count(d.params),
-          Num.count(d.macs), f"{d.macs / base.macs:.3f}", f"{d.conv_params / base.conv_params:.3f}",
+          Num.count(d.macs_conv_linear), f"{d.macs_conv_linear / base.macs_conv_linear:.3f}",
+          f"{d.conv_params / base.conv_params:.3f}",
           mark(d.analysis.verified)] for d in comparison.designs],
     )  # fmt: skip
-    delta = base.macs - comparison.designs[1].macs
+    delta = base.macs_conv_linear - comparison.designs[1].macs_conv_linear
     words = Text()
     words.append(f"basic − bottleneck: {comparison.difference_formula()} MACs", style="bold")
     words.append(
         f"\nthe bottleneck {'saves' if delta > 0 else 'costs'} {abs(delta):,} MACs "
-        f"({abs(delta) / base.macs:.1%}) while carrying {comparison.designs[1].out_channels // base.out_channels}× "
+        f"({abs(delta) / base.macs_conv_linear:.1%}) while carrying "
+        f"{comparison.designs[1].out_channels // base.out_channels}× "
         f"the channels ({comparison.designs[1].out_channels} against {base.out_channels}) at {h}×{w}"
     )
     return Group(table, "", summary, words)
@@ -454,7 +461,7 @@ def blocks_view(comparison: BlockComparison) -> Group:
 
 def compare_view(analyses: Sequence[Analysis], size: tuple[int, int]) -> Group:
     """Two tables, parameters then MACs, one column per network (and its share): where each network keeps what."""
-    stage_rows = [{r.name: r for r in rows(a, Level.stage)} for a in analyses]
+    stage_rows = [{r.name: r for r in a.grouped(Level.stage)} for a in analyses]
     tables: list = []
     for metric, unit in (("params", "Params"), ("macs", "MACs, conv + linear,")):
         columns = [Col("Stage"), Col("Paper", priority=3)]
@@ -468,12 +475,12 @@ def compare_view(analyses: Sequence[Analysis], size: tuple[int, int]) -> Group:
                 if r is None:
                     row_cells += ["—", ""]
                     continue
-                value, total = (r.params, a.params) if metric == "params" else (r.macs_conv_linear, a.macs)
+                value, total = (r.params, a.params) if metric == "params" else (r.macs_conv_linear, a.macs_conv_linear)
                 row_cells += [Num.count(value), f"{100 * share(value, total):.1f}%"]
             cells.append(row_cells)
         total_cells: list[Cell] = [Text("total", style="bold"), ""]
         for a in analyses:
-            total_cells += [Num.count(a.params if metric == "params" else a.macs, "bold"), ""]
+            total_cells += [Num.count(a.params if metric == "params" else a.macs_conv_linear, "bold"), ""]
         cells.append(total_cells)
         tables.append(Fitted(columns, cells, title=f"{unit} per stage at {size[0]}×{size[1]}, with each stage's "
                                                    "share of its network"))  # fmt: skip
@@ -484,13 +491,15 @@ def compare_view(analyses: Sequence[Analysis], size: tuple[int, int]) -> Group:
     return Group(*tables[:-1], verdict)
 
 
-def diff_view(differences: list[tuple[str, list[LayerDifference]]], a: Analysis, b: Analysis) -> Group:
+def diff_view(diff: NetworkDiff) -> Group:
+    differences, a, b = diff.blocks, diff.a, diff.b
     cells, sections = [], []
     for block, layer_diffs in differences:
         for i, d in enumerate(layer_diffs):
             cells.append([block if i == 0 else "", d.name.removeprefix(f"{block}."), d.side("a"), d.side("b"),
                           Num.count(d.params_delta, signed=True) if d.params_delta else "",
-                          Num.count(d.macs_delta, signed=True) if d.macs_delta else ""])  # fmt: skip
+                          Num.count(d.macs_conv_linear_delta, signed=True) if d.macs_conv_linear_delta
+                          else ""])  # fmt: skip
             sections.append(i == len(layer_diffs) - 1)
     columns = [Col("Block"), Col("Layer"), Col("A", fold=True, max_width=20), Col("B", fold=True, max_width=20),
                Col("Δ params", "right", 1), Col("Δ MACs", "right")]  # fmt: skip
@@ -500,12 +509,12 @@ def diff_view(differences: list[tuple[str, list[LayerDifference]]], a: Analysis,
         sections=sections,
         title=f"A = {a.spec.name}  ·  B = {b.spec.name}  ·  input {'×'.join(map(str, a.input_shape))}",
     )
-    dm, dp = b.macs - a.macs, b.params - a.params
+    dm, dp = b.macs_conv_linear - a.macs_conv_linear, b.params - a.params
     text = Text()
     if not differences:
         text.append("A and B are the same network at this size.\n", "green")
     else:
-        costly = [(blk, sum(d.macs_delta for d in ds)) for blk, ds in differences]
+        costly = [(blk, sum(d.macs_conv_linear_delta for d in ds)) for blk, ds in differences]
         costly = [(blk, m) for blk, m in costly if m]
         text.append(f"{len(differences)} blocks differ; B − A: {dp:+,} params, {dm:+,} MACs (conv + linear)", "bold")
         if costly:
@@ -513,19 +522,21 @@ def diff_view(differences: list[tuple[str, list[LayerDifference]]], a: Analysis,
     return Group(table, text)
 
 
-def sweep_view(records: Sequence[dict], spec_name: str, dtype: str) -> Fitted:
-    key_batch, key_sample = f"activation_bytes_per_batch_{dtype}", f"activation_bytes_per_sample_{dtype}"
+def sweep_view(result: Sweep) -> Fitted:
+    records = result.records()
     columns = [Col("Size"), Col("Batch", "right", 3), Col("Final map", priority=1), Col("MACs", "right"),
                Col("MACs/pixel", "right", 2), Col(""), Col("Act./batch", "right", 2), Col("Act./sample", "right", 3),
                Col("✓", "center")]  # fmt: skip
-    cells = [[r["size"], str(r["batch"]), r["final_map"], Num.count(r["macs_conv_linear"]),
-              Num(r["macs_per_pixel"], f"{r['macs_per_pixel']:,.1f}", compact(r["macs_per_pixel"])),
-              Text("▲", style="bold yellow") if r["jump"] else "", _bytes(r[key_batch]), _bytes(r[key_sample]),
-              mark(r["verified"])] for r in records]  # fmt: skip
-    return Fitted(columns, cells, title=f"{spec_name} over {len(records)} input sizes",
-                  row_styles=["yellow" if r["jump"] else None for r in records],
+    cells = [[shape_text(r.size), str(r.batch), shape_text(r.final_map), Num.count(r.macs_conv_linear),
+              Num(r.macs_conv_linear_per_pixel, f"{r.macs_conv_linear_per_pixel:,.1f}",
+                  compact(r.macs_conv_linear_per_pixel)),
+              Text("▲", style="bold yellow") if r.jump else "", _bytes(r.activation_bytes),
+              _bytes(r.activation_bytes_per_sample), mark(r.verified)] for r in records]  # fmt: skip
+    return Fitted(columns, cells, title=f"{result.spec.name} over {len(records)} input sizes",
+                  row_styles=["yellow" if r.jump else None for r in records],
                   caption=f"▲ marks a size whose MACs per pixel rise more than 5% over the previous one: five halvings "
-                  f"round up; activations: every layer output that allocates a tensor, {dtype}")  # fmt: skip
+                  f"round up; activations: every layer output that allocates a tensor, {result.dtype}; MACs: conv + "
+                  "linear")  # fmt: skip
 
 
 def _bytes(n: int) -> str:
@@ -535,7 +546,9 @@ def _bytes(n: int) -> str:
     return f"{n} B"
 
 
-def profile_view(result: Profile, stages: list[dict], blocks: list[dict] | None, summary: dict) -> Group:
+def profile_view(result: Profile, level: Level | str = Level.stage) -> Group:
+    stages = result.records("stage")
+    blocks = None if Level(level) is Level.stage else result.records("block")
     n, _, h, w = result.input_shape
     columns = [
         Col("Stage"),
@@ -549,13 +562,13 @@ def profile_view(result: Profile, stages: list[dict], blocks: list[dict] | None,
     ]
     cells = []
     for r in stages:
-        gap = r["time_share"] - r["macs_share"]
+        gap = r.time_share - r.macs_share_conv_linear
         marker = Text("▲ slower than its MACs" if gap > 0.05 else "▼ faster" if gap < -0.05 else "",
                       style="yellow" if gap > 0.05 else "cyan")  # fmt: skip
-        cells.append([Text(r["stage"], style=stage_style(r["stage"], "")), paper_stage(r["stage"]),
-                      f"{r['median_ms']:,.3f}", f"{r['min_ms']:,.3f}–{r['max_ms']:,.3f}",
-                      f"{100 * r['time_share']:.1f}%", f"{100 * r['macs_share']:.1f}%", marker,
-                      f"{r['gmacs_per_s']:,.1f}"])  # fmt: skip
+        cells.append([Text(r.stage, style=stage_style(r.stage, "")), paper_stage(r.stage),
+                      f"{r.median_ms:,.3f}", f"{r.min_ms:,.3f}–{r.max_ms:,.3f}",
+                      f"{100 * r.time_share:.1f}%", f"{100 * r.macs_share_conv_linear:.1f}%", marker,
+                      f"{r.gmacs_conv_linear_per_s:,.1f}"])  # fmt: skip
     title = (f"{result.spec.name} at {h}×{w}, batch {n}, {result.dtype}" + (", channels-last" if result.channels_last
              else "") + (", compiled" if result.compiled else "") + f" on {result.device}")  # fmt: skip
     parts: list = [
@@ -570,25 +583,25 @@ def profile_view(result: Profile, stages: list[dict], blocks: list[dict] | None,
         parts.append(Fitted(
             [Col("Block"), Col("Time (ms)", "right"), Col("min–max", "right", 2), Col("MACs", "right", 1),
              Col("GMAC/s", "right", 1)],
-            [[r["block"], f"{r['median_ms']:,.3f}", f"{r['min_ms']:,.3f}–{r['max_ms']:,.3f}",
-              Num.count(r["macs_conv_linear"]), f"{r['gmacs_per_s']:,.1f}"] for r in blocks],
+            [[r.block, f"{r.median_ms:,.3f}", f"{r.min_ms:,.3f}–{r.max_ms:,.3f}",
+              Num.count(r.macs_conv_linear), f"{r.gmacs_conv_linear_per_s:,.1f}"] for r in blocks],
             title="Per block",
         ))  # fmt: skip
     text = Text()
     text.append(
-        f"whole model {summary['whole_model_ms']:,.3f} ms ({summary['gmacs_per_s']:,.1f} GMAC/s); "
-        f"the segments add up to {summary['segments_ms']:,.3f} ms\n"
+        f"whole model {result.whole.median:,.3f} ms ({result.gmacs_conv_linear_per_s:,.1f} GMAC/s); "
+        f"the segments add up to {result.segments_ms:,.3f} ms\n"
     )
-    text.append(summary["headline"] + "\n", style="bold")
-    if summary["peak_activation_bytes_measured"] is not None:
+    text.append(result.headline() + "\n", style="bold")
+    if result.peak_memory_bytes is not None:
         text.append(
-            f"peak activation memory: {_bytes(summary['peak_activation_bytes_measured'])} measured by "
+            f"peak activation memory: {_bytes(result.peak_memory_bytes)} measured by "
             "torch.cuda.max_memory_allocated (with the allocator's rounding and cuDNN's workspace), "
-            f"{_bytes(summary['peak_activation_bytes_analytic'])} of activations alive at once by the analysis\n"
+            f"{_bytes(result.analytic_peak_bytes)} of activations alive at once by the analysis\n"
         )
     else:
         text.append(
-            f"peak activation memory by the analysis: {_bytes(summary['peak_activation_bytes_analytic'])} "
+            f"peak activation memory by the analysis: {_bytes(result.analytic_peak_bytes)} "
             "(measured only on CUDA)\n", style="dim",
         )  # fmt: skip
     parts.append(text)
@@ -598,7 +611,8 @@ def profile_view(result: Profile, stages: list[dict], blocks: list[dict] | None,
 # ----------------------------------------------------------------------------------------------- check
 
 
-def check_view(comparison: Comparison, stages: list[dict]) -> Group:
+def check_view(comparison: Comparison) -> Group:
+    stages = comparison.records()
     parts: list = []
     verdict = Text()
     name = comparison.reference.name
@@ -612,7 +626,7 @@ def check_view(comparison: Comparison, stages: list[dict]) -> Group:
                        f"{name} block by block\n")  # fmt: skip
     else:
         kinds = ", ".join(d.kind for d in comparison.differences)
-        verdict.append(f"✗ differs from {name} in {len(comparison.differences)} way(s) ({kinds}); first: ",
+        verdict.append(f"✗ differs from {name} in {counted(len(comparison.differences), 'way')} ({kinds}); first: ",
                        style="bold red")  # fmt: skip
         verdict.append(comparison.differences[0].message + "\n", style="bold")
     if comparison.equals and comparison.verdict == "differs":
@@ -626,14 +640,16 @@ def check_view(comparison: Comparison, stages: list[dict]) -> Group:
                Col("MACs (yours)", "right")]  # fmt: skip
     cells = []
     for r in stages:
-        style = "" if r["same"] else "bold red"
+        style = "" if r.same else "bold red"
+        ref_out, your_out = shape_text(r.reference_out_shape[1:]), shape_text(r.your_out_shape[1:])
         cells.append([
-            Text(r["stage"], style=stage_style(r["stage"], "")), r["reference_out"],
-            Text(r["your_out"], style=style if r["your_out"] != r["reference_out"] else ""),
-            Num.count(r["reference_params"]),
-            Num.count(r["your_params"], style if r["your_params"] != r["reference_params"] else ""),
-            Num.count(r["reference_macs"]),
-            Num.count(r["your_macs"], style if r["your_macs"] != r["reference_macs"] else ""),
+            Text(r.stage, style=stage_style(r.stage, "")), ref_out,
+            Text(your_out, style=style if your_out != ref_out else ""),
+            Num.count(r.reference_params),
+            Num.count(r.your_params, style if r.your_params != r.reference_params else ""),
+            Num.count(r.reference_macs_conv_linear),
+            Num.count(r.your_macs_conv_linear, style if r.your_macs_conv_linear != r.reference_macs_conv_linear
+                      else ""),
         ])  # fmt: skip
     table = Fitted(columns, cells, title="Per stage: yours against the reference")
     parts.append(table)
@@ -645,7 +661,7 @@ def check_view(comparison: Comparison, stages: list[dict]) -> Group:
                      f"{' …' if len(comparison.shortcut_first) > 4 else ''}): the same network, not a difference.\n",
                      style="dim")  # fmt: skip
     notes.append(f"Run: {comparison.probe}, on a copy of your model (yours is not touched); every tensor op seen, "
-                 f"{comparison.relu_calls} ReLU calls among them.\n", style="dim")  # fmt: skip
+                 f"{counted(comparison.relu_calls, 'ReLU call')} among them.\n", style="dim")  # fmt: skip
     if comparison.unknown_ops:
         notes.append(f"Not compared (ops with parameters of no known kind): {', '.join(comparison.unknown_ops[:5])}\n",
                      style="yellow")  # fmt: skip
@@ -653,7 +669,8 @@ def check_view(comparison: Comparison, stages: list[dict]) -> Group:
     return Group(*parts)
 
 
-def checkpoint_view(result: CheckpointResult, reference, verdict: str | None) -> Text:
+def checkpoint_view(result: CheckpointResult) -> Text:
+    reference, verdict = result.reference, result.difference()
     text = Text()
     if result.spec is None:
         text.append(f"✗ {result.path}: not a ResNet state_dict this tool can read\n", style="bold red")
@@ -678,28 +695,36 @@ def checkpoint_view(result: CheckpointResult, reference, verdict: str | None) ->
 # ------------------------------------------------------------------------------------------ table --model
 
 
-def model_table_view(analysis, records: list[dict], level: str) -> Group:
+def model_table_view(analysis: ModelAnalysis, level: Level | str = Level.layer, *, flops: bool = False) -> Group:
     """`table --model`: any model's ops (or blocks, stages), with totals and what could not be counted."""
-    layer_rows = level == "layer" or not analysis.resnet_like
+    layer_rows = Level(level) is Level.layer or not analysis.resnet_like
+    records = analysis.records(level)
     layout = ("ResNet-like: " + "+".join(map(str, analysis.structure.layers)) + " blocks" if analysis.resnet_like
               else "no residual add: flat")  # fmt: skip
     n, _, h, w = analysis.input_shape
-    names = ("Layer", "Op", "Input", "Output") if layer_rows else ("Stage" if level == "stage" else "Block", "Output")
+    names = ("Layer", "Op", "Input", "Output") if layer_rows else (Level(level).value.title(), "Output")
     wide = {"Layer": Col("Layer"), "Op": Col("Op", fold=True, max_width=16), "Input": Col("Input", priority=2),
             "Output": Col("Output", priority=1)}  # fmt: skip
+    unit, scale = ("FLOPs", 2) if flops else ("MACs", 1)
     columns = [wide.get(name, Col(name)) for name in names]
-    columns += [Col("Params", "right"), Col("MACs, conv+linear", "right"), Col("MACs, fvcore", "right", 3)]
-    cells, sections = [], []
+    columns += [Col("Params", "right"), Col(f"{unit}, conv+linear", "right"), Col(f"{unit}, fvcore", "right", 3),
+                Col("✓", "center")]  # fmt: skip
+    cells, sections, styles = [], [], []
     for i, r in enumerate(records):
-        fv = Text("not counted", style="yellow") if r["macs_fvcore"] is None else Num.count(r["macs_fvcore"])
-        named = [r["name"], r["op"], r["input"], r["output"]] if layer_rows else [r["name"], r["output"]]
-        cells.append([*named, Num.count(r["params"]), Num.count(r["macs_conv_linear"]), fv])
-        following = records[i + 1].get("stage") if i + 1 < len(records) else None
-        sections.append(i == len(records) - 1 or (layer_rows and following != r.get("stage")))
+        fv = Text("not counted", style="yellow") if r.macs_fvcore is None else Num.count(r.macs_fvcore * scale)
+        out = shape_text(r.out_shape[1:])
+        named = [r.name, r.op, shape_text(r.in_shape[1:]), out] if layer_rows else [r.name, out]
+        cells.append([*named, Num.count(r.params), Num.count(r.macs_conv_linear * scale), fv, mark(r.verified)])
+        styles.append(None if r.verified else "red")
+        following = records[i + 1].stage if i + 1 < len(records) else None
+        sections.append(i == len(records) - 1 or (layer_rows and following != r.stage))
     cells.append([Text("total", style="bold"), *[""] * (len(names) - 1), Num.count(analysis.params_total, "bold"),
-                  Num.count(analysis.macs, "bold"), Num.count(analysis.macs_fvcore, "bold")])  # fmt: skip
+                  Num.count(analysis.macs_conv_linear * scale, "bold"), Num.count(analysis.macs_fvcore * scale, "bold"),
+                  mark(analysis.verified)])  # fmt: skip
     sections.append(False)
-    table = Fitted(columns, cells, title=f"Your model at {h}×{w}, batch {n} ({layout})", sections=sections)
+    styles.append(None)
+    table = Fitted(columns, cells, title=f"Your model at {h}×{w}, batch {n} ({layout})", sections=sections,
+                   row_styles=styles)  # fmt: skip
     notes = Text()
     notes.append(f"Run: {analysis.probe}, {analysis.dtype}, on a copy of your model (yours is not touched).\n",
                  style="dim")  # fmt: skip
