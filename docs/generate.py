@@ -91,7 +91,7 @@ def generate(out: Path | str) -> list[Path]:
     figure("resnet152_layers.png", plots.layers_figure(r152))
     figure("depths.png", plots.depths_figure(depths))
     figure("blocks.png", plots.blocks_figure(blocks))
-    figure("resnet50_sweep.png", plots.sweep_figure(sweep_points.points, get_spec(50), causes=sweep_points.causes()))
+    figure("resnet50_sweep.png", plots.sweep_figure(sweep_points))
     figure("resnet50_shapes.png", plots.shapes_figure(r50))
     h100, batch256 = get_device("h100-sxm"), analyze(50, 224, batch=256)
     figure(

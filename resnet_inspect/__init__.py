@@ -30,11 +30,11 @@ from .records import SCHEMA_VERSION
 
 # The library's calls that need torch, each imported when first used: name → (module, attribute).
 _LAZY = {
-    "analyze": ("features.table", "analyze"),
+    "analyze": ("api", "analyze"),
     "analyze_model": ("features.model_table", "analyze_model"),
     "archs": ("features.catalog", "catalog_at"),
     "blocks": ("features.blocks", "compare_blocks"),
-    "build_model": ("core.model", "build_model"),
+    "build_model": ("runtime.model", "build_model"),
     "check": ("features.check", "check"),
     "diff": ("api", "diff"),
     "explain": ("api", "explain"),

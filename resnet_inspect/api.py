@@ -9,6 +9,18 @@ from .core.configs import parse_arch
 from .core.spec import ResNetSpec, parse_size
 
 
+def analyze(arch: Any = 50, size: int | str | tuple[int, int] | None = None, **options: Any):
+    """`features.table.analyze` for a spec, a config or a depth; an `nn.Module` is captured as it is, whatever it is
+    (`features.model_table.analyze_model`)."""
+    if hasattr(arch, "named_parameters") and callable(arch):
+        from .features.model_table import analyze_model
+
+        return analyze_model(arch, size, batch=options.get("batch", 1))
+    from .features.table import analyze as analyze_spec
+
+    return analyze_spec(arch, size, **options)
+
+
 def compare(*archs: ResNetSpec | str | int, size: int | str | tuple[int, int] | None = None, batch: int = 1):
     """Networks side by side, stage by stage: `compare("resnet18", "resnet50")` (at the first one's own size)."""
     from .features.compare import compare_networks

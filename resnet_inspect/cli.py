@@ -146,7 +146,7 @@ def table(
             say(line, err=fmt is not Format.rich)
         require(fields.ok, "the receptive field measured on the model differs from the arithmetic")
     if symbolic:
-        from .core.symbolic import verify_symbolic
+        from .runtime.symbolic import verify_symbolic
 
         proof = verify_symbolic(spec)
         say(proof.summary)

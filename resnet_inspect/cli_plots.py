@@ -99,8 +99,7 @@ def _sweep(o: PlotOptions) -> Figure:
     size_list = parse_sizes(o.sizes)
     with progress(len(size_list)) as advance:
         result = sweep(o.spec, size_list, batches=(o.batch,), dtype=o.dtype, progress=advance)
-    return figures.sweep_figure(result.points, o.spec, log=o.log, dtype=o.dtype, figsize=o.figsize,
-                                causes=result.causes())  # fmt: skip
+    return figures.sweep_figure(result, log=o.log, figsize=o.figsize)
 
 
 def _roofline(o: PlotOptions) -> Figure:

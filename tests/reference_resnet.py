@@ -1,6 +1,6 @@
 """An independent ResNet written for the tests, laid out the way torchvision's `resnetN()` lays out its modules.
 
-It shares no code with `resnet_inspect.core.model`: it is written the textbook way (explicit block classes, a shared
+It shares no code with `resnet_inspect.runtime.model`: it is written the textbook way (explicit block classes, a shared
 ReLU per block, the residual add in `forward`), so that state_dicts loading both ways and identical outputs
 show the project's model is the torchvision network, module for module.
 """

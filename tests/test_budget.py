@@ -5,7 +5,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-import resnet_inspect.core.model
+import resnet_inspect.runtime.model
 from resnet_inspect.cli import app
 from resnet_inspect.core import budget
 from resnet_inspect.core.errors import InspectError
@@ -65,7 +65,7 @@ def test_parameters_past_the_memory_limit_are_refused_before_a_module_is_built(m
     def no_model(*args, **kwargs):
         raise AssertionError("a model was built")
 
-    monkeypatch.setattr(resnet_inspect.core.model, "build_model", no_model)
+    monkeypatch.setattr(resnet_inspect.runtime.model, "build_model", no_model)
     params = RESNET50_PARAMS - RESNET50_FC + 2048 * 10**7 + 10**7  # the fc layer of 10^7 classes, by hand
     assert one_error_line(run("table", "--num-classes", "10000000")) == (
         f"storage for the model's {params:,} parameters needs {params * 4 / GIB:,.1f} GiB, more than the 16.0 GiB "
@@ -101,7 +101,7 @@ def test_a_raised_limit_lets_a_model_through(monkeypatch):
 
 def test_a_user_model_past_the_limit_is_refused_before_its_storage(monkeypatch):
     """The probe's own check, for models that come without a spec: from the meta model's shapes."""
-    from resnet_inspect.core.verify import materialize_empty
+    from resnet_inspect.runtime.verify import materialize_empty
 
     with torch.device("meta"):
         model = torch.nn.Linear(2**16, 2**16)  # 2^32 + 2^16 parameters: 16 GiB and 256 KiB in float32
@@ -133,7 +133,7 @@ def test_profile_checks_memory_before_it_builds_anything(monkeypatch):
     def no_model(*args, **kwargs):
         raise AssertionError("a model was built")
 
-    monkeypatch.setattr(resnet_inspect.core.model, "build_model", no_model)
+    monkeypatch.setattr(resnet_inspect.runtime.model, "build_model", no_model)
     message = one_error_line(run("profile", "--batch", "512", "--size", "4096", "--device", "cpu"))
     assert message.startswith("timing resnet50 on a 512×3×4096×4096 float32 batch needs ")
     assert message.endswith(" GiB, more than the 16.0 GiB RESNET_INSPECT_MAX_GIB allows; use a smaller network, "

@@ -6,8 +6,8 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-import resnet_inspect.core.model
 import resnet_inspect.files
+import resnet_inspect.runtime.model
 from resnet_inspect import get_spec, trace
 from resnet_inspect.cli import app
 
@@ -201,14 +201,14 @@ def test_sizes_off_the_multiple_of_32_get_a_note():
 
 
 def test_a_model_that_disagrees_fails_loudly_with_exit_1(monkeypatch):
-    real_build = resnet_inspect.core.model.build_model
+    real_build = resnet_inspect.runtime.model.build_model
 
     def build_with_a_mistake(*args, **kwargs):
         model = real_build(*args, **kwargs)
         model.maxpool = torch.nn.MaxPool2d(3, 2, padding=0)
         return model
 
-    monkeypatch.setattr(resnet_inspect.core.model, "build_model", build_with_a_mistake)
+    monkeypatch.setattr(resnet_inspect.runtime.model, "build_model", build_with_a_mistake)
     result = run("--depth", "50", "--level", "layer")
     assert result.exit_code == 1
     assert "✗" in result.stdout
@@ -247,9 +247,9 @@ def test_cross_check_counts_again_with_torch_and_fvcore():
 
 
 def test_a_cross_check_that_disagrees_exits_1(monkeypatch):
-    import resnet_inspect.core.counting
+    import resnet_inspect.runtime.counting
 
-    monkeypatch.setattr(resnet_inspect.core.counting, "torch_flop_counter_flops", lambda model, shape: 2)
+    monkeypatch.setattr(resnet_inspect.runtime.counting, "torch_flop_counter_flops", lambda model, shape: 2)
     result = run("--depth", "18", "--size", "64", "--cross-check")
     assert result.exit_code == 1
     assert "✗ torch FlopCounterMode" in result.stdout

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from resnet_inspect import InspectError, get_spec
 from resnet_inspect.core.closed_form import AxisForm, Counter, closed_forms, jump_words
 from resnet_inspect.core.configs import REGISTRY, parse_arch
-from resnet_inspect.core.model import build_model
-from resnet_inspect.core.verify import observe
 from resnet_inspect.features.table import analyze
+from resnet_inspect.runtime.model import build_model
+from resnet_inspect.runtime.verify import observe
 
 # Sizes across the range: odd, prime, powers of two, just past a multiple of 32, and non-square.
 SAMPLE_SIZES = [(37, 53), (97, 1021), (224, 225), (257, 256), (480, 640), (1009, 31)]
@@ -129,7 +129,7 @@ def test_counts_equal_fvcore_rules_per_layer_at_every_sampled_size(name):
 
 
 def test_counts_equal_fvcores_own_forward():
-    from resnet_inspect.core.counting import count_by_forward
+    from resnet_inspect.runtime.counting import count_by_forward
 
     spec = get_spec(50)
     ours = {name: fvcore for name, *_, fvcore in Counter(closed_forms(spec)).layers(61, 47, 2)}

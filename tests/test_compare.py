@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 from resnet_inspect import InspectError, analyze, build_model, get_spec, parse_arch, trace
 from resnet_inspect.cli import app
 from resnet_inspect.core.memory import activation_bytes
-from resnet_inspect.core.verify import capture
 from resnet_inspect.features.blocks import compare_blocks
 from resnet_inspect.features.compare import compare_networks, diff_networks
 from resnet_inspect.features.sweep import parse_sizes, sweep
+from resnet_inspect.runtime.verify import capture
 
 runner = CliRunner()
 

@@ -3,8 +3,8 @@
 import pytest
 
 from resnet_inspect import analyze, build_model, get_spec, trace
-from resnet_inspect.core.counting import count_by_forward, count_layers, torch_flop_counter_flops
-from resnet_inspect.core.verify import observe
+from resnet_inspect.runtime.counting import count_by_forward, count_layers, torch_flop_counter_flops
+from resnet_inspect.runtime.verify import observe
 
 # torchvision's published GFLOPS for resnetN at 224, which are conv + linear MACs.
 TORCHVISION_MACS = {

@@ -166,12 +166,12 @@ def test_axes_start_at_zero_and_log_is_applied():
     from resnet_inspect.features.sweep import sweep
     from resnet_inspect.views import figures
 
-    points = sweep(get_spec(18), [(32, 32), (64, 64), (65, 65), (96, 96)]).points
-    linear = figures.sweep_figure(points, get_spec(18))
+    points = sweep(get_spec(18), [(32, 32), (64, 64), (65, 65), (96, 96)])
+    linear = figures.sweep_figure(points)
     assert [ax.get_ylim()[0] for ax in linear.axes] == [0, 0, 0]
     # Three panels, each with its own y axis: MACs, activation memory, MACs per pixel.
     assert [ax.get_ylabel().split("\n")[0] for ax in linear.axes] == ["GMACs", "activations", "thousand MACs"]
-    logarithmic = figures.sweep_figure(points, get_spec(18), log=True)
+    logarithmic = figures.sweep_figure(points, log=True)
     assert {ax.get_yscale() for ax in logarithmic.axes} == {"log"} and logarithmic.axes[-1].get_xscale() == "log"
     for fig in (linear, logarithmic):
         figures._pyplot().close(fig)
@@ -243,14 +243,14 @@ def drawn():
     r18, r34, se = analyze(18, 224), analyze(34, 224), analyze("seresnet50", 224)
     rows = torch.arange(224, dtype=torch.float64)
     bump = torch.exp(-((rows[:, None] - 112) ** 2 + (rows[None, :] - 112) ** 2) / (2 * 40**2)).numpy()
-    points = sweep(get_spec(18), [(32, 32), (64, 64), (65, 65)]).points
+    points = sweep(get_spec(18), [(32, 32), (64, 64), (65, 65)])
     blocks = compare_blocks(64, 56, groups=32)
     return {
         "stages": lambda size: figures.stages_figure(r18, figsize=size),
         "layers": lambda size: figures.layers_figure(r34, figsize=size),
         "depths": lambda size: figures.depths_figure([r18, r34], figsize=size),
         "blocks": lambda size: figures.blocks_figure(blocks, figsize=size),
-        "sweep": lambda size: figures.sweep_figure(points, get_spec(18), figsize=size),
+        "sweep": lambda size: figures.sweep_figure(points, figsize=size),
         "shapes": lambda size: figures.shapes_figure(r18, figsize=size),
         # a made-up effective field (a Gaussian bump): the figure's layout does not depend on what was measured
         "rf": lambda size: field_figure(se.trace, stage="layer4", heatmap=bump, spread={"mean": (112, 112),

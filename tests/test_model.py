@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from resnet_inspect import build_model, get_spec, trace
-from resnet_inspect.core.model import ResNet
+from resnet_inspect.runtime.model import ResNet
 
 from .reference_resnet import ReferenceResNet
 

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from resnet_inspect.core.errors import InspectError
-from resnet_inspect.core.receptive_field_probe import (
+from resnet_inspect.runtime.receptive_field_probe import (
     ProbeResult,
     centre_unit_span,
     choose_probe_size,

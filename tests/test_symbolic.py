@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 from resnet_inspect import get_spec
 from resnet_inspect.cli import app
 from resnet_inspect.core.closed_form import AxisForm, closed_forms
-from resnet_inspect.core.model import build_model
 from resnet_inspect.core.plan import plan
-from resnet_inspect.core.symbolic import _prove_axis, verify_symbolic
 from resnet_inspect.features.sweep import analytic_disagreements, parse_sizes, sweep
+from resnet_inspect.runtime.model import build_model
+from resnet_inspect.runtime.symbolic import _prove_axis, verify_symbolic
 
 runner = CliRunner()
 
@@ -164,7 +164,7 @@ def test_sweep_plot_marks_each_jump_in_the_colour_of_the_stage_that_steps():
     by_size = {points[i].size[0]: (c.feature_map, c.rounding) for i, c in causes.items()}
     assert by_size[225] == ("layer4", "⌈H/32⌉") and by_size[241] == ("layer3", "⌈H/16⌉")
     assert sorted(by_size) == [r.size[0] for r in points.records() if r.jump]
-    figure = sweep_figure(points.points, spec, causes=causes)
+    figure = sweep_figure(points)
     marks = {line.get_label(): line for line in figure.axes[-1].get_lines() if line.get_marker() == "^"}
     assert list(marks) == ["layer4 grows: ⌈H/32⌉", "layer3 grows: ⌈H/16⌉"]  # coarsest first
     assert marks["layer4 grows: ⌈H/32⌉"].get_color() == STAGE_COLOURS["layer4"]

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from resnet_inspect import REGISTRY, InspectError, analyze, build_model, get_spec, trace
-from resnet_inspect.core.counting import count_by_forward
 from resnet_inspect.core.spec import with_knobs as customize
+from resnet_inspect.runtime.counting import count_by_forward
 
 from .reference_variants import D2lResNet18, FastaiStyleXResNet, TimmStyleResNet
 

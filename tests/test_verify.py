@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from resnet_inspect import analyze, build_model, get_spec, trace
-from resnet_inspect.core.verify import HookError, capture, observe, verify
+from resnet_inspect.runtime.verify import HookError, capture, observe, verify
 
 SIZES = [(224, 224), (225, 225), (97, 161), (32, 32), (1, 1), (512, 384)]
 

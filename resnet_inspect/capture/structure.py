@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..records.vocabulary import BlockShortcut
 from .graph import INPUT, Graph, Node, macs_of
 
 NORMS = ("bn", "gn", "ln")
@@ -109,7 +110,7 @@ class Block:
     index: int  # within its stage
     main: tuple[Layer, ...]  # the main path, pre-activation included, attention excluded
     shortcut: tuple[Layer, ...]  # what the shortcut computes (empty: the identity)
-    shortcut_kind: str  # identity, projection, avgdown, A, conv (a projection that is not 1×1), other
+    shortcut_kind: BlockShortcut
     attention: tuple[Layer, ...]  # a squeeze-and-excitation (or other) gate on the main path
     after_add: tuple[Layer, ...]  # what follows the add before the next block (post-activation: the ReLU)
     in_shape: tuple[int, ...]
@@ -277,7 +278,7 @@ def recover(graph: Graph) -> Structure:
         main = tuple(shared + main_layers)
         kind = _shortcut_kind(short_layers, block_in, add.out_shape)
         written = tuple(x.index for x in short_layers)
-        if kind == "A":  # zero-padding however written (F.pad, a lambda, cat with zeros): one canonical op
+        if kind is BlockShortcut.zero_pad:  # zero-padding however written (F.pad, a lambda, cat of zeros): one op
             short_layers = [
                 Layer(
                     "zero-pad",
@@ -358,19 +359,19 @@ def _attention(nodes, main: list[int], anc: list[int]) -> set[int]:
     return gate
 
 
-def _shortcut_kind(layers: list[Layer], in_shape, out_shape) -> str:
+def _shortcut_kind(layers: list[Layer], in_shape, out_shape) -> BlockShortcut:
     convs = [x for x in layers if x.kind == "conv"]
     if not layers:
-        return "identity" if tuple(in_shape) == tuple(out_shape) else "other"
+        return BlockShortcut.identity if tuple(in_shape) == tuple(out_shape) else BlockShortcut.other
     if convs:
         if len(convs) > 1 or dict(convs[0].attrs)["kernel"] != (1, 1):
-            return "conv"
+            return BlockShortcut.conv
         if any(x.kind == "downpool" for x in layers):
-            return "avgdown"
-        return "projection"
+            return BlockShortcut.avgdown
+        return BlockShortcut.projection
     if not any(x.params for x in layers) and out_shape[1] >= in_shape[1]:
-        return "A"
-    return "other"
+        return BlockShortcut.zero_pad
+    return BlockShortcut.other
 
 
 def _split_head(layers: tuple[Layer, ...]) -> tuple[tuple[Layer, ...], tuple[Layer, ...], bool]:

@@ -1,2 +1,3 @@
-"""What a network is and what it computes: spec, op kinds, plans, the analytic trace, the model, verification,
-counting and memory. No rendering and no CLI words here; `spec`, `ops`, `plan` and `shapes` never import torch."""
+"""What a network is and what it computes, in plain integers: spec and configs, op kinds, plans, the analytic
+trace, receptive fields, closed forms, memory, budgets. No torch, no rendering and no CLI words here (the import
+graph test holds it so); torch on the tool's own model is `runtime`."""

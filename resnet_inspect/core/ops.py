@@ -3,17 +3,16 @@
 `KINDS` maps an op kind ("conv", "bn", "add", …) to everything the rest of the tool needs to know of it: its
 output-shape rule, its parameters, its multiply-adds under both conventions (conv + linear, the paper's; and
 fvcore's, which adds batch norm and global pooling), what autograd keeps of it, the torch module that
-computes it, and how a table names it and `explain` writes it out. The trace, the model builder, the hook
-verification, counting, memory and the renderers read this table; a new op kind is one entry here (plus, if
-torch has no module for it, a small module in `modules`) and its tests. fvcore's op → handle table
-(`fvcore.nn.jit_handles`) is the model.
+computes it (by name, with the arguments the op gives it: `runtime.modules` builds it), and how a table names
+it and `explain` writes it out. The trace, the model builder, the hook verification, counting, memory and the
+renderers read this table; a new op kind is one entry here (plus, if torch has no module for it, a small module
+in `runtime.modules`) and its tests. fvcore's op → handle table (`fvcore.nn.jit_handles`) is the model.
 
-The one output-size formula is `conv_output_size`. This module never imports torch at import time.
+The one output-size formula is `conv_output_size`. Pure Python: no torch.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from math import prod
@@ -83,8 +82,8 @@ class OpKind:
     name: str
     words: str  # how a table names it: "conv", "batch norm"
     out_shape: Callable[[Op, tuple[Shape, ...]], Shape]
-    build: Callable[[Op], Any]  # the torch module computing the op (torch is imported inside)
-    torch_classes: Callable[[], tuple[type, ...]]  # module classes that compute this kind, for the hooks
+    module: str  # the torch module computing it: a class of torch.nn, or of runtime.modules where torch has none
+    arguments: Callable[[Op], tuple[tuple, dict[str, Any]]]  # the module's (args, kwargs) for an op
     params: Callable[[Op, Shape], int] = lambda op, x: 0
     macs_conv_linear: Callable[[Op, Shape, Shape], int] = lambda op, x, y: 0  # the paper's count
     macs_fvcore: Callable[[Op, Shape, Shape], int] | None = None  # fvcore's rule; None: the same as `macs`
@@ -269,54 +268,17 @@ def _linear_explain(op: Op, x: Shape, y: Shape) -> list[str]:
     ]
 
 
-# ------------------------------------------------------------------------------------------ torch side
+# ----------------------------------------------------------------------------------- the torch modules
 
 
-def _nn(name: str) -> Callable[[], tuple[type, ...]]:
-    def classes() -> tuple[type, ...]:
-        from torch import nn
+def _args(*names: str, keywords: tuple[str, ...] = (), **constants: Any) -> Callable[[Op], tuple[tuple, dict]]:
+    """The module's arguments: the op's attributes `names` in order, its attributes `keywords` by name, and
+    fixed `constants`."""
 
-        return (getattr(nn, name),)
+    def arguments(op: Op) -> tuple[tuple, dict[str, Any]]:
+        return tuple(getattr(op, n) for n in names), {**{k: getattr(op, k) for k in keywords}, **constants}
 
-    return classes
-
-
-def _ours(name: str) -> Callable[[], tuple[type, ...]]:
-    def classes() -> tuple[type, ...]:
-        from . import modules
-
-        return (getattr(modules, name),)
-
-    return classes
-
-
-def _build_conv(op: Op) -> Any:
-    from torch import nn
-
-    return nn.Conv2d(op.in_channels, op.out_channels, op.kernel, op.stride, op.padding, op.dilation, op.groups,
-                     bias=op.bias)  # fmt: skip
-
-
-def _build(factory: str, *args: Callable[[Op], Any], **kwargs: Callable[[Op], Any]) -> Callable[[Op], Any]:
-    """A builder `factory(*(f(op) for f in args), **…)` with `factory` a torch.nn class or one of ours."""
-
-    def build(op: Op) -> Any:
-        from torch import nn
-
-        from . import modules
-
-        cls = getattr(nn, factory, None) or getattr(modules, factory)
-        return cls(*(f(op) for f in args), **{k: f(op) for k, f in kwargs.items()})
-
-    return build
-
-
-def _attr(name: str) -> Callable[[Op], Any]:
-    return lambda op: getattr(op, name)
-
-
-def _constant(value: Any) -> Callable[[Op], Any]:
-    return lambda op: value
+    return arguments
 
 
 # -------------------------------------------------------------------------------------------- the table
@@ -325,58 +287,57 @@ KINDS: dict[str, OpKind] = {
     kind.name: kind
     for kind in (
         OpKind(
-            "conv", "conv", _windowed, _build_conv, _nn("Conv2d"),
+            "conv", "conv", _windowed, "Conv2d",
+            _args("in_channels", "out_channels", "kernel", "stride", "padding", "dilation", "groups",
+                  keywords=("bias",)),
             params=_conv_params, macs_conv_linear=_conv_macs, paper_counts=True, window=True, saved="input",
             explain=_conv_explain,
         ),
         OpKind(
-            "bn", "batch norm", _same, _build("BatchNorm2d", _attr("out_channels")), _nn("BatchNorm2d"),
+            "bn", "batch norm", _same, "BatchNorm2d", _args("out_channels"),
             params=lambda op, x: 2 * op.out_channels, macs_fvcore=lambda op, x, y: 2 * prod(y), saved="input",
             extra_saved_bytes=lambda op, y: 2 * op.out_channels * 4,  # mean and inverse std, float32
             explain=_bn_explain,
         ),
         OpKind(
-            "relu", "relu", _same, _build("ReLU", inplace=_constant(True)), _nn("ReLU"),
+            "relu", "relu", _same, "ReLU", _args(inplace=True),
             in_place=True, saved="output",
         ),
         OpKind(
-            "sigmoid", "sigmoid", _same, _build("Sigmoid"), _nn("Sigmoid"), saved="output",
+            "sigmoid", "sigmoid", _same, "Sigmoid", _args(), saved="output",
         ),
         OpKind(
-            "maxpool", "max pool", _windowed,
-            _build("MaxPool2d", _attr("kernel"), _attr("stride"), _attr("padding"), ceil_mode=_attr("ceil_mode")),
-            _nn("MaxPool2d"), window=True, saved="input",
+            "maxpool", "max pool", _windowed, "MaxPool2d",
+            _args("kernel", "stride", "padding", keywords=("ceil_mode",)), window=True, saved="input",
             extra_saved_bytes=lambda op, y: prod(y) * 8,  # int64 indices of the maxima
             explain=_pool_explain,
         ),
         # The average pool on a ResNet-D shortcut (2×2 /2, ceil_mode, padding not counted). fvcore has no rule
         # for aten::avg_pool2d: it counts 0.
         OpKind(
-            "downpool", "avg pool", _windowed,
-            _build("AvgPool2d", _attr("kernel"), _attr("stride"), _attr("padding"), ceil_mode=_attr("ceil_mode"),
-                   count_include_pad=_constant(False)),
-            _nn("AvgPool2d"), window=True, ceil_label=True, saved="input", explain=_pool_explain,
+            "downpool", "avg pool", _windowed, "AvgPool2d",
+            _args("kernel", "stride", "padding", keywords=("ceil_mode",), count_include_pad=False),
+            window=True, ceil_label=True, saved="input", explain=_pool_explain,
         ),
         OpKind(
-            "avgpool", "avg pool", _to_one, _build("AdaptiveAvgPool2d", _constant((1, 1))), _nn("AdaptiveAvgPool2d"),
+            "avgpool", "avg pool", _to_one, "AdaptiveAvgPool2d", _args(output_size=(1, 1)),
             macs_fvcore=lambda op, x, y: prod(x), global_view=True, explain=_global_pool_explain,
             record=lambda op, x: {"kernel": tuple(x[2:4])},
         ),
         OpKind(
-            "mean", "mean", _to_one, _build("SpatialMean"), _ours("SpatialMean"), global_view=True,
+            "mean", "mean", _to_one, "SpatialMean", _args(), global_view=True,
             explain=_mean_explain,
         ),
         OpKind(
-            "pad", "zero-pad", _subsample,
-            _build("ZeroPadShortcut", _attr("stride"), lambda op: op.out_channels - op.in_channels),
-            _ours("ZeroPadShortcut"), explain=_pad_explain, record=lambda op, x: {"stride": (op.stride, op.stride)},
+            "pad", "zero-pad", _subsample, "ZeroPadShortcut",
+            lambda op: ((op.stride, op.out_channels - op.in_channels), {}),
+            explain=_pad_explain, record=lambda op, x: {"stride": (op.stride, op.stride)},
         ),
-        OpKind("add", "add shortcut", _elementwise, _build("ResidualAdd"), _ours("ResidualAdd")),
-        OpKind("mul", "scale", _elementwise, _build("Scale"), _ours("Scale"), saved="inputs"),
-        OpKind("flatten", "flatten", _flatten, _build("Flatten"), _nn("Flatten")),
+        OpKind("add", "add shortcut", _elementwise, "ResidualAdd", _args()),
+        OpKind("mul", "scale", _elementwise, "Scale", _args(), saved="inputs"),
+        OpKind("flatten", "flatten", _flatten, "Flatten", _args()),
         OpKind(
-            "linear", "linear", _linear,
-            _build("Linear", _attr("in_channels"), _attr("out_channels"), bias=_attr("bias")), _nn("Linear"),
+            "linear", "linear", _linear, "Linear", _args("in_channels", "out_channels", keywords=("bias",)),
             params=lambda op, x: op.in_channels * op.out_channels + (op.out_channels if op.bias else 0),
             macs_conv_linear=_linear_macs, paper_counts=True, saved="input", explain=_linear_explain,
             flattens_input=True,
@@ -386,13 +347,3 @@ KINDS: dict[str, OpKind] = {
 
 # Kinds whose multiply-adds the paper counts; the formula and fvcore must agree on them to the last one.
 COUNTED_KINDS: tuple[str, ...] = tuple(name for name, kind in KINDS.items() if kind.paper_counts)
-
-
-@functools.cache
-def _classes() -> tuple[tuple[tuple[type, ...], str], ...]:
-    return tuple((kind.torch_classes(), name) for name, kind in KINDS.items())
-
-
-def kind_of_module(module: Any) -> str:
-    """What a torch module computes, as an op kind (subclasses count as their base), or "other"."""
-    return next((name for classes, name in _classes() if isinstance(module, classes)), "other")

@@ -27,7 +27,7 @@ from .ops import KINDS
 from .plan import INPUT
 from .shapes import Trace, TracedLayer
 
-__all__ = ["INPUT_FIELD", "AxisField", "Field", "receptive_fields", "step"]
+__all__ = ["INPUT_FIELD", "AxisField", "Field", "global_in_body", "receptive_fields", "step"]
 
 
 @dataclass(frozen=True)
@@ -118,3 +118,13 @@ def receptive_fields(trace: Trace) -> dict[str, Field]:
         fields[layer.name] = step(layer, (fields[name] for name in layer.inputs))
     del fields[INPUT]
     return fields
+
+
+def global_in_body(trace: Trace, fields: dict[str, Field]) -> tuple[str, str] | None:
+    """Where a global op before the head (squeeze-and-excitation's mean) first makes the fields (`receptive_fields`
+    of `trace`) global: its block and what it is, or None. Global spreads forward, so the first global layer is
+    the op itself."""
+    layer = next((x for x in trace.layers if x.stage != "head" and fields[x.name].is_global), None)
+    if layer is None:
+        return None
+    return layer.block, "squeeze-and-excitation's global pool" if layer.kind == "mean" else f"the {layer.kind}"

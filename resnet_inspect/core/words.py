@@ -1,4 +1,4 @@
-"""Words for counts, the same in every message: `1 size`, `2 sizes`, `1 ReLU call`."""
+"""Counts said the same way everywhere: `1 size`, `2 sizes`, `1 ReLU call`; a part as a share of its whole."""
 
 from __future__ import annotations
 
@@ -6,3 +6,8 @@ from __future__ import annotations
 def counted(count: int, noun: str, plural: str | None = None) -> str:
     """`count` and `noun`, the noun plural unless the count is one: `counted(3, "size")` → `3 sizes`."""
     return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
+
+
+def share(value: int | float, total: int | float) -> float:
+    """`value` as a fraction of `total` (0 when the total is 0)."""
+    return value / total if total else 0.0

@@ -8,81 +8,24 @@ network, so a knob that changes the plan changes the diagram. No torch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..core.configs import get_spec
 from ..core.errors import InspectError
 from ..core.ops import Op
 from ..core.plan import INPUT
-from ..core.shapes import Shape, TracedLayer, shape_text, trace
+from ..core.shapes import TracedLayer, trace
 from ..core.spec import ResNetSpec, paper_stage_name
-
-SHORTCUTS = ("identity", "projection", "zero-pad", "avgdown")  # how a block's input reaches its add
-
-
-@dataclass(frozen=True)
-class Node:
-    """One drawn op (or, in the network column, a few ops drawn as one box)."""
-
-    name: str  # the module path of its (first) op: "layer2.0.conv2"
-    kind: str  # the op kind, or "se" for a collapsed squeeze-and-excitation
-    text: str  # "3×3 conv, 128, /2" (column) or "3×3, 128, /2" (block)
-    out_shape: Shape
-    inputs: tuple[str, ...] = ()  # module paths it reads; "input" for the network's (or the block's) input
+from ..records.diagram import BlockDiagram, BlockGroup, NetworkDiagram, Node, shape_words
+from ..records.vocabulary import BlockShortcut
 
 
-@dataclass(frozen=True)
-class BlockGroup:
-    """A run of identical consecutive blocks of one stage, drawn once with its count."""
-
-    stage: str
-    first: str  # "layer3.0"
-    count: int
-    nodes: tuple[Node, ...]  # the main path's convs (and SE), in order
-    shortcut: str  # one of SHORTCUTS
-    shortcut_nodes: tuple[Node, ...]  # the shortcut's ops, empty for the identity
-    in_shape: Shape
-    out_shape: Shape
-
-
-@dataclass(frozen=True)
-class NetworkDiagram:
-    spec: ResNetSpec
-    input_shape: Shape
-    stem: tuple[Node, ...]
-    groups: tuple[BlockGroup, ...]
-    head: tuple[Node, ...]
-
-    @property
-    def pre_activation(self) -> bool:
-        return self.spec.order == "pre"
-
-    def stage_blocks(self, stage: str) -> int:
-        return sum(group.count for group in self.groups if group.stage == stage)
-
-
-@dataclass(frozen=True)
-class BlockDiagram:
-    """One residual block with every op: main path in order, the shortcut's ops, and what each reads."""
-
-    label: str  # "resnet50 layer1.1 (a repeated block)"
-    block: str  # "layer1.1"
-    nodes: tuple[Node, ...]  # the main path in execution order (BN, ReLU, SE, the add included)
-    shortcut: str
-    shortcut_nodes: tuple[Node, ...]
-    in_shape: Shape
-    out_shape: Shape
-    order: str  # "post" or "pre"
-
-
-def shortcut_kind(layers: list[TracedLayer]) -> str:
+def shortcut_kind(layers: list[TracedLayer]) -> BlockShortcut:
     """identity, projection (1×1 conv), zero-pad (option A) or avgdown (avg pool, then 1×1 conv)."""
     kinds = {layer.kind for layer in layers if _on_shortcut(layer)}
     if "downpool" in kinds:
-        return "avgdown"
+        return BlockShortcut.avgdown
     if "pad" in kinds:
-        return "zero-pad"
-    return "projection" if "conv" in kinds else "identity"
+        return BlockShortcut.zero_pad
+    return BlockShortcut.projection if "conv" in kinds else BlockShortcut.identity
 
 
 def _on_shortcut(layer: TracedLayer) -> bool:
@@ -224,10 +167,5 @@ def paper_blocks(size: tuple[int, int] = (224, 224)) -> tuple[BlockDiagram, ...]
     return tuple(diagrams)
 
 
-def shape_words(shape: Shape) -> str:
-    """A tensor on an edge, without the batch of one: "256×56×56"."""
-    return shape_text(shape[1:] if shape[0] == 1 else shape)
-
-
-__all__ = ["INPUT", "SHORTCUTS", "BlockDiagram", "BlockGroup", "NetworkDiagram", "Node", "block_diagrams",
-           "network_diagram", "paper_blocks", "shape_words"]  # fmt: skip
+__all__ = ["INPUT", "BlockDiagram", "BlockGroup", "NetworkDiagram", "Node", "block_diagrams", "network_diagram",
+           "paper_blocks", "shape_words"]  # fmt: skip

@@ -127,7 +127,7 @@ def _verified_block(spec: ResNetSpec, label: str, in_channels: int, width: int, 
     import torch
     from torch import nn
 
-    from ..core.model import ResidualBlock
+    from ..runtime.model import ResidualBlock
 
     plan = block_plan(spec, "block", "block", in_channels, width, stride)
     traced = trace_block(spec, plan, *size, batch=batch)

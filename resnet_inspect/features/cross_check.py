@@ -50,9 +50,9 @@ def cross_check(analysis: Analysis) -> list[CrossCheck]:
     FlopCountAnalysis traces a real forward of zeros on the CPU and must agree layer by layer.
     """
     from ..core.budget import check_memory, check_trace_tensors
-    from ..core.counting import count_by_forward, torch_flop_counter_flops
     from ..core.memory import peak_inference
-    from ..core.model import build_model
+    from ..runtime.counting import count_by_forward, torch_flop_counter_flops
+    from ..runtime.model import build_model
 
     check_trace_tensors("the cross-check (torch's FlopCounterMode runs the whole batch on the meta device)",
                         analysis.trace)  # fmt: skip

@@ -23,10 +23,10 @@ from ..core.ops import KINDS, Op, conv_output_size
 from ..core.receptive_field import Field
 from ..core.shapes import shape_text
 from ..core.spec import parse_size
+from ..core.words import share
 from ..records import Line, Result, Section
-from ..records.vocabulary import GroupRecord, LayerRecord, TableDocument, TotalsRecord
+from ..records.vocabulary import MACS_NOTE, GroupRecord, LayerRecord, Level, TableDocument, TotalsRecord
 from .receptive_field import field_record
-from .rows import Level, share
 
 # The op table's kind for each captured kind it has a rule for.
 _RULE: dict[str, str] = {"conv": "conv", "bn": "bn", "relu": "relu", "sigmoid": "sigmoid", "maxpool": "maxpool",
@@ -192,8 +192,6 @@ class ModelAnalysis(Result):
                             verified=self.verified)  # fmt: skip
 
     def document(self, *, flops: bool = False, memory: str | None = None) -> TableDocument:
-        from .table import MACS_NOTE
-
         return TableDocument(
             arch=self.name, input=self.input_shape, spec=None, units=MACS_NOTE,
             layers=self.records(Level.layer, flops=flops, memory=memory),

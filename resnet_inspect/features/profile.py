@@ -160,7 +160,7 @@ def profile(
     """Time the real model (random weights, random input) segment by segment; see the module docstring."""
     import torch
 
-    from ..core.model import build_model
+    from ..runtime.model import build_model
 
     if dtype not in TORCH_DTYPES:
         raise InspectError(f"dtype {dtype!r} is not valid for timing; use one of {', '.join(TORCH_DTYPES)}")

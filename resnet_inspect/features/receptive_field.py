@@ -1,7 +1,7 @@
 """How much of the image each layer sees: the analytic field per layer, block and stage, in words and JSON, and its
 proof on the real model by gradient support.
 
-The arithmetic is `core.receptive_field`; the measurement `core.receptive_field_probe`. `verify_fields` holds one
+The arithmetic is `core.receptive_field`; the measurement `runtime.receptive_field_probe`. `verify_fields` holds one
 to the other: it builds the network narrow (the field does not depend on widths or groups), picks an input on
 which every probed unit's field fits inside the image, and compares each layer's measured extent and position with
 the analytic ones.
@@ -16,7 +16,7 @@ from typing import Any
 
 from ..core.errors import InspectError
 from ..core.plan import INPUT
-from ..core.receptive_field import INPUT_FIELD, Field, receptive_fields
+from ..core.receptive_field import INPUT_FIELD, Field, global_in_body, receptive_fields
 from ..core.shapes import Trace, TracedLayer, trace
 from ..core.spec import ResNetSpec, with_knobs
 
@@ -70,16 +70,6 @@ def field_sentence(traced: Trace, fields: dict[str, Field] | None = None) -> str
         block, what = turn
         sentence += f"; from {block} on, {what} makes every output depend on the whole image"
     return sentence
-
-
-def global_in_body(traced: Trace, fields: dict[str, Field]) -> tuple[str, str] | None:
-    """Where a global op before the head (squeeze-and-excitation's mean) first makes the fields (`receptive_fields`
-    of `traced`) global: its block and what it is, or None. Global spreads forward, so the first global layer is
-    the op itself."""
-    layer = next((x for x in traced.layers if x.stage != "head" and fields[x.name].is_global), None)
-    if layer is None:
-        return None
-    return layer.block, "squeeze-and-excitation's global pool" if layer.kind == "mean" else f"the {layer.kind}"
 
 
 def explain_field(traced: Trace, name: str) -> list[str]:
@@ -187,8 +177,8 @@ def verify_fields(spec: ResNetSpec, names: Sequence[str] | None = None, *, max_s
 
     import torch
 
-    from ..core.model import build_model
-    from ..core.receptive_field_probe import centre_unit_span, choose_probe_size, probe_receptive_field
+    from ..runtime.model import build_model
+    from ..runtime.receptive_field_probe import centre_unit_span, choose_probe_size, probe_receptive_field
 
     small = narrow(spec)
 
@@ -307,8 +297,8 @@ def effective_field(spec: ResNetSpec, height: int, width: int, stage: str, *, sa
     spread grows like √depth), and a narrow copy measures it in seconds rather than minutes."""
     import torch
 
-    from ..core.model import build_model
-    from ..core.receptive_field_probe import centre_unit_span, effective_receptive_field, erf_spread
+    from ..runtime.model import build_model
+    from ..runtime.receptive_field_probe import centre_unit_span, effective_receptive_field, erf_spread
 
     if max(height, width) > ERF_MAX_SIDE:
         raise InspectError(f"size {height}×{width} is too large for the effective field (real forwards and "

@@ -8,21 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from ..core.ops import COUNTED_KINDS, KINDS
 from ..core.shapes import Shape, TracedLayer
 from ..core.spec import ResNetSpec
+from ..records.vocabulary import Level
 
 if TYPE_CHECKING:  # verify imports torch; the analytic path must not pay for it
-    from ..core.verify import LayerCheck
-
-
-class Level(StrEnum):
-    layer = "layer"
-    block = "block"
-    stage = "stage"
+    from ..runtime.verify import LayerCheck
 
 
 @dataclass(frozen=True)
@@ -132,8 +126,3 @@ def rows(spec: ResNetSpec, layers: Sequence[LayerRow], level: Level | str = Leve
     key = (lambda r: r.traced.block) if level is Level.block else (lambda r: r.traced.stage)
     return [summed(name, members[0].traced.stage, group_op(spec, members), members)
             for name, members in _grouped(layers, key).items()]  # fmt: skip
-
-
-def share(value: int, total: int) -> float:
-    """`value` as a fraction of `total` (0 when the total is 0)."""
-    return value / total if total else 0.0

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.shapes import Trace
-from .rows import share
+from ..core.words import share
 
 # Residual stages whose largest share is at most this many times their smallest are "flat": ResNet-18's MACs
 # (1.13×) are, ResNet-50's (2.19×) are not.

@@ -97,6 +97,8 @@ class Sweep(Result):
     def __getitem__(self, index: int) -> SweepPoint:
         return self.points[index]
 
+    jump_threshold: float = JUMP  # a rise in MACs per pixel past this fraction is a jump
+
     @property
     def verified_by(self) -> str:
         return self.points[0].verified_by if self.points else "nothing: no sizes"
@@ -218,7 +220,7 @@ def analytic_disagreements(spec: ResNetSpec, forms: Any, size: tuple[int, int], 
 def _sweep_analytic(spec: ResNetSpec, forms: Any, sizes: list[tuple[int, int]], batches: Sequence[int], dtype: str,
                     progress: Callable[[int], None] | None) -> list[SweepPoint]:  # fmt: skip
     from ..core.closed_form import Counter
-    from ..core.model import build_model
+    from ..runtime.model import build_model
 
     model = build_model(spec, device="meta")
     sample = hooked_sample(sizes)
@@ -242,7 +244,7 @@ def _sweep_analytic(spec: ResNetSpec, forms: Any, sizes: list[tuple[int, int]], 
 def _sweep_per_size(spec: ResNetSpec, sizes: Sequence[tuple[int, int]], batches: Sequence[int], dtype: str,
                     progress: Callable[[int], None] | None) -> list[SweepPoint]:  # fmt: skip
     """Every size traced and hook-verified against one reused model, and counted."""
-    from ..core.model import build_model
+    from ..runtime.model import build_model
 
     model = build_model(spec, device="meta")
     points = []

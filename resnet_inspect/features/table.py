@@ -20,25 +20,17 @@ from ..core.memory import LayerMemory, Peak
 from ..core.receptive_field import Field, receptive_fields
 from ..core.shapes import Shape, Trace, shape_text, trace
 from ..core.spec import ResNetSpec, parse_size, with_knobs
+from ..core.words import share
 from ..records import Line, Result, Section
-from ..records.vocabulary import GroupRecord, LayerRecord, MemoryRecord, TableDocument, TotalsRecord
+from ..records.vocabulary import MACS_NOTE, GroupRecord, LayerRecord, Level, MemoryRecord, TableDocument, TotalsRecord
 from .cross_check import CrossCheck
 from .receptive_field import field_record, field_sentence
-from .rows import LayerRow, Level, Row, share
+from .rows import LayerRow, Row
 from .rows import rows as group_rows
 from .summary import headline
 
 if TYPE_CHECKING:  # verify imports torch; the CLI's --help and the analytic path must not pay for it
-    from ..core.verify import Probe, Verification
-
-MACS_NOTE = (
-    "MACs are multiply-accumulates (the paper's and fvcore's 'FLOPs'). At every level (layer, block, stage, "
-    "totals) 'macs_conv_linear' is the paper's and torchvision's count (conv and linear layers only) and "
-    "'macs_fvcore' all that fvcore counts (batch norm as 2 per element in eval mode, average pooling as 1 per "
-    "input element, besides conv and linear); shares are named the same way. With --flops, 'flops_conv_linear' "
-    "and 'flops_fvcore' = 2 × MACs are added."
-)
-
+    from ..runtime.verify import Probe, Verification
 
 @dataclass(frozen=True)
 class MemoryView:
@@ -143,6 +135,10 @@ class Analysis(Result):
     @cached_property
     def field_sentence(self) -> str:
         return field_sentence(self.trace, self.fields)
+
+    def totals_lines(self, *, flops: bool = False) -> list[str]:
+        """The totals in words, both MAC conventions labelled (`totals_lines`)."""
+        return totals_lines(self, flops=flops)
 
     def grouped(self, level: Level | str = Level.layer) -> list[Row]:
         """The rows at `level`: one per layer, or summed per block or stage."""
@@ -297,15 +293,10 @@ def analyze(
     `arch` is a spec, a config (`"resnet50"`, `"resnet50:stride_in=v1"`) or a paper depth; `size` an int, a
     `"480x640"` string or a (height, width) pair, by default the config's own (224, or 32 for CIFAR nets);
     `knobs` change the config (`analyze(18, 32, stem="cifar", num_classes=10)`). `model` replaces the model
-    built from the spec: to hold another implementation against the trace. An `nn.Module` as `arch` is
-    captured as it is, whatever it is (`features.model_table.analyze_model`).
+    built from the spec: to hold another implementation against the trace (`resnet_inspect.analyze` also takes
+    an `nn.Module` as `arch`, and captures it as it is: `features.model_table.analyze_model`).
     """
-    from ..core.model import build_model
-
-    if hasattr(arch, "named_parameters") and callable(arch):
-        from .model_table import analyze_model
-
-        return analyze_model(arch, size, batch=batch)
+    from ..runtime.model import build_model
 
     spec = with_knobs(parse_arch(arch), knobs)
     height, width = parse_size(spec.default_size if size is None else size)
@@ -329,8 +320,8 @@ def analyze_trace(traced: Trace, model: Any, *, probe: Probe = "empty-batch") ->
     A model reused across calls is materialized once: sweeping many sizes costs one small forward each.
     """
     from ..core.budget import check_trace_tensors
-    from ..core.counting import count_layers
-    from ..core.verify import verify
+    from ..runtime.counting import count_layers
+    from ..runtime.verify import verify
 
     if probe == "meta":  # the whole batch, laid out on the meta device: within torch's bytes per tensor
         check_trace_tensors("the meta probe", traced)

@@ -18,6 +18,33 @@ from typing import Any
 
 from .base import Document, Record, field, record
 
+
+class Level(StrEnum):
+    """The rows of a table: one per layer, or summed per block or per stage."""
+
+    layer = "layer"
+    block = "block"
+    stage = "stage"
+
+
+class BlockShortcut(StrEnum):
+    """How a block's input reaches its residual add (the network-wide option A/B/C/avgdown is a spec knob)."""
+
+    identity = "identity"
+    projection = "projection"  # a 1×1 conv (+ norm), strided where the shape changes
+    zero_pad = "zero-pad"  # option A: subsample and zero-pad the channels, no parameters
+    avgdown = "avgdown"  # ResNet-D: a 2×2 average pool, then the 1×1 conv
+    conv = "conv"  # a shortcut conv that is not 1×1
+    other = "other"  # anything else (no rule names it)
+
+
+MACS_NOTE = (
+    "MACs are multiply-accumulates (the paper's and fvcore's 'FLOPs'). At every level (layer, block, stage, "
+    "totals) 'macs_conv_linear' is the paper's and torchvision's count (conv and linear layers only) and "
+    "'macs_fvcore' all that fvcore counts (batch norm as 2 per element in eval mode, average pooling as 1 per "
+    "input element, besides conv and linear); shares are named the same way. With --flops, 'flops_conv_linear' "
+    "and 'flops_fvcore' = 2 × MACs are added."
+)
 MACS_CL = "conv + linear MACs (the paper's and torchvision's count)"
 MACS_FV = "all the MACs fvcore counts (conv and linear, batch norm 2 per element, average pooling)"
 FLOPS = "2 × the MACs of the same convention"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..core.spec import paper_stage_name
-from ..features.architecture import BlockDiagram, BlockGroup, NetworkDiagram, Node, shape_words
+from ..records.diagram import BlockDiagram, BlockGroup, NetworkDiagram, Node, shape_words
 from .figures import OKABE_ITO, STAGE_COLOURS, FigSize, _pyplot, parse_figsize
 
 if TYPE_CHECKING:

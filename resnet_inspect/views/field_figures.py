@@ -1,16 +1,15 @@
 """The receptive-field figure: every layer's field against the image, and one stage's effective field.
 
 Drawn from `core.receptive_field` (the arithmetic) and, for the heatmap, from
-`core.receptive_field_probe.effective_receptive_field` measured by the caller; this module only draws.
+`runtime.receptive_field_probe.effective_receptive_field` measured by the caller; this module only draws.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..core.receptive_field import receptive_fields
+from ..core.receptive_field import global_in_body, receptive_fields
 from ..core.shapes import Trace
-from ..features.receptive_field import global_in_body
 from .figures import OKABE_ITO, STAGE_COLOURS, FigSize, _figure, _fit_labels, parse_figsize
 
 if TYPE_CHECKING:

@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Any
 from ..core.errors import InspectError
 from ..core.spec import paper_stage_name as paper_stage
 from ..core.spec import stage_names
-from ..features.rows import Level
-from ..features.table import Analysis
+from ..records.vocabulary import Level
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from ..core.memory import LayerMemory
     from ..features.blocks import BlockComparison
-    from ..features.sweep import JumpCause, SweepPoint
+    from ..features.sweep import Sweep
+    from ..features.table import Analysis
 
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {
@@ -379,19 +379,18 @@ def total_stride(spec: Any) -> int:
     return product
 
 
-def sweep_figure(points: Sequence[SweepPoint], spec: Any, *, log: bool = False, dtype: str = "float32",
-                 figsize: FigSize = None, causes: dict[int, JumpCause] | None = None) -> Figure:  # fmt: skip
-    """MACs, activation memory and MACs per pixel against input size: the rounding staircase.
+def sweep_figure(result: Sweep, *, log: bool = False, figsize: FigSize = None) -> Figure:
+    """MACs, activation memory and MACs per pixel against input size (a sweep's first batch): the staircase.
 
     Three panels, each with its own y axis from 0: MACs and activation memory both grow with the pixels, so on
     twin axes of one panel their curves would lie on top of each other. With `log`, every axis is logarithmic.
-    Jumps in MACs per pixel are marked; with `causes` (by index into `points`), in the colour of the stage whose
-    feature map steps, one legend entry per map and rounding.
+    Jumps in MACs per pixel are marked (the sweep's records say where); where the sweep knows why, in the colour
+    of the stage whose feature map steps, one legend entry per map and rounding.
     """
-    from ..features.sweep import JUMP, jumps
-
+    points, spec, dtype, threshold = result.points, result.spec, result.dtype, result.jump_threshold
     batch = points[0].batch
-    causes = {points[i].size: c for i, c in (causes or {}).items() if points[i].batch == batch}
+    causes = {points[i].size: c for i, c in result.causes().items() if points[i].batch == batch}
+    jumps_at = {r.size for r in result.records() if r.jump and r.batch == batch}
     points = [p for p in points if p.batch == batch]
     sides = [p.size[0] for p in points]
     fig, (ax_m, ax_mem, ax_px) = _figure((10, 7.5), figsize, nrows=3, sharex=True)
@@ -401,12 +400,12 @@ def sweep_figure(points: Sequence[SweepPoint], spec: Any, *, log: bool = False, 
     ax_mem.set_ylabel(f"activations\n(MiB, {dtype})")
     per_pixel = [p.macs_conv_linear_per_pixel / 1e3 for p in points]
     ax_px.step(sides, per_pixel, where="mid", color=OKABE_ITO["black"])
-    jumped = list(jumps(points))
+    jumped = [i for i, p in enumerate(points) if p.size in jumps_at]
     marks: dict[tuple[str, str, str], list[int]] = {}  # (label, colour, stage) → the jumps it marks
     for i in jumped:
         cause = causes.get(points[i].size)
         key = ((f"{cause.feature_map} grows: {cause.rounding}", STAGE_COLOURS[cause.stage], cause.stage) if cause else
-               (f"MACs per pixel jump > {JUMP:.0%}", OKABE_ITO["orange"], ""))  # fmt: skip
+               (f"MACs per pixel jump > {threshold:.0%}", OKABE_ITO["orange"], ""))  # fmt: skip
         marks.setdefault(key, []).append(i)
     order = {stage: i for i, stage in enumerate(stage_names(spec))}
     for (label, colour, _), idx in sorted(marks.items(), key=lambda m: -order.get(m[0][2], -1)):  # coarsest first
@@ -415,7 +414,7 @@ def sweep_figure(points: Sequence[SweepPoint], spec: Any, *, log: bool = False, 
     ax_px.set_ylabel("thousand MACs\nper input pixel")
     ax_px.set_xlabel("input size (pixels per side)" + (", log scale" if log else ""))
     if jumped:  # the staircase runs along the top
-        title = f"jumps > {JUMP:.0%}: the map that steps" if causes else None
+        title = f"jumps > {threshold:.0%}: the map that steps" if causes else None
         ax_px.legend(frameon=False, loc="lower right", title=title, title_fontsize="small", fontsize="small")
     for ax in (ax_m, ax_mem, ax_px):
         if log:

@@ -6,13 +6,17 @@ These only read results; nothing is computed here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.shapes import Shape, shape_text
-from ..features.catalog import CatalogEntry
-from ..features.paper import PaperTable
-from ..features.table import Analysis, Level, MemoryView, share, totals_lines
+from ..core.words import share
 from ..records.serialize import records_csv, records_markdown, to_json
+from ..records.vocabulary import Level
+
+if TYPE_CHECKING:
+    from ..features.catalog import CatalogEntry
+    from ..features.paper import PaperTable
+    from ..features.table import Analysis, MemoryView
 
 __all__ = ["records_csv", "records_markdown", "to_json"]
 
@@ -75,7 +79,7 @@ def to_markdown(
             )
             + " |"
         )
-    lines += ["", *totals_lines(analysis, flops=flops)]
+    lines += ["", *analysis.totals_lines(flops=flops)]
     if memory is not None:
         lines += [
             f"Peak activations in inference ({memory.dtype}): {memory.peak.bytes:,} bytes, during `{memory.peak.at}`",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.cells import cell_len
@@ -16,19 +17,22 @@ from ..core.receptive_field import Field
 from ..core.shapes import shape_text
 from ..core.spec import paper_stage_name as paper_stage
 from ..core.spec import stage_names
-from ..core.words import counted
-from ..features.blocks import BlockComparison
-from ..features.catalog import CatalogEntry, design_text
-from ..features.check import CheckpointResult, Comparison
-from ..features.compare import NetworkDiff
-from ..features.cross_check import CrossCheck
-from ..features.model_table import ModelAnalysis
-from ..features.paper import PaperTable
-from ..features.profile import Profile
-from ..features.rows import Level, Row, share
-from ..features.sweep import Sweep
-from ..features.table import Analysis, MemoryView, totals_lines
+from ..core.words import counted, share
+from ..records.vocabulary import Level
 from .formats import channels_text, size_text
+
+if TYPE_CHECKING:  # the results drawn here; each is read through what it exposes, never imported at run time
+    from ..features.blocks import BlockComparison
+    from ..features.catalog import CatalogEntry
+    from ..features.check import CheckpointResult, Comparison
+    from ..features.compare import NetworkDiff
+    from ..features.cross_check import CrossCheck
+    from ..features.model_table import ModelAnalysis
+    from ..features.paper import PaperTable
+    from ..features.profile import Profile
+    from ..features.rows import Row
+    from ..features.sweep import Sweep
+    from ..features.table import Analysis, MemoryView
 
 _STAGE_STYLES = ("bold green", "bold yellow", "bold magenta", "bold blue", "bold red")
 
@@ -341,7 +345,7 @@ def stage_summary(analysis: Analysis, *, flops: bool = False) -> Fitted:
 
 def totals(analysis: Analysis, *, flops: bool = False) -> Text:
     text = Text()
-    for line in totals_lines(analysis, flops=flops):
+    for line in analysis.totals_lines(flops=flops):
         text.append(line + "\n")
     if analysis.verified:
         text.append("✓ every layer's shape, parameters and MACs agree: formula, hooked model and fvcore\n", "green")
@@ -680,7 +684,7 @@ def checkpoint_view(result: CheckpointResult) -> Text:
     else:
         name = result.recognised_as or "a config of its own"
         text.append(f"✓ {result.path}: {name}", style="bold green")
-        text.append(f" ({design_text(result.spec)}); loads strictly, key for key and shape for shape\n")
+        text.append(f" ({result.design}); loads strictly, key for key and shape for shape\n")
     for problem in result.problems:
         text.append(f"  • {problem}\n", style="red")
     if verdict:

@@ -26,6 +26,13 @@ class CheckpointResult(Result):
     problems: tuple[str, ...]  # keys that fit no config, or a strict load that failed
     reference: ResNetSpec | None = None  # the config it is held against, if any
 
+    @property
+    def design(self) -> str:
+        """What sets the inferred config apart, in a line (`catalog.design_text`)."""
+        from ..catalog import design_text
+
+        return design_text(self.spec) if self.spec is not None else "no config"
+
     def difference(self) -> str | None:
         """How the checkpoint's config differs from the reference, in words; None when it does not."""
         if self.reference is None or self.spec is None:
@@ -154,7 +161,7 @@ def check_state_dict(state: dict[str, Any], label: str, *, unwrapped: list[str] 
 
     The check is by key names and tensor shapes only: weights hold no strides, paddings or activations.
     """
-    from ...core.model import build_model
+    from ...runtime.model import build_model
 
     path = label
     if unwrapped is None:

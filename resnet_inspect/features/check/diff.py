@@ -111,26 +111,11 @@ class Comparison(Result):
         return f"<Comparison with {self.reference.name}: {self.verdict_line()}{first}>"
 
 
-def structure_of(model: Any, input_shape: tuple[int, ...]):
-    """Capture `model` (never changing it) and recover its ResNet structure: (graph, structure)."""
-    from ...capture.graph import capture
-    from ...capture.structure import recover
-
-    graph = capture(model, input_shape)
-    return graph, recover(graph)
-
-
-def reference_structure(spec: ResNetSpec, size: tuple[int, int]) -> Structure:
-    from ...core.model import build_model
-
-    return structure_of(build_model(spec, device="meta"), (1, spec.in_channels, *size))[1]
-
-
 def compare_model(model: Any, spec: ResNetSpec, size: tuple[int, int], *, batch: int = 1,
                   target: str = "your model") -> Comparison:  # fmt: skip
     """Capture `model` at `size` and hold its structure against `spec`'s, block by block (stage, index, path)."""
     from ...capture.graph import input_channels
-    from .infer import equal_config
+    from .infer import equal_config, reference_structure, structure_of
 
     channels = input_channels(model, spec.in_channels)
     graph, yours = structure_of(model, (batch, channels, *size))
@@ -409,7 +394,7 @@ def _shortcut_words(block) -> str:
     kind = block.shortcut_kind
     if kind == "identity":
         return "the identity"
-    if kind == "A":
+    if kind == "zero-pad":
         return "option A: subsample and zero-pad the channels (no parameters)"
     parts = ", ".join(x.words() for x in block.shortcut)
     label = {"projection": "a projection", "avgdown": "an avg-pool projection", "conv": "a conv"}.get(kind, kind)

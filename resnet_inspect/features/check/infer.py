@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from ...capture.structure import Structure
 from ...core.configs import REGISTRY, arch_string, parse_arch
 from ...core.errors import InspectError
 from ...core.spec import ResNetSpec, with_knobs
+
+
+def structure_of(model: Any, input_shape: tuple[int, ...]):
+    """Capture `model` (never changing it) and recover its ResNet structure: (graph, structure)."""
+    from ...capture.graph import capture
+    from ...capture.structure import recover
+
+    graph = capture(model, input_shape)
+    return graph, recover(graph)
+
+
+def reference_structure(spec: ResNetSpec, size: tuple[int, int]) -> Structure:
+    from ...runtime.model import build_model
+
+    return structure_of(build_model(spec, device="meta"), (1, spec.in_channels, *size))[1]
 
 
 def spec_of(structure: Structure, size: tuple[int, int]) -> ResNetSpec | None:
@@ -48,7 +64,7 @@ def spec_of(structure: Structure, size: tuple[int, int]) -> ResNetSpec | None:
         return None
     elif changing <= {"projection"}:
         shortcut = "B"
-    elif changing == {"A"}:
+    elif changing == {"zero-pad"}:
         shortcut = "A"
     elif "avgdown" in changing and changing <= {"avgdown", "projection"}:
         shortcut = "avgdown"  # a stride-1 block needs no pool: ResNet-D's first projection is a bare 1×1 conv
@@ -99,8 +115,6 @@ def equal_config(structure: Structure, size: tuple[int, int], prefer: str | None
     if spec is None:
         return None
     text = arch_string(spec, prefer=prefer)
-    from .diff import reference_structure
-
     try:
         built = reference_structure(parse_arch(text), size)
     except InspectError:

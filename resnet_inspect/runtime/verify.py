@@ -18,10 +18,10 @@ from typing import Literal
 import torch
 from torch import nn
 
-from .errors import first_line
-from .ops import Op
-from .ops import kind_of_module as module_kind
-from .shapes import Shape, Trace, TracedLayer, shape_text
+from ..core.errors import first_line
+from ..core.ops import Op
+from ..core.shapes import Shape, Trace, TracedLayer, shape_text
+from .modules import kind_of_module as module_kind
 
 Probe = Literal["empty-batch", "meta"]
 
@@ -146,7 +146,7 @@ def materialize_empty(model: nn.Module, device: torch.device) -> None:
     An empty batch never reads a weight, so storage is all a forward needs. (`Module.to_empty` does the same
     but goes through a Python reference kernel for meta tensors that imports sympy: a third of a second.)
     """
-    from .budget import check_parameters
+    from ..core.budget import check_parameters
 
     moved = [t for t in (*model.parameters(), *model.buffers()) if t.device != device]
     # Shapes only, so far: a meta tensor knows its size without holding it. Refused here, before any storage.

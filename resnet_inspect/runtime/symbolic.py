@@ -29,9 +29,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .closed_form import AxisForm, ClosedForms, closed_forms
-from .errors import InspectError, first_line
-from .spec import ResNetSpec
+from ..core.closed_form import AxisForm, ClosedForms, closed_forms
+from ..core.errors import InspectError, first_line
+from ..core.spec import ResNetSpec
 
 Method = Literal["normal form", "exhaustive", "per size"]
 
@@ -371,7 +371,7 @@ def _integer(value: int) -> Any:
 def _per_size(spec: ResNetSpec, forms: ClosedForms, model: Any, why: str,
               sizes: Sequence[tuple[int, int]] | None = None) -> SymbolicVerification:  # fmt: skip
     """The fallback: the hooked model at each of `sizes`, against the closed forms evaluated there."""
-    from .shapes import trace
+    from ..core.shapes import trace
     from .verify import verify
 
     sizes = list(sizes or fallback_sizes(forms))

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .ops import KINDS
-from .shapes import Shape
+from ..core.ops import KINDS
+from ..core.shapes import Shape
 from .verify import ObservedLayer
 
 

@@ -16,15 +16,11 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
-from .configs import parse_arch
-from .ops import KINDS
-from .plan import INPUT, Unit, plan
-from .spec import ResNetSpec
-
-
-def make_module(op) -> nn.Module:
-    """The torch module that computes `op`."""
-    return KINDS[op.kind].build(op)
+from ..core.configs import parse_arch
+from ..core.ops import KINDS
+from ..core.plan import INPUT, Unit, plan
+from ..core.spec import ResNetSpec
+from .modules import make_module
 
 
 def _attach(root: nn.Module, path: str, module: nn.Module) -> None:
@@ -134,7 +130,7 @@ def build_model(
     """
     spec = parse_arch(arch).with_io(in_channels=in_channels, num_classes=num_classes)
     if device is None or torch.device(device).type != "meta":
-        from .budget import check_parameters
+        from ..core.budget import check_parameters
 
         with torch.device("meta"):  # its shapes first, without storage: refused before a byte is allocated
             params = sum(p.numel() for p in ResNet(spec).parameters())

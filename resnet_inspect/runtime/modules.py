@@ -1,9 +1,41 @@
-"""The few torch modules a ResNet needs that torch has no module for, so that a forward hook sees each op."""
+"""The torch module of every op kind: the few a ResNet needs that torch has no module for (so that a forward hook
+sees each op), and the one door from an op of the plan to its module (`make_module`) and back (`kind_of_module`).
+
+The op table (`core.ops.KINDS`) names each kind's module and the arguments the op gives it; this is where the
+name becomes a class.
+"""
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from ..core.ops import KINDS, Op
+
+
+def module_class(kind: str) -> type[nn.Module]:
+    """The class that computes op kind `kind`: torch.nn's, or one of this module's."""
+    name = KINDS[kind].module
+    return getattr(nn, name, None) or globals()[name]
+
+
+def make_module(op: Op) -> nn.Module:
+    """The torch module that computes `op`."""
+    args, kwargs = KINDS[op.kind].arguments(op)
+    return module_class(op.kind)(*args, **kwargs)
+
+
+@functools.cache
+def _classes() -> tuple[tuple[type, str], ...]:
+    return tuple((module_class(kind), kind) for kind in KINDS)
+
+
+def kind_of_module(module: Any) -> str:
+    """What a torch module computes, as an op kind (subclasses count as their base), or "other"."""
+    return next((kind for cls, kind in _classes() if isinstance(module, cls)), "other")
 
 
 class ResidualAdd(nn.Module):

@@ -58,7 +58,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.overrides import TorchFunctionMode
 
-from .errors import InspectError
+from ..core.errors import InspectError
 
 __all__ = [
     "ProbeResult",
