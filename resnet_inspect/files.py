@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .core.errors import InspectError
+from .core.errors import InspectError, OutputError
 
 __all__ = ["atomic_path", "check_output_path", "write_text"]
 
@@ -428,17 +428,19 @@ def _translated(target: _Target) -> Iterator[None]:
     try:
         yield
     except OSError as error:
-        raise _inspect_error(error, target.what) from error
+        raise _inspect_error(error, target.what, OutputError) from error
 
 
-def _inspect_error(error: OSError, what: str) -> InspectError:
+def _inspect_error(error: OSError, what: str, kind: type[InspectError] = InspectError) -> InspectError:
+    """The OSError in one line. A path that cannot be written is a bad request (InspectError, exit 2) whenever it is
+    found; a full disk, a closed pipe or any other failure while writing is `kind` (OutputError: exit 1)."""
     code = error.errno
     if code == errno.ENOSPC:
-        return InspectError(f"no space left on device writing {what}; free some space or give another path")
+        return kind(f"no space left on device writing {what}; free some space or give another path")
     if code == errno.EDQUOT:
-        return InspectError(f"disk quota exceeded writing {what}; free some space or give another path")
+        return kind(f"disk quota exceeded writing {what}; free some space or give another path")
     if code == errno.EPIPE:
-        return InspectError(f"{what} was closed by its reader before the output was written (broken pipe)")
+        return kind(f"{what} was closed by its reader before the output was written (broken pipe)")
     if code == errno.ENAMETOOLONG:
         return InspectError(f"{what} is too long a path for the file system; give a shorter one")
     if code in (errno.EACCES, errno.EPERM):
@@ -454,11 +456,11 @@ def _inspect_error(error: OSError, what: str) -> InspectError:
     if code == errno.ELOOP:
         return InspectError(f"{what} is a symlink loop; give a path that leads to a file")
     if code == errno.EFBIG:
-        return InspectError(f"{what}: the output is larger than the file system allows; give another path")
+        return kind(f"{what}: the output is larger than the file system allows; give another path")
     if code == errno.ENXIO:
         return InspectError(f"{what} cannot be opened for writing (no reader or device); give a file path")
     reason = " ".join((error.strerror or "").split()) or type(error).__name__
-    return InspectError(f"cannot write {what}: {reason}")
+    return kind(f"cannot write {what}: {reason}")
 
 
 # ---------------------------------------------------------------------------------------------- signals

@@ -135,7 +135,7 @@ def test_a_failed_write_leaves_the_old_file_untouched(tmp_path, monkeypatch):
 
     monkeypatch.setattr(resnet_inspect.files.os, "replace", replace_on_a_full_disk)
     result = run("--output", str(target))
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # a runtime failure, not a bad request
     assert result.stderr.strip() == (
         f"resnet-inspect: error: no space left on device writing --output {str(target)!r}; "
         "free some space or give another path"
@@ -157,8 +157,8 @@ def test_a_failed_write_leaves_the_old_file_untouched(tmp_path, monkeypatch):
         (["--size", "480x"], "size '480x' is not valid"),
         (["--batch", "0"], "--batch 0 is not valid; it must be ≥ 1"),
         (["--in-channels", "0"], "--in-channels 0 is not valid"),
-        (["--level", "row"], "'row' is not one of 'layer', 'block', 'stage'"),
-        (["--format", "xml"], "'xml' is not one of 'rich', 'csv', 'json', 'markdown'"),
+        (["--level", "row"], "--level 'row' is not valid; use one of layer, block, stage"),
+        (["--format", "xml"], "--format 'xml' is not valid; use one of rich, csv, json, markdown"),
         (["--format", "rich", "--output", "t.txt"], "--format rich goes to the terminal only"),
         (["--output", "table.txt"], "cannot tell a format from --output 'table.txt'"),
         (["--output", "/nonexistent-dir/t.json"], "directory '/nonexistent-dir' does not exist"),

@@ -113,9 +113,9 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def test_every_plot_kind_is_tested():
-    from resnet_inspect.cli_plots import PLOTS
+    from resnet_inspect.cli.plot import app as plots
 
-    assert set(QUICK) == set(PLOTS)
+    assert set(QUICK) == {command.name or command.callback.__name__ for command in plots.registered_commands}
 
 
 @pytest.mark.parametrize("kind", list(QUICK))
@@ -204,13 +204,15 @@ def test_stage_headline_is_computed_from_the_bars():
     ("args", "message"),
     [
         (["plot", "stages", "--output", "fig.gif"], "name the figure .png, .svg or .pdf"),
-        (["plot", "pie", "--output", "fig.png"], "'pie' is not one of"),
+        (["plot", "pie", "--output", "fig.png"], "plot has no 'pie'; use one of stages, layers, shapes"),
         (["plot", "stages", "--output", "/nonexistent/fig.png"], "does not exist"),
         (["plot", "stages", "--output", "fig.png", "--dpi", "0"], "--dpi 0 is not valid"),
         (["plot", "stages", "--output", "fig.png", "--figsize", "wide"], "--figsize 'wide' is not valid"),
         (["plot", "stages", "--output", "fig.png", "--figsize", "0,3"], "inches from 1 to 60"),
-        (["plot", "stages", "--output", "fig.png", "--log"], "--log does nothing for plot stages"),
-        (["plot", "diagram", "--output", "fig.png", "--stage", "layer1"], "--stage does nothing for plot diagram"),
+        (["plot", "stages", "--output", "fig.png", "--log"],
+         "--log is not an option of plot stages; it applies to plot layers, plot sweep"),
+        (["plot", "diagram", "--output", "fig.png", "--stage", "layer1"],
+         "--stage is not an option of plot diagram; it applies to plot block, plot rf"),
         (["plot", "block", "--output", "fig.png", "--stage", "layer9"], "stage 'layer9' is not valid for resnet50"),
     ],
 )

@@ -131,7 +131,7 @@ def test_cli_sweep_and_table_symbolic():
     assert json.loads(result.stdout)["points"][1]["jump_cause"].startswith("224×224→225×225: layer4 7×7→8×8")
     assert "verified by: closed forms" in result.stderr
     rich = runner.invoke(app, ["sweep", "--sizes", "224:226:1"])
-    assert "▲ 224×224→225×225: layer4 7×7→8×8 because ceil(H/32)" in rich.stderr
+    assert "▲ 224×224→225×225: layer4 7×7→8×8 because ceil(H/32)" in rich.stdout  # under the table it explains
 
     table = runner.invoke(app, ["table", "--depth", "18", "--symbolic", "--level", "stage"], env={"COLUMNS": "200"})
     assert table.exit_code == 0, table.stderr

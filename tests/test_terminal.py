@@ -193,7 +193,7 @@ def test_notes_beside_the_output_wrap_on_a_terminal_and_stay_whole_in_a_pipe(mon
     import io
     import sys
 
-    from resnet_inspect.cli_support import say
+    from resnet_inspect.cli.output import say
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

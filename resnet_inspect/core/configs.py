@@ -162,3 +162,17 @@ def arch_string(spec: ResNetSpec, prefer: str | None = None) -> str:
 
 def _text(name: str, changes: dict) -> str:
     return f"{name}:{knobs_text(changes)}" if changes else name
+
+
+def split_archs(text: str, label: str = "archs") -> list[str]:
+    """`resnet50,resnet50:stride_in=v1,shortcut=A,18` → each arch (or depth) with its knobs."""
+    out: list[str] = []
+    for part in text.split(","):
+        if "=" in part and ":" not in part and out:
+            out[-1] += "," + part  # another knob of the previous arch
+        else:
+            out.append(part)
+    archs = [p.strip() for p in out if p.strip()]
+    if not archs:
+        raise InspectError(f"{label} {text!r} names no network; give names like resnet18,resnet50 or depths like 18,50")
+    return archs

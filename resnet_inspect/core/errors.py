@@ -11,6 +11,11 @@ class InspectError(ValueError):
     """
 
 
+class OutputError(InspectError):
+    """The request was fine, but its output could not be written: a full disk, a reader that left, a file that
+    vanished. One line, naming what was being written; the CLI exits 1 (a runtime failure, not a bad request)."""
+
+
 class InspectWarning(UserWarning):
     """A request that runs but does not do what it seems to ask: a knob that changes nothing on this network.
 

@@ -241,12 +241,37 @@ def _check_choice(label: str, value: object, valid) -> None:
 # --------------------------------------------------------------------------------------------- the knobs
 
 KNOB_FIELDS: dict[str, dataclasses.Field] = {f.name: f for f in dataclasses.fields(ResNetSpec) if f.name != "name"}
+# What each knob does, in a line: the command line's help, and anything else that lists the knobs.
+KNOB_HELP: dict[str, str] = {
+    "block": "basic or bottleneck blocks.",
+    "layers": "Blocks per stage, any number of stages: 3,4,6,3.",
+    "widths": "Stage widths, one per stage: 64,128,256,512.",
+    "stride_in": "Bottleneck stride on the first 1×1 (v1) or the 3×3 (v1.5).",
+    "stem": "torchvision (7×7/2), deep (three 3×3) or cifar (3×3/1).",
+    "stem_widths": "Widths of the stem convs, like 32,32,64 (deep).",
+    "maxpool": "The stem's max pool.",
+    "maxpool_padding": "The stem max pool's padding: 1 or 0.",
+    "shortcut": "A (zero-pad), B (projection where shapes change), C (projection everywhere), avgdown.",
+    "order": "post (conv→BN→ReLU) or pre (pre-activation).",
+    "se_reduction": "Squeeze-and-excitation reduction (16); 0: none.",
+    "output_stride": "8 or 16: strides of the last stages become dilation.",
+    "groups": "Groups of the bottleneck 3×3 (ResNeXt's cardinality).",
+    "width_per_group": "Channels per group at width 64 (128: wide).",
+    "in_channels": "Input channels (3 for RGB, 1 for grey).",
+    "num_classes": "Classes of the final linear layer.",
+}
 _TRUTH = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
 @functools.cache
 def _field_types() -> dict[str, Any]:
     return typing.get_type_hints(ResNetSpec)  # evaluates every annotation: once, not per knob
+
+
+def knob_type(key: str) -> Any:
+    """The type a knob's value takes (`int`, `bool`, `tuple[int, ...]`; `str` for the named choices)."""
+    kind = _field_types()[key]
+    return str if typing.get_origin(kind) is typing.Literal else kind
 
 
 def parse_knob(key: str, value: Any) -> Any:

@@ -146,3 +146,16 @@ def diff_networks(a: Analysis, b: Analysis) -> NetworkDiff:
             block = (la or lb).block
             by_block.setdefault(block, []).append(LayerDifference(name, la, lb))
     return NetworkDiff(a, b, tuple((block, tuple(diffs)) for block, diffs in by_block.items()))
+
+
+def compare_names(names: str, size: int | str | tuple[int, int] | None = None, *, batch: int = 1,
+                  diff: tuple[str, str] | None = None, label: str = "archs") -> NetworkComparison | NetworkDiff:
+    """Networks named in text (`"18,34,50"`, `"resnet50,resnet50:stride_in=v1"`) side by side at `size` (the first
+    one's own by default), or the two of `diff` block by block."""
+    from ..core.configs import parse_arch, split_archs
+    from ..core.spec import parse_size
+
+    specs = [parse_arch(name) for name in (list(diff) if diff is not None else split_archs(names, label))]
+    hw = parse_size(size if size is not None else specs[0].default_size)
+    comparison = compare_networks(specs, hw, batch=batch)
+    return diff_networks(*comparison.analyses) if diff is not None else comparison

@@ -193,6 +193,33 @@ def profile(
     whole_fn = (lambda t: _chain(segments, t)) if compile else model
 
     cuda = device == "cuda"
+    try:
+        samples, whole, peak = _run(segments, whole_fn, x, warmup, repeats, cuda, progress)
+    except RuntimeError as error:  # a dtype or kernel the device does not have
+        from ..core.errors import first_line
+
+        raise InspectError(f"the model could not run as asked ({device}, {dtype}): {first_line(error)}") from None
+
+    blocks = tuple(
+        SegmentProfile(name, stage, Timing(tuple(samples[name])), block_macs.get(name, 0))
+        for name, stage, _ in segments
+    )
+    stages = []
+    for stage in stage_names(spec):
+        members = [b for b in blocks if b.stage == stage]
+        per_pass = tuple(sum(b.timing.samples[i] for b in members) for i in range(repeats))
+        stages.append(SegmentProfile(stage, stage, Timing(per_pass), sum(b.macs_conv_linear for b in members)))
+    name = "cpu" if not cuda else f"cuda: {torch.cuda.get_device_name()}"
+    # The measured peak's baseline already holds the input: leave it out of the analytic live set too.
+    analytic = peak_inference(traced, dtype, include_input=False).bytes
+    return Profile(spec, traced.input_shape, name, dtype, channels_last, compile, blocks, tuple(stages),
+                   Timing(tuple(whole)), peak, analytic)  # fmt: skip
+
+
+def _run(segments, whole_fn, x, warmup: int, repeats: int, cuda: bool, progress):
+    """Warm up, measure the peak (CUDA), then time every segment and the whole model `repeats` times."""
+    import torch
+
     samples: dict[str, list[float]] = {name: [] for name, _, _ in segments}
     whole: list[float] = []
     peak = None
@@ -213,21 +240,7 @@ def profile(
             whole.append(_timed_whole(whole_fn, x, cuda))
             if progress is not None:
                 progress(1)
-
-    blocks = tuple(
-        SegmentProfile(name, stage, Timing(tuple(samples[name])), block_macs.get(name, 0))
-        for name, stage, _ in segments
-    )
-    stages = []
-    for stage in stage_names(spec):
-        members = [b for b in blocks if b.stage == stage]
-        per_pass = tuple(sum(b.timing.samples[i] for b in members) for i in range(repeats))
-        stages.append(SegmentProfile(stage, stage, Timing(per_pass), sum(b.macs_conv_linear for b in members)))
-    name = "cpu" if not cuda else f"cuda: {torch.cuda.get_device_name()}"
-    # The measured peak's baseline already holds the input: leave it out of the analytic live set too.
-    analytic = peak_inference(traced, dtype, include_input=False).bytes
-    return Profile(spec, traced.input_shape, name, dtype, channels_last, compile, blocks, tuple(stages),
-                   Timing(tuple(whole)), peak, analytic)  # fmt: skip
+    return samples, whole, peak
 
 
 def _chain(segments, x):

@@ -290,11 +290,12 @@ class EffectiveField:
     channels: int  # per stage, in the copy measured
 
 
-def effective_field(spec: ResNetSpec, height: int, width: int, stage: str, *, samples: int = 4, seed: int = 0,
-                    channels: int = ERF_CHANNELS) -> EffectiveField:  # fmt: skip
-    """Measure `stage`'s effective receptive field on a randomly initialised copy of `spec` at `height`×`width`,
-    with `channels` per stage: the map's shape follows from the windows and the depth (Luo et al.: a Gaussian whose
-    spread grows like √depth), and a narrow copy measures it in seconds rather than minutes."""
+def effective_field(spec: ResNetSpec, height: int, width: int, stage: str | None = None, *, samples: int = 4,
+                    seed: int = 0, channels: int = ERF_CHANNELS) -> EffectiveField:  # fmt: skip
+    """Measure `stage`'s (by default the last residual stage's) effective receptive field on a randomly initialised
+    copy of `spec` at `height`×`width`, with `channels` per stage: the map's shape follows from the windows and the
+    depth (Luo et al.: a Gaussian whose spread grows like √depth), and a narrow copy measures it in seconds rather
+    than minutes."""
     import torch
 
     from ..runtime.model import build_model
@@ -305,6 +306,7 @@ def effective_field(spec: ResNetSpec, height: int, width: int, stage: str, *, sa
                            f"backwards in float64); use at most {ERF_MAX_SIDE}×{ERF_MAX_SIDE}")  # fmt: skip
     traced = trace(spec, height, width)
     stages = [s for s in dict.fromkeys(layer.stage for layer in traced.layers) if s != "head"]
+    stage = stages[-1] if stage is None else stage
     if stage not in stages:
         raise InspectError(f"stage {stage!r} is not valid; pick one of {', '.join(stages)}")
     last = [layer for layer in traced.layers if layer.stage == stage][-1]

@@ -107,6 +107,10 @@ class Sweep(Result):
     def failures(self) -> tuple[str, ...]:
         return () if all(p.verified for p in self.points) else ("some sizes disagree with the model",)
 
+    @property
+    def notes(self) -> list[str]:
+        return [f"verified by: {self.verified_by}"] if self.points else []
+
     def causes(self) -> dict[int, JumpCause]:
         """Each jump's cause, by index into the points (none for a network without closed forms)."""
         return jump_causes(self.points, self.spec, self.forms)

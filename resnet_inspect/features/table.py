@@ -373,3 +373,105 @@ def size_note(analysis: Analysis) -> str | None:
         f"note: {height}×{width} is not a multiple of {step}: the last feature map is {last[2]}×{last[3]} "
         f"({base_last[2]}×{base_last[3]} at {base_h}×{base_w}), {change:+.1%} MACs per image"
     )
+
+
+# --------------------------------------------------------------------------------------------- the command
+
+
+@dataclass(frozen=True)
+class Table(Result):
+    """`table` as asked: an analysis (of a named network, or of a model) at one level, and whatever the options
+    added, each already checked: memory, cross-checks by independent counters, the closed forms and their
+    symbolic proof, the receptive fields and their proof on the model."""
+
+    analysis: Any  # Analysis or model_table.ModelAnalysis
+    level: Level = Level.layer
+    flops: bool = False
+    memory: MemoryView | None = None
+    cross_checks: tuple[CrossCheck, ...] = ()
+    closed_forms: dict[str, str] | None = None  # row name → its output size as a closed form, with `symbolic`
+    proof: Any = None  # runtime.symbolic.SymbolicVerification
+    field_proof: Any = None  # receptive_field.FieldVerification
+    fields: bool = False  # the receptive-field columns in the terminal table
+    memory_dtype: str | None = None  # with a model: bytes per row at this dtype
+
+    @property
+    def of_model(self) -> bool:
+        return not isinstance(self.analysis, Analysis)
+
+    def document(self) -> TableDocument:
+        if self.of_model:
+            return self.analysis.document(flops=self.flops, memory=self.memory_dtype)
+        return self.analysis.document(flops=self.flops, cross_checks=self.cross_checks, memory=self.memory)
+
+    def records(self) -> list:
+        if self.of_model:
+            return self.analysis.records(self.level, flops=self.flops, memory=self.memory_dtype)
+        return self.analysis.records(self.level, flops=self.flops, memory=self.memory)
+
+    def sections(self) -> list[Section]:
+        return self.analysis.sections()
+
+    @property
+    def notes(self) -> list[str]:
+        """What is said beside the table: the size's rounding, what the proofs found."""
+        from .receptive_field import verification_lines
+
+        notes = []
+        if not self.of_model and (note := size_note(self.analysis)):
+            notes.append(note)
+        if self.of_model and Level(self.level) is not Level.layer and not self.analysis.resnet_like:
+            notes.append(f"note: --level {Level(self.level).value}: no residual add was found, so there are no blocks "
+                         "or stages to sum; one row per op")  # fmt: skip
+        if self.of_model and self.memory_dtype:
+            notes.append("note: with --model, --memory gives the bytes each row moves; the peak and training storage "
+                         "are computed for the configs this tool builds")  # fmt: skip
+        notes += verification_lines(self.field_proof) if self.field_proof is not None else []
+        notes += [self.proof.summary] if self.proof is not None else []
+        return notes
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        found = list(self.analysis.failures)
+        found += [f"{c.path} counts {c.counted:,} MACs, not {c.reported:,}" for c in self.cross_checks if not c.ok]
+        if self.proof is not None and not self.proof.ok:
+            found.append(f"the closed forms disagree with PyTorch's shapes: {(self.proof.failures or ('',))[0]}")
+        if self.field_proof is not None and not self.field_proof.ok:
+            found.append("the receptive field measured on the model differs from the arithmetic")
+        return tuple(found)
+
+
+def table(arch: ResNetSpec | str | int = 50, size: int | str | tuple[int, int] | None = None, *, batch: int = 1,
+          level: Level | str = Level.layer, flops: bool = False, memory: str | None = None, cross_check: bool = False,
+          symbolic: bool = False, verify_rf: bool = False, fields: bool = False, model: Any = None,
+          model_name: str | None = None) -> Table:  # fmt: skip
+    """The table of `arch` (or of `model`, an nn.Module) at `size`, with what the options ask for: `memory` (a
+    dtype), `cross_check` (torch's and fvcore's own counters), `symbolic` (closed forms proven on PyTorch's
+    symbolic shapes), `verify_rf` (receptive fields proven on the model by gradients), `fields` (their columns)."""
+    from ..core.memory import canonical_dtype
+
+    dtype = canonical_dtype(memory) if memory is not None else None
+    level = Level(level)
+    if model is not None:
+        from .model_table import analyze_model
+
+        for name, asked in (("cross_check", cross_check), ("symbolic", symbolic), ("verify_rf", verify_rf)):
+            if asked:
+                raise InspectError(f"{name} does not apply to a model yet: it proves the configs this tool builds")
+        analysis = analyze_model(model, size, batch=batch, name=model_name)
+        return Table(analysis, level, flops, fields=fields, memory_dtype=dtype)
+    from .cross_check import cross_check as count_again
+
+    analysis = analyze(arch, size, batch=batch)
+    proof = field_proof = None
+    if symbolic:
+        from ..runtime.symbolic import verify_symbolic
+
+        proof = verify_symbolic(analysis.spec)
+    if verify_rf:
+        from .receptive_field import verify_fields
+
+        field_proof = verify_fields(analysis.spec)
+    return Table(analysis, level, flops, memory_view(analysis.trace, dtype) if dtype else None,
+                 tuple(count_again(analysis)) if cross_check else (),
+                 closed_form_cells(analysis, level) if symbolic else None, proof, field_proof, fields)  # fmt: skip

@@ -16,14 +16,19 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
-def field_figure(traced: Trace, *, stage: str | None = None, heatmap: Any = None, spread: dict | None = None,
-                 unit_field: tuple[float, float, float, float] | None = None,
+def field_figure(traced: Trace, *, effective: Any = None, stage: str | None = None, heatmap: Any = None,
+                 spread: dict | None = None, unit_field: tuple[float, float, float, float] | None = None,
                  figsize: FigSize = None) -> Figure:  # fmt: skip
     """Left: the receptive field of every layer (rows; columns when they differ) against the input's side.
     Right, with `heatmap`: the effective receptive field of `stage`'s centre unit (a 2-D map, max 1) with the
-    theoretical field `unit_field` (top, left, bottom, right) drawn as a square and the measured spread (±2σ).
+    theoretical field `unit_field` (top, left, bottom, right) drawn as a square and the measured spread (±2σ); or
+    all of them from `effective` (a measured `receptive_field.EffectiveField`).
     Narrower than 7 in (a journal column), the two panels are stacked."""
     import textwrap
+
+    if effective is not None:
+        stage, heatmap, spread = effective.stage, effective.heatmap.numpy(), effective.spread
+        unit_field = effective.unit_field
 
     fields = receptive_fields(traced)
     _, _, height, width = traced.input_shape

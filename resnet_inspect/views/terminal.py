@@ -25,14 +25,14 @@ if TYPE_CHECKING:  # the results drawn here; each is read through what it expose
     from ..features.blocks import BlockComparison
     from ..features.catalog import CatalogEntry
     from ..features.check import CheckpointResult, Comparison
-    from ..features.compare import NetworkDiff
+    from ..features.compare import NetworkComparison, NetworkDiff
     from ..features.cross_check import CrossCheck
     from ..features.model_table import ModelAnalysis
     from ..features.paper import PaperTable
     from ..features.profile import Profile
     from ..features.rows import Row
     from ..features.sweep import Sweep
-    from ..features.table import Analysis, MemoryView
+    from ..features.table import Analysis, MemoryView, Table
 
 _STAGE_STYLES = ("bold green", "bold yellow", "bold magenta", "bold blue", "bold red")
 
@@ -302,6 +302,19 @@ def _field_cells(field: Field) -> tuple[str, str, str]:
     return field.text(), pair(*field.jump), pair(*field.start)
 
 
+def _record_field_cells(record) -> tuple[str, str, str]:
+    """A record's field, jump and start as `_field_cells` writes them; `?` where the op's field is unknown."""
+    if record.receptive_field is None:
+        return "?", "?", "?"
+    (h, w), jump, start = record.receptive_field, record.jump, record.rf_start
+
+    def pair(a: float, b: float) -> str:
+        a, b = (int(v) if v == int(v) else v for v in (a, b))
+        return f"{a}" if a == b else f"{a},{b}"
+
+    return ("global" if record.rf_global else f"{h}×{w}"), pair(*jump), pair(*start)
+
+
 def _memory_cells(row: Row, memory: dict[str, LayerMemory]) -> tuple[str, str]:
     moved = sum(memory[layer.name].bytes_moved for layer in row.layers)
     return _bytes(moved), f"{row.macs_conv_linear / moved:.1f}" if moved else "—"
@@ -526,7 +539,10 @@ def diff_view(diff: NetworkDiff) -> Group:
     return Group(table, text)
 
 
-def sweep_view(result: Sweep) -> Fitted:
+JUMPS_SHOWN = 8  # jump explanations under a terminal sweep; --format json gives each one's cause
+
+
+def sweep_view(result: Sweep) -> Group:
     records = result.records()
     columns = [Col("Size"), Col("Batch", "right", 3), Col("Final map", priority=1), Col("MACs", "right"),
                Col("MACs/pixel", "right", 2), Col(""), Col("Act./batch", "right", 2), Col("Act./sample", "right", 3),
@@ -536,11 +552,17 @@ def sweep_view(result: Sweep) -> Fitted:
                   compact(r.macs_conv_linear_per_pixel)),
               Text("▲", style="bold yellow") if r.jump else "", _bytes(r.activation_bytes),
               _bytes(r.activation_bytes_per_sample), mark(r.verified)] for r in records]  # fmt: skip
-    return Fitted(columns, cells, title=f"{result.spec.name} over {len(records)} input sizes",
-                  row_styles=["yellow" if r.jump else None for r in records],
-                  caption=f"▲ marks a size whose MACs per pixel rise more than 5% over the previous one: five halvings "
-                  f"round up; activations: every layer output that allocates a tensor, {result.dtype}; MACs: conv + "
-                  "linear")  # fmt: skip
+    table = Fitted(columns, cells, title=f"{result.spec.name} over {len(records)} input sizes",
+                   row_styles=["yellow" if r.jump else None for r in records],
+                   caption=f"▲ marks a size whose MACs per pixel rise more than {result.jump_threshold:.0%} over the "
+                   f"previous one; activations: every layer output that allocates a tensor, {result.dtype}; MACs: "
+                   "conv + linear")  # fmt: skip
+    causes = [r.jump_cause for r in records if r.jump_cause]
+    words = Text("".join(f"▲ {cause}\n" for cause in causes[:JUMPS_SHOWN]))
+    if len(causes) > JUMPS_SHOWN:
+        more = len(causes) - JUMPS_SHOWN
+        words.append(f"… {counted(more, 'more jump')}: --format json gives each one's cause\n", style="dim")
+    return Group(table, words) if causes else Group(table)
 
 
 def _bytes(n: int) -> str:
@@ -699,7 +721,8 @@ def checkpoint_view(result: CheckpointResult) -> Text:
 # ------------------------------------------------------------------------------------------ table --model
 
 
-def model_table_view(analysis: ModelAnalysis, level: Level | str = Level.layer, *, flops: bool = False) -> Group:
+def model_table_view(analysis: ModelAnalysis, level: Level | str = Level.layer, *, flops: bool = False,
+                     fields: bool = False) -> Group:  # fmt: skip
     """`table --model`: any model's ops (or blocks, stages), with totals and what could not be counted."""
     layer_rows = Level(level) is Level.layer or not analysis.resnet_like
     records = analysis.records(level)
@@ -713,12 +736,15 @@ def model_table_view(analysis: ModelAnalysis, level: Level | str = Level.layer, 
     columns = [wide.get(name, Col(name)) for name in names]
     columns += [Col("Params", "right"), Col(f"{unit}, conv+linear", "right"), Col(f"{unit}, fvcore", "right", 3),
                 Col("✓", "center")]  # fmt: skip
+    if fields:
+        columns += [Col("RF", "right"), Col("Jump", "right", 1), Col("Start", "right", 2)]
     cells, sections, styles = [], [], []
     for i, r in enumerate(records):
         fv = Text("not counted", style="yellow") if r.macs_fvcore is None else Num.count(r.macs_fvcore * scale)
         out = shape_text(r.out_shape[1:])
         named = [r.name, r.op, shape_text(r.in_shape[1:]), out] if layer_rows else [r.name, out]
-        cells.append([*named, Num.count(r.params), Num.count(r.macs_conv_linear * scale), fv, mark(r.verified)])
+        cells.append([*named, Num.count(r.params), Num.count(r.macs_conv_linear * scale), fv, mark(r.verified),
+                      *(_record_field_cells(r) if fields else ())])  # fmt: skip
         styles.append(None if r.verified else "red")
         following = records[i + 1].stage if i + 1 < len(records) else None
         sections.append(i == len(records) - 1 or (layer_rows and following != r.stage))
@@ -740,3 +766,26 @@ def model_table_view(analysis: ModelAnalysis, level: Level | str = Level.layer, 
     for problem in analysis.problems[:5]:
         notes.append(f"✗ {problem}\n", style="bold red")
     return Group(table, notes)
+
+
+# ---------------------------------------------------------------------------------- one view per command
+
+
+def table_result_view(result: Table) -> Group:
+    """`table`: a named network's layers, stages, totals and whatever the options added; or a model's."""
+    if result.of_model:
+        return model_table_view(result.analysis, result.level, flops=result.flops, fields=result.fields)
+    return table_view(result.analysis, result.level, flops=result.flops, memory=result.memory,
+                      checks=result.cross_checks, symbolic=result.closed_forms, fields=result.fields)  # fmt: skip
+
+
+def comparison_view(result: NetworkComparison | NetworkDiff) -> Group:
+    """`compare`: networks stage by stage, or (`--diff`) two of them block by block."""
+    if hasattr(result, "blocks"):
+        return diff_view(result)
+    return compare_view(result.analyses, result.size)
+
+
+def check_result_view(result: Comparison | CheckpointResult) -> Group | Text:
+    """`check`: a model held against the reference, or what a checkpoint was saved from."""
+    return checkpoint_view(result) if hasattr(result, "path") else check_view(result)
