@@ -16,13 +16,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from resnet_inspect.core.errors import InspectError
+from resnet_inspect.core.receptive_field import centre_unit_span, choose_probe_size
+from resnet_inspect.runtime.linearize import linearized_copy
 from resnet_inspect.runtime.receptive_field_probe import (
     ProbeResult,
-    centre_unit_span,
-    choose_probe_size,
     effective_receptive_field,
     erf_spread,
-    linearized_copy,
     probe_receptive_field,
 )
 

@@ -155,7 +155,7 @@ def test_wide_terminals_show_exact_counts_and_narrow_ones_say_they_round():
 
 
 def test_compact_forms():
-    from resnet_inspect.views.terminal import compact
+    from resnet_inspect.views.fit import compact
 
     assert [compact(v) for v in (25_557_032, 4_089_184_256, 9_536, 999, 999_950, 1_000, 123_456_789_012_345)] == [
         "25.6M",

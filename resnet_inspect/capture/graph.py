@@ -17,7 +17,6 @@ they were, also when its forward raises.
 
 from __future__ import annotations
 
-import copy
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -212,11 +211,10 @@ def capture(model: Any, input_shape: Shape) -> Graph:
 
 def fresh_copy(model: Any, device: str, zeros: bool) -> Any:
     """A deep copy whose parameters and buffers are new tensors on `device` (never the user's objects)."""
-    import torch
-    from torch import nn
     from torch.nn.parameter import UninitializedTensorMixin
 
     from ..core.budget import check_parameters
+    from ..runtime.copying import copy_model
 
     tensors = list(itertools.chain(model.parameters(), model.buffers()))
     if any(isinstance(tensor, UninitializedTensorMixin) for tensor in tensors):
@@ -224,20 +222,10 @@ def fresh_copy(model: Any, device: str, zeros: bool) -> Any:
     if device != "meta":  # the copy gets real storage: as much as the user's model holds
         check_parameters(sum(t.numel() for t in model.parameters()),
                          sum(t.numel() * t.element_size() for t in tensors))  # fmt: skip
-    memo: dict[int, Any] = {}
-    for tensor in tensors:
-        # Not `empty_like`: on a meta tensor (a model built on the meta device) it runs a Python reference that
-        # imports sympy, seconds on the first call.
-        fresh = (torch.zeros if zeros else torch.empty)(tuple(tensor.shape), dtype=tensor.dtype, device=device)
-        memo[id(tensor)] = nn.Parameter(fresh, requires_grad=tensor.requires_grad) if isinstance(
-            tensor, nn.Parameter) else fresh  # fmt: skip
     try:
-        twin = copy.deepcopy(model, memo)
-    except Exception as error:
-        raise CaptureError(
-            f"the model cannot be copied to be run: {type(error).__name__}: {first_line(error)}"
-        ) from None
-    return twin.eval()
+        return copy_model(model, device, zeros=zeros, what="it to be run").eval()
+    except InspectError as error:
+        raise CaptureError(str(error)) from None
 
 
 def _capture(model: Any, sample_shape: Shape, probe: str) -> Graph:

@@ -20,14 +20,16 @@ model by gradients.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from .errors import InspectError
 from .ops import KINDS
 from .plan import INPUT
 from .shapes import Trace, TracedLayer
 
-__all__ = ["INPUT_FIELD", "AxisField", "Field", "global_in_body", "receptive_fields", "step"]
+__all__ = ["INPUT_FIELD", "AxisField", "Field", "centre_index", "centre_unit_span", "choose_probe_size",
+           "global_in_body", "receptive_fields", "step"]
 
 
 @dataclass(frozen=True)
@@ -128,3 +130,56 @@ def global_in_body(trace: Trace, fields: dict[str, Field]) -> tuple[str, str] | 
     if layer is None:
         return None
     return layer.block, "squeeze-and-excitation's global pool" if layer.kind == "mean" else f"the {layer.kind}"
+
+
+# ------------------------------------------------------------------------------------ sizing a probe
+# Where the probe (`runtime.receptive_field_probe`) looks, and how large its input must be: plain arithmetic.
+
+
+def centre_index(output_size: int) -> int:
+    """The index the probe uses along an output axis of `output_size` positions: (output_size − 1) // 2."""
+    return (output_size - 1) // 2
+
+
+def centre_unit_span(output_size: int, field: int, jump: int, start: float = 0.0) -> tuple[float, float]:
+    """First and last input position (inclusive) of the analytic field of the probe's centre unit, on one axis.
+
+    `field`, `jump` and `start` are the layer's analytic r, j and start in pixel-index coordinates: output unit i
+    is centred on input position start + i·j (start = 0 at the input; then start_out = start_in +
+    ((K − 1)/2·D − P)·j_in; 0 all the way through torchvision's ResNets). The field is centred there, r wide.
+    When it lies within [0, size − 1], a complete probe measures exactly this span.
+    """
+    centre = start + centre_index(output_size) * jump
+    half = (field - 1) / 2
+    return centre - half, centre + half
+
+
+def choose_probe_size(
+    fields: Mapping[str, tuple[int, int, float]],
+    output_size: Callable[[str, int], int] | None = None,
+    *,
+    margin: int = 1,
+    limit: int = 8192,
+) -> int:
+    """The smallest input side at which the centre unit of every layer sees its whole analytic field in-image
+    (with `margin` pixels to spare), so that `probe_receptive_field` measures every field whole.
+
+    `fields` maps a layer to its analytic (r, j, start) along the axis (see `centre_unit_span`);
+    `output_size(name, size)` is that layer's output length for an input of length `size`, from the caller's shape
+    arithmetic. Without it, ceil(size / j) is assumed: true when every stride-s layer maps n to ceil(n / s), as
+    with "same" padding, which covers torchvision's ResNets. `margin` is the number of pixels left free between
+    the field and the border on each side. The default, 1, is the least at which the probe can tell that nothing
+    is cut (a support that touches the border reads as clipped); behind a dilation that leaves holes of g − 1
+    pixels it takes g, and more helps where a floor in some layer's output size drops edge pixels. Use the same
+    side for H and W, or call once per axis. Raises InspectError when nothing up to `limit` fits.
+    """
+
+    def length(name: str, size: int) -> int:
+        return output_size(name, size) if output_size is not None else -(-size // fields[name][1])
+
+    smallest = max([1, *(r + 2 * margin for r, _, _ in fields.values())])
+    for size in range(smallest, limit + 1):
+        spans = (centre_unit_span(length(name, size), *fields[name]) for name in fields)
+        if all(first >= margin and last <= size - 1 - margin for first, last in spans):
+            return size
+    raise InspectError(f"no input side up to {limit} holds every centre unit's field")

@@ -97,16 +97,10 @@ class Profile(Result):
                 for s in self.stages]  # fmt: skip
 
     def headline(self) -> str:
-        """Where time and MACs disagree most, both ways, in words."""
-        records = self.records()
-        slow = max(records, key=lambda r: r.time_share - r.macs_share_conv_linear)
-        fast = min(records, key=lambda r: r.time_share - r.macs_share_conv_linear)
-        return (
-            f"{slow.stage} takes {slow.time_share:.0%} of the time for {slow.macs_share_conv_linear:.0%} of the MACs "
-            f"({slow.gmacs_conv_linear_per_s:,.0f} GMAC/s); {fast.stage} {fast.time_share:.0%} for "
-            f"{fast.macs_share_conv_linear:.0%} ({fast.gmacs_conv_linear_per_s:,.0f} GMAC/s); the whole model "
-            f"{self.gmacs_conv_linear_per_s:,.0f} GMAC/s"
-        )
+        """Where time and MACs disagree most, both ways, in words (`headlines.time_headline`)."""
+        from .headlines import time_headline
+
+        return time_headline(self.records(), self.gmacs_conv_linear_per_s)
 
     def document(self) -> ProfileDocument:
         """The JSON contract of `profile`."""

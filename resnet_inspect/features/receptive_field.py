@@ -177,8 +177,9 @@ def verify_fields(spec: ResNetSpec, names: Sequence[str] | None = None, *, max_s
 
     import torch
 
+    from ..core.receptive_field import centre_unit_span, choose_probe_size
     from ..runtime.model import build_model
-    from ..runtime.receptive_field_probe import centre_unit_span, choose_probe_size, probe_receptive_field
+    from ..runtime.receptive_field_probe import probe_receptive_field
 
     small = narrow(spec)
 
@@ -298,8 +299,9 @@ def effective_field(spec: ResNetSpec, height: int, width: int, stage: str | None
     than minutes."""
     import torch
 
+    from ..core.receptive_field import centre_unit_span
     from ..runtime.model import build_model
-    from ..runtime.receptive_field_probe import centre_unit_span, effective_receptive_field, erf_spread
+    from ..runtime.receptive_field_probe import effective_receptive_field, erf_spread
 
     if max(height, width) > ERF_MAX_SIDE:
         raise InspectError(f"size {height}×{width} is too large for the effective field (real forwards and "

@@ -24,10 +24,10 @@ from ..core.words import share
 from ..records import Line, Result, Section
 from ..records.vocabulary import MACS_NOTE, GroupRecord, LayerRecord, Level, MemoryRecord, TableDocument, TotalsRecord
 from .cross_check import CrossCheck
+from .headlines import headline
 from .receptive_field import field_record, field_sentence
 from .rows import LayerRow, Row
 from .rows import rows as group_rows
-from .summary import headline
 
 if TYPE_CHECKING:  # verify imports torch; the CLI's --help and the analytic path must not pay for it
     from ..runtime.verify import Probe, Verification
@@ -131,6 +131,11 @@ class Analysis(Result):
     def headline(self) -> str:
         """Where the network keeps its MACs and parameters, in one sentence (`summary.headline`)."""
         return headline(self.trace)
+
+    @cached_property
+    def short_headline(self) -> str:
+        """The headline rounded to whole percents, without the flat part: a figure's title."""
+        return headline(self.trace, decimals=0, flat=False)
 
     @cached_property
     def field_sentence(self) -> str:

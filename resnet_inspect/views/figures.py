@@ -209,16 +209,6 @@ def _stage_label(stage: str) -> str:
     return f"{stage}\n({paper_stage(stage)})"
 
 
-def _headline(stage_rows: Sequence[Any], analysis: Analysis) -> str:
-    """Where the MACs and the parameters sit, from the numbers: never a sentence the bars could contradict."""
-    macs = max(stage_rows, key=lambda r: r.macs_conv_linear)
-    params = max(stage_rows, key=lambda r: r.params)
-    m, p = macs.macs_conv_linear / analysis.macs_conv_linear, params.params / analysis.params
-    if macs.name == params.name:
-        return f"{macs.name} holds {m:.0%} of the MACs and {p:.0%} of the parameters"
-    return f"most MACs in {macs.name} ({m:.0%}), most parameters in {params.name} ({p:.0%})"
-
-
 def stages_figure(analysis: Analysis, *, figsize: FigSize = None) -> Figure:
     """Each stage's share of the MACs beside its share of the parameters."""
     stage_rows = analysis.grouped(Level.stage)
@@ -237,7 +227,7 @@ def stages_figure(analysis: Analysis, *, figsize: FigSize = None) -> Figure:
     ax.set_ylim(0, max(macs + params) * 1.18)
     ax.legend(frameon=False, loc="upper left")
     ax.set_title(
-        f"{analysis.spec.name} at {_input_text(analysis)}: {_headline(stage_rows, analysis)}\n"
+        f"{analysis.spec.name} at {_input_text(analysis)}: {analysis.short_headline}\n"
         f"{analysis.macs_conv_linear / 1e9:.2f} GMACs, {analysis.params / 1e6:.2f} M parameters in all"
     )
     _fit_xticklabels(fig, ax, [r.name for r in stage_rows])

@@ -1,12 +1,16 @@
-"""Where a network keeps its compute and its parameters, in one sentence computed from its stage shares.
+"""The one-sentence headlines, each computed from the numbers it speaks of, never a fixed sentence.
 
-A fixed sentence ("compute sits early, parameters late") is false for many networks: ResNet-152 at 224×224
-keeps 70% of its MACs and 68% of its parameters in layer3, ResNet-18's MACs are flat across its stages. Every
-title and summary line that speaks of the distribution comes from `headline`.
+`headline`: where a network keeps its compute and its parameters, from its stage shares. A fixed sentence
+("compute sits early, parameters late") is false for many networks: ResNet-152 at 224×224 keeps 70% of its MACs and
+68% of its parameters in layer3, ResNet-18's MACs are flat across its stages. Every title and summary line that
+speaks of the distribution comes from it (the tables' at one decimal, the figures' rounded). `time_headline`:
+where measured time and MACs disagree most.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,14 +62,15 @@ def stage_shares(source: Trace | Any) -> StageShares:
     )
 
 
-def percent(fraction: float) -> str:
-    """A share as the tables print it: one decimal."""
-    return f"{100 * fraction:.1f}%"
+def share_text(fraction: float, decimals: int = 1) -> str:
+    """A share as the tables print it: one decimal (or `decimals`)."""
+    return f"{100 * fraction:.{decimals}f}%"
 
 
-def headline(source: Trace | Any) -> str:
+def headline(source: Trace | Any, *, decimals: int = 1, flat: bool = True) -> str:
     """`layer3 holds 70.5% of the MACs and 68.3% of the parameters`, or which stage holds the most of each;
-    and whether MACs or parameters are flat across the residual stages."""
+    and (with `flat`) whether MACs or parameters are flat across the residual stages."""
+    percent = functools.partial(share_text, decimals=decimals)
     shares = stage_shares(source)
     (mac_stage, mac_share), (param_stage, param_share) = shares.top("macs"), shares.top("params")
     if mac_stage == param_stage:
@@ -74,7 +79,20 @@ def headline(source: Trace | Any) -> str:
         text = (f"{mac_stage} holds the most MACs ({percent(mac_share)}), "
                 f"{param_stage} the most parameters ({percent(param_share)})")  # fmt: skip
     first, last = shares.residual[0], shares.residual[-1]
-    for of, words in (("macs", "MACs"), ("params", "parameters")):
+    for of, words in (("macs", "MACs"), ("params", "parameters")) if flat else ():
         if (span := shares.flat(of)) is not None:
             text += f"; {words} are flat across {first}–{last} ({percent(span[0])}–{percent(span[1])} each)"
     return text
+
+
+def time_headline(stages: Sequence[Any], rate: float) -> str:
+    """Where measured time and MACs disagree most, both ways: from profile stage records (`time_share`,
+    `macs_share_conv_linear`, `gmacs_conv_linear_per_s`) and the whole model's rate in GMAC/s."""
+    slow = max(stages, key=lambda r: r.time_share - r.macs_share_conv_linear)
+    fast = min(stages, key=lambda r: r.time_share - r.macs_share_conv_linear)
+    return (
+        f"{slow.stage} takes {slow.time_share:.0%} of the time for {slow.macs_share_conv_linear:.0%} of the MACs "
+        f"({slow.gmacs_conv_linear_per_s:,.0f} GMAC/s); {fast.stage} {fast.time_share:.0%} for "
+        f"{fast.macs_share_conv_linear:.0%} ({fast.gmacs_conv_linear_per_s:,.0f} GMAC/s); the whole model "
+        f"{rate:,.0f} GMAC/s"
+    )

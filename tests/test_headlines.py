@@ -13,7 +13,7 @@ from rich.console import Console
 
 from resnet_inspect.core.configs import REGISTRY, get_spec
 from resnet_inspect.core.shapes import trace
-from resnet_inspect.features.summary import headline
+from resnet_inspect.features.headlines import headline
 
 SAME = re.compile(r"^(\w+) holds ([\d.]+)% of the MACs and ([\d.]+)% of the parameters")
 SPLIT = re.compile(r"^(\w+) holds the most MACs \(([\d.]+)%\), (\w+) the most parameters \(([\d.]+)%\)")
