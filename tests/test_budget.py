@@ -3,12 +3,12 @@ traceback, a hang, or hundreds of disagreement rows."""
 
 import pytest
 import torch
-from typer.testing import CliRunner
 
 import resnet_inspect.runtime.model
-from resnet_inspect.cli import app
 from resnet_inspect.core import budget
 from resnet_inspect.core.errors import InspectError
+
+from .cli import invoke
 
 RESNET50_PARAMS, RESNET50_FC = 25_557_032, 2048 * 1000 + 1000  # torchvision's count, and its fc layer's
 GIB = 2**30
@@ -17,10 +17,6 @@ GIB = 2**30
 @pytest.fixture(autouse=True)
 def sixteen_gib(monkeypatch):
     monkeypatch.setenv("RESNET_INSPECT_MAX_GIB", "16")  # the same limit on every machine
-
-
-def run(*args):
-    return CliRunner().invoke(app, list(args), catch_exceptions=False)
 
 
 def one_error_line(result) -> str:
@@ -58,7 +54,7 @@ def one_error_line(result) -> str:
     ],
 )  # fmt: skip
 def test_huge_values_are_one_line(args, message):
-    assert message in one_error_line(run(*args))
+    assert message in one_error_line(invoke(*args))
 
 
 def test_parameters_past_the_memory_limit_are_refused_before_a_module_is_built(monkeypatch):
@@ -67,7 +63,7 @@ def test_parameters_past_the_memory_limit_are_refused_before_a_module_is_built(m
 
     monkeypatch.setattr(resnet_inspect.runtime.model, "build_model", no_model)
     params = RESNET50_PARAMS - RESNET50_FC + 2048 * 10**7 + 10**7  # the fc layer of 10^7 classes, by hand
-    assert one_error_line(run("table", "--num-classes", "10000000")) == (
+    assert one_error_line(invoke("table", "--num-classes", "10000000")) == (
         f"storage for the model's {params:,} parameters needs {params * 4 / GIB:,.1f} GiB, more than the 16.0 GiB "
         "RESNET_INSPECT_MAX_GIB allows; use a smaller network, batch or size, or raise RESNET_INSPECT_MAX_GIB"
     )
@@ -78,7 +74,7 @@ def test_the_limit_defaults_to_this_machines_memory(monkeypatch):
 
     monkeypatch.delenv("RESNET_INSPECT_MAX_GIB")
     assert budget.memory_limit() == os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    message = one_error_line(run("table", "--block", "basic", "--widths", "65536,65536,65536,65536"))
+    message = one_error_line(invoke("table", "--block", "basic", "--widths", "65536,65536,65536,65536"))
     assert "GiB of this machine's memory; use a smaller network, batch or size, or set RESNET_INSPECT_MAX_GIB" in (
         message
     )
@@ -87,16 +83,16 @@ def test_the_limit_defaults_to_this_machines_memory(monkeypatch):
 @pytest.mark.parametrize("text", ["abc", "0", "-1", "nan", "inf"])
 def test_a_bad_memory_limit_is_one_line(monkeypatch, text):
     monkeypatch.setenv("RESNET_INSPECT_MAX_GIB", text)
-    assert one_error_line(run("table", "--depth", "18")) == (
+    assert one_error_line(invoke("table", "--depth", "18")) == (
         f"RESNET_INSPECT_MAX_GIB={text!r} is not valid; give a positive number of GiB, like 64"
     )
 
 
 def test_a_raised_limit_lets_a_model_through(monkeypatch):
     monkeypatch.setenv("RESNET_INSPECT_MAX_GIB", "0.001")
-    assert "storage for the model's 11,689,512 parameters needs" in one_error_line(run("table", "--depth", "18"))
+    assert "storage for the model's 11,689,512 parameters needs" in one_error_line(invoke("table", "--depth", "18"))
     monkeypatch.setenv("RESNET_INSPECT_MAX_GIB", "1")
-    assert run("table", "--depth", "18", "--format", "json").exit_code == 0
+    assert invoke("table", "--depth", "18", "--format", "json").exit_code == 0
 
 
 def test_a_user_model_past_the_limit_is_refused_before_its_storage(monkeypatch):
@@ -112,7 +108,7 @@ def test_a_user_model_past_the_limit_is_refused_before_its_storage(monkeypatch):
 
 def test_the_cross_check_names_torchs_tensor_limit_instead_of_disagreeing():
     values = 1_000_000 * 64 * 524_288 * 524_288  # the stem conv's output: batch × 64 × (size / 2)²
-    assert one_error_line(run("table", "--size", "1048576", "--batch", "1000000", "--cross-check")) == (
+    assert one_error_line(invoke("table", "--size", "1048576", "--batch", "1000000", "--cross-check")) == (
         "the cross-check (torch's FlopCounterMode runs the whole batch on the meta device): a "
         f"1000000×64×524288×524288 tensor holds {values:,} values, past torch's limit of 2**63 − 1 bytes per tensor "
         "(4 bytes a value); use a smaller batch or size"
@@ -134,7 +130,7 @@ def test_profile_checks_memory_before_it_builds_anything(monkeypatch):
         raise AssertionError("a model was built")
 
     monkeypatch.setattr(resnet_inspect.runtime.model, "build_model", no_model)
-    message = one_error_line(run("profile", "--batch", "512", "--size", "4096", "--device", "cpu"))
+    message = one_error_line(invoke("profile", "--batch", "512", "--size", "4096", "--device", "cpu"))
     assert message.startswith("timing resnet50 on a 512×3×4096×4096 float32 batch needs ")
     assert message.endswith(" GiB, more than the 16.0 GiB RESNET_INSPECT_MAX_GIB allows; use a smaller network, "
                             "batch or size, or raise RESNET_INSPECT_MAX_GIB")  # fmt: skip

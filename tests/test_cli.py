@@ -11,15 +11,17 @@ import resnet_inspect.runtime.model
 from resnet_inspect import get_spec, trace
 from resnet_inspect.cli import app
 
+from .cli import invoke
+
 runner = CliRunner()
 
 
-def run(*args):
-    return runner.invoke(app, ["table", *args], catch_exceptions=False)
+def table(*args):
+    return invoke("table", *args)
 
 
 def test_default_rich_table():
-    result = run("--depth", "50", "--size", "512")
+    result = table("--depth", "50", "--size", "512")
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "resnet50 · input 1×3×512×512" in out
@@ -32,7 +34,7 @@ def test_default_rich_table():
 
 
 def test_json_contract():
-    result = run("--depth", "50", "--size", "512", "--format", "json")
+    result = table("--depth", "50", "--size", "512", "--format", "json")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert data["arch"] == "resnet50" and data["input"] == [1, 3, 512, 512]
@@ -61,21 +63,21 @@ def test_json_contract():
 
 
 def test_json_at_224_reproduces_torchvision_and_fvcore():
-    totals = json.loads(run("--format", "json").stdout)["totals"]
+    totals = json.loads(table("--format", "json").stdout)["totals"]
     assert (totals["macs_conv_linear"], totals["macs_fvcore"]) == (4_089_184_256, 4_111_512_576)
 
 
 def test_flops_are_twice_the_macs_and_say_so():
-    data = json.loads(run("--depth", "18", "--format", "json", "--flops").stdout)
+    data = json.loads(table("--depth", "18", "--format", "json", "--flops").stdout)
     assert data["totals"]["flops_conv_linear"] == 2 * data["totals"]["macs_conv_linear"] == 2 * 1_814_073_344
     assert all(x["flops_fvcore"] == 2 * x["macs_fvcore"] for x in data["layers"])
-    out = run("--depth", "18", "--flops").stdout
+    out = table("--depth", "18", "--flops").stdout
     assert "FLOPs (2×MACs), conv + linear (the paper's and torchvision's count): 3,628,146,688" in out
 
 
 def test_io_options_non_square_and_batch():
     data = json.loads(
-        run(
+        table(
             "--depth",
             "34",
             "--size",
@@ -98,7 +100,7 @@ def test_io_options_non_square_and_batch():
 
 @pytest.mark.parametrize(("level", "count"), [("layer", 174), ("block", 18), ("stage", 6)])
 def test_levels_in_csv(level, count):
-    result = run("--level", level, "--format", "csv")
+    result = table("--level", level, "--format", "csv")
     lines = result.stdout.strip().splitlines()
     # the same records as the JSON's `layers`, `blocks` or `stages`, lists written joined by ×
     header = "name,stage,block,kind,op,kernel," if level == "layer" else "name,stage,op,in_shape,out_shape,params,"
@@ -110,19 +112,19 @@ def test_levels_in_csv(level, count):
 
 
 def test_markdown_block_level():
-    out = run("--depth", "18", "--level", "block", "--format", "markdown").stdout
+    out = table("--depth", "18", "--level", "block", "--format", "markdown").stdout
     assert "| `layer2.0` | basic 3×3·3×3 /2 +proj | 64→128 | 56×56 → 28×28 | 230,144 |" in out
     assert out.count("\n| `") == 10  # stem, 8 blocks, head
 
 
 def test_output_file_is_written_whole_and_format_follows_the_suffix(tmp_path):
     target = tmp_path / "r18.json"
-    result = run("--depth", "18", "--output", str(target))
+    result = table("--depth", "18", "--output", str(target))
     assert result.exit_code == 0 and result.stdout == ""
     assert json.loads(target.read_text())["totals"]["params"] == 11_689_512
     assert [p.name for p in tmp_path.iterdir()] == ["r18.json"]  # no temporary left behind
     md = tmp_path / "r18.md"
-    run("--depth", "18", "--level", "stage", "--output", str(md))
+    table("--depth", "18", "--level", "stage", "--output", str(md))
     assert md.read_text().startswith("**resnet18**")
 
 
@@ -134,7 +136,7 @@ def test_a_failed_write_leaves_the_old_file_untouched(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(resnet_inspect.files.os, "replace", replace_on_a_full_disk)
-    result = run("--output", str(target))
+    result = table("--output", str(target))
     assert result.exit_code == 1  # a runtime failure, not a bad request
     assert result.stderr.strip() == (
         f"resnet-inspect: error: no space left on device writing --output {str(target)!r}; "
@@ -166,7 +168,7 @@ def test_a_failed_write_leaves_the_old_file_untouched(tmp_path, monkeypatch):
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, message):
-    result = run(*args)
+    result = table(*args)
     assert result.exit_code == 2
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
@@ -177,7 +179,7 @@ def test_bad_input_is_one_line_and_exit_2(args, message):
 
 def test_unwritable_output():
     # sysfs refuses new files even to root, who ignores directory permissions.
-    result = run("--output", "/sys/resnet-inspect-table.json")
+    result = table("--output", "/sys/resnet-inspect-table.json")
     assert result.exit_code == 2
     assert result.stderr.strip() == (
         "resnet-inspect: error: --output '/sys/resnet-inspect-table.json' is not writable (permission denied); "
@@ -186,18 +188,18 @@ def test_unwritable_output():
 
 
 def test_output_that_is_a_directory(tmp_path):
-    result = run("--output", str(tmp_path), "--format", "json")
+    result = table("--output", str(tmp_path), "--format", "json")
     assert result.exit_code == 2 and "is a directory" in result.stderr
 
 
 def test_sizes_off_the_multiple_of_32_get_a_note():
-    result = run("--size", "225", "--format", "json")
+    result = table("--size", "225", "--format", "json")
     assert result.exit_code == 0
     assert result.stderr.strip() == (
         "note: 225×225 is not a multiple of 32: the last feature map is 8×8 (7×7 at 224×224), +13.1% MACs per image"
     )
     assert json.loads(result.stdout)["totals"]["macs_conv_linear"] == 4_626_713_792
-    assert run("--size", "256", "--format", "json").stderr == ""
+    assert table("--size", "256", "--format", "json").stderr == ""
 
 
 def test_a_model_that_disagrees_fails_loudly_with_exit_1(monkeypatch):
@@ -209,7 +211,7 @@ def test_a_model_that_disagrees_fails_loudly_with_exit_1(monkeypatch):
         return model
 
     monkeypatch.setattr(resnet_inspect.runtime.model, "build_model", build_with_a_mistake)
-    result = run("--depth", "50", "--level", "layer")
+    result = table("--depth", "50", "--level", "layer")
     assert result.exit_code == 1
     assert "✗" in result.stdout
     assert "112×112 → 56×56 (model: 64×55×55)" in result.stdout
@@ -217,7 +219,7 @@ def test_a_model_that_disagrees_fails_loudly_with_exit_1(monkeypatch):
     assert result.stderr.startswith("resnet-inspect: check failed: ")
     assert "maxpool: shape 1×64×56×56 by the formula, 1×64×55×55 in the model" in result.stderr
 
-    data = json.loads(run("--depth", "50", "--format", "json").stdout)
+    data = json.loads(table("--depth", "50", "--format", "json").stdout)
     maxpool = next(x for x in data["layers"] if x["name"] == "maxpool")
     assert maxpool["verified"] is False and maxpool["model_out_shape"] == [1, 64, 55, 55]
     assert data["totals"]["verified"] is False
@@ -230,7 +232,7 @@ def test_help_and_bare_command():
 
 
 def test_cross_check_counts_again_with_torch_and_fvcore():
-    result = run("--depth", "18", "--size", "96x64", "--batch", "2", "--cross-check", "--format", "json")
+    result = table("--depth", "18", "--size", "96x64", "--batch", "2", "--cross-check", "--format", "json")
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     checks = data["cross_check"]
@@ -241,7 +243,7 @@ def test_cross_check_counts_again_with_torch_and_fvcore():
     assert checks[1]["note"] == "every layer equal"
     assert result.stderr.startswith("✓ torch FlopCounterMode")
 
-    big = run("--depth", "18", "--size", "2048", "--cross-check")
+    big = table("--depth", "18", "--size", "2048", "--cross-check")
     assert big.exit_code == 0
     assert "skipped above 3,145,728 input values (an RGB 1024×1024 image)" in big.stdout
 
@@ -250,7 +252,7 @@ def test_a_cross_check_that_disagrees_exits_1(monkeypatch):
     import resnet_inspect.runtime.counting
 
     monkeypatch.setattr(resnet_inspect.runtime.counting, "torch_flop_counter_flops", lambda model, shape: 2)
-    result = run("--depth", "18", "--size", "64", "--cross-check")
+    result = table("--depth", "18", "--size", "64", "--cross-check")
     assert result.exit_code == 1
     assert "✗ torch FlopCounterMode" in result.stdout
     expected = trace(get_spec(18), 64).macs_conv_linear
@@ -271,7 +273,7 @@ def test_a_narrow_terminal_rounds_counts_instead_of_cutting_them():
 
 
 def test_json_layers_carry_both_mac_conventions_and_the_whole_spec():
-    data = json.loads(run("--arch", "resnet50d", "--format", "json").stdout)
+    data = json.loads(table("--arch", "resnet50d", "--format", "json").stdout)
     bn = next(x for x in data["layers"] if x["kind"] == "bn")
     assert bn["macs_fvcore"] == 2 * bn["out_elements"] and bn["macs_conv_linear"] == 0
     assert sum(x["macs_conv_linear"] for x in data["layers"]) == data["totals"]["macs_conv_linear"] == 4_328_824_832

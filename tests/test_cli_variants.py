@@ -11,27 +11,25 @@ from typer.testing import CliRunner
 from resnet_inspect import REGISTRY
 from resnet_inspect.cli import app
 
+from .cli import invoke
+
 runner = CliRunner()
 
 
-def run(*args):
-    return runner.invoke(app, list(args), catch_exceptions=False)
-
-
 def test_table_takes_arch_and_knobs():
-    data = json.loads(run("table", "--arch", "resnext50_32x4d", "--format", "json").stdout)
+    data = json.loads(invoke("table", "--arch", "resnext50_32x4d", "--format", "json").stdout)
     assert data["arch"] == "resnext50_32x4d" and data["totals"]["params"] == 25_028_904
-    v1 = json.loads(run("table", "--depth", "50", "--stride-in", "v1", "--format", "json").stdout)
+    v1 = json.loads(invoke("table", "--depth", "50", "--stride-in", "v1", "--format", "json").stdout)
     assert v1["arch"] == "resnet50 with stride_in=v1" and v1["totals"]["macs_conv_linear"] == 3_857_973_248
     custom = json.loads(
-        run("table", "--block", "basic", "--layers", "1,1,1,1", "--widths", "16,32,64,128", "--size", "32",
+        invoke("table", "--block", "basic", "--layers", "1,1,1,1", "--widths", "16,32,64,128", "--size", "32",
             "--num-classes", "10", "--format", "json").stdout
     )  # fmt: skip
     assert custom["spec"]["layers"] == [1, 1, 1, 1] and custom["totals"]["verified"] is True
     assert custom["layers"][-1]["out_shape"] == [1, 10]
-    deep = json.loads(run("table", "--stem", "deep", "--shortcut", "avgdown", "--format", "json").stdout)
+    deep = json.loads(invoke("table", "--stem", "deep", "--shortcut", "avgdown", "--format", "json").stdout)
     assert deep["totals"]["params"] == 25_576_264  # ResNet-50-D from knobs
-    d2l = json.loads(run("table", "--arch", "d2l_resnet18", "--size", "96", "--format", "json").stdout)
+    d2l = json.loads(invoke("table", "--arch", "d2l_resnet18", "--size", "96", "--format", "json").stdout)
     assert d2l["input"] == [1, 1, 96, 96] and d2l["totals"]["params"] == 11_178_378
 
 
@@ -67,19 +65,19 @@ def test_invalid_networks_are_refused_before_torch_is_imported(tmp_path, args, m
 
 
 def test_archs_lists_every_named_config_verified():
-    result = run("archs", "--format", "json")
+    result = invoke("archs", "--format", "json")
     assert result.exit_code == 0
     entries = {e["arch"]: e for e in json.loads(result.stdout)["configs"]}
     assert list(entries) == list(REGISTRY)
     assert entries["resnet50d"]["params"] == 25_576_264 and entries["resnet50d"]["macs_conv_linear"] == 4_328_824_832
     assert entries["wide_resnet101_2"]["params"] == 126_886_696
     assert all(e["verified"] for e in entries.values())
-    rich = run("archs").stdout
+    rich = invoke("archs").stdout
     assert "resnext101_64x4d" in rich and "15,460,270,080" in rich
 
 
 def test_paper_table_1():
-    out = run("paper", "--format", "markdown").stdout
+    out = invoke("paper", "--format", "markdown").stdout
     # The paper's FLOPs for 18/34 layers are option A's: the default reproduces 3.6 for ResNet-34.
     assert "| FLOPs |  | 1.8×10⁹ | 3.6×10⁹ | 3.9×10⁹ | 7.6×10⁹ | 11.3×10⁹ |" in out
     assert "| conv2_x | 56×56 | 3×3 max pool, stride 2<br>[3×3, 64<br> 3×3, 64] ×2 |" in out
@@ -89,38 +87,38 @@ def test_paper_table_1():
     assert "50-layer: computed 3,857,973,248 (3.858×10⁹), printed 3.8. 3.858 rounds to 3.9" in out
     assert "truncated" not in out
     assert "50-layer 4.1×10⁹" in out  # torchvision's v1.5 in the footnote
-    option_b = run("paper", "--shortcut", "B", "--format", "markdown").stdout
+    option_b = invoke("paper", "--shortcut", "B", "--format", "markdown").stdout
     assert "| FLOPs |  | 1.8×10⁹ | 3.7×10⁹ | 3.9×10⁹ | 7.6×10⁹ | 11.3×10⁹ |" in option_b
     assert "34-layer: computed 3,663,761,408 (3.664×10⁹), printed 3.6" in option_b
     assert "with option A (identity with zero-padded channels) it reads 3.6" in option_b
     assert "the paper's FLOPs assume v1, option A for 18/34 and B for 50/101/152" in option_b
     # the rounding footnote cites the paper's other entries as computed here, never a fixed list
     assert "the paper rounds its other entries (18-layer 1.814 → 1.8, 101-layer 7.570 → 7.6" in option_b
-    v15 = run("paper", "--stride-in", "v1.5", "--format", "markdown").stdout
+    v15 = invoke("paper", "--stride-in", "v1.5", "--format", "markdown").stdout
     # v1.5 explains its own difference from the printed row, and never blames rounding for it
     assert "101-layer: computed 7,801,405,440 (7.801×10⁹), printed 7.6. v1.5's 3×3 at the full size adds" in v15
     assert "with the paper's v1 it reads 7.6." in v15 and "rounding" not in v15
     cifar = runner.invoke(app, ["paper", "--cifar", "--shortcut", "B"])
     assert cifar.exit_code == 2 and "--shortcut apply to Table 1" in cifar.stderr
-    big = run("paper", "--size", "512", "--format", "markdown").stdout
+    big = invoke("paper", "--size", "512", "--format", "markdown").stdout
     sizes = [line.split(" | ")[1] for line in big.splitlines() if line.startswith("| conv")]
     assert sizes == ["256×256", "128×128", "64×64", "32×32", "16×16"]
     assert "The paper prints FLOPs only for 224×224" in big
-    assert "Table 1 of He et al. (2015), computed at 224×224" in run("paper").stdout
-    data = json.loads(run("paper", "--format", "json").stdout)
+    assert "Table 1 of He et al. (2015), computed at 224×224" in invoke("paper").stdout
+    data = json.loads(invoke("paper", "--format", "json").stdout)
     assert [n["macs_conv_linear"] for n in data["networks"]][:2] == [1_794_805_760, 3_644_493_824]
 
 
 def test_paper_table_6_cifar():
-    out = run("paper", "--cifar", "--format", "markdown").stdout
+    out = invoke("paper", "--cifar", "--format", "markdown").stdout
     assert "| params |  | 0.27M | 0.46M | 0.66M | 0.85M | 1.7M | 19.4M |" in out
     assert "| conv2_x | 32×32 | [3×3, 16<br> 3×3, 16] ×3 |" in out
-    data = json.loads(run("paper", "--cifar", "--format", "json").stdout)
+    data = json.loads(invoke("paper", "--cifar", "--format", "json").stdout)
     assert [n["params"] for n in data["networks"]] == [269_722, 464_154, 658_586, 853_018, 1_727_962, 19_421_274]
 
 
 def test_explain_shows_the_arithmetic():
-    result = run("explain", "layer2.0.conv2", "--depth", "50", "--size", "224")
+    result = invoke("explain", "layer2.0.conv2", "--depth", "50", "--size", "224")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert "  height: O = floor((56 − 3 + 2·1) / 2) + 1 = floor(55 / 2) + 1 = 28" in lines
@@ -131,12 +129,12 @@ def test_explain_shows_the_arithmetic():
     assert any(line.endswith("fvcore: 115,605,504 MACs   ✓ all agree") for line in lines)
     # the receptive field's recurrence follows, numbers put in: layer1 ends at 35 px with a jump of 4
     assert lines[lines.index("  r = r_in + (3 − 1)·j_in = 35 + 2·4 = 43") + 1] == "  j = j_in·S = 4·2 = 8"
-    fc = run("explain", "fc", "--depth", "18").stdout
+    fc = invoke("explain", "fc", "--depth", "18").stdout
     assert "params = in · out + out (bias) = 512 · 1000 + 1000 = 513,000" in fc
 
 
 def test_explain_unknown_layer_suggests_close_names():
-    result = run("explain", "layer2.0.conv5", "--depth", "50")
+    result = invoke("explain", "layer2.0.conv5", "--depth", "50")
     assert result.exit_code == 2
     assert result.stderr.strip() == (
         "resnet-inspect: error: no layer 'layer2.0.conv5' in resnet50; close matches: layer2.0.conv3, "

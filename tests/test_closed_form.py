@@ -78,6 +78,7 @@ def test_cifar_nets_end_at_ceil_h_over_4():
     assert [layer for layer in forms.layers if layer.stage == "layer3"][-1].expr() == ("ceil(H/4)", "ceil(W/4)")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(REGISTRY))
 def test_closed_forms_equal_a_real_forward(name):
     spec = get_spec(name)

@@ -9,12 +9,13 @@ import torch
 from typer.testing import CliRunner
 
 from resnet_inspect import InspectError, analyze, build_model, get_spec, parse_arch, trace
-from resnet_inspect.cli import app
 from resnet_inspect.core.memory import activation_bytes
 from resnet_inspect.features.blocks import compare_blocks
 from resnet_inspect.features.compare import compare_networks, diff_networks
 from resnet_inspect.features.sweep import parse_sizes, sweep
 from resnet_inspect.runtime.verify import capture
+
+from .cli import invoke
 
 runner = CliRunner()
 
@@ -121,42 +122,38 @@ def test_parse_sizes():
             parse_sizes(bad)
 
 
-def run(*args):
-    return runner.invoke(app, list(args), catch_exceptions=False)
-
-
 def test_cli_blocks():
-    result = run("blocks")
+    result = invoke("blocks")
     assert result.exit_code == 0
     assert "= 12,845,056 MACs" in result.stdout and "the bottleneck saves 12,845,056 MACs" in result.stdout
-    data = json.loads(run("blocks", "--groups", "32", "--format", "json").stdout)
+    data = json.loads(invoke("blocks", "--groups", "32", "--format", "json").stdout)
     assert [d["design"] for d in data["designs"]] == ["basic", "bottleneck", "resnext 32×4d"]
     assert data["designs"][0]["macs_conv_linear"] == 231_211_008
-    assert run("blocks", "--stride", "3").exit_code == 2
+    assert invoke("blocks", "--stride", "3").exit_code == 2
 
 
 def test_cli_compare_and_diff():
-    data = json.loads(run("compare", "--depths", "18,34", "--format", "json").stdout)
+    data = json.loads(invoke("compare", "--depths", "18,34", "--format", "json").stdout)
     assert [n["arch"] for n in data["networks"]] == ["resnet18", "resnet34"]
-    out = run("compare", "--diff", "resnet50:stride_in=v1", "resnet50").stdout
+    out = invoke("compare", "--diff", "resnet50:stride_in=v1", "resnet50").stdout
     assert "3 blocks differ; B − A: +0 params, +231,211,008 MACs" in out
-    csv_out = run("compare", "--archs", "resnet50,resnet50:stride_in=v1,shortcut=A", "--format", "csv").stdout
+    csv_out = invoke("compare", "--archs", "resnet50,resnet50:stride_in=v1,shortcut=A", "--format", "csv").stdout
     rows = list(csv.DictReader(io.StringIO(csv_out)))
     assert list(rows[0])[:7] == ["arch", "name", "stage", "op", "in_shape", "out_shape", "params"]
     mine = [row for row in rows if row["arch"] == "resnet50 with stride_in=v1, shortcut=A"]
     assert len(mine) == 6 and sum(int(row["params"]) for row in mine) == 22_780_456
     assert mine[0]["out_shape"] == "1×64×56×56"
-    bad = run("compare", "--archs", "resnet50:bogus=1")
+    bad = invoke("compare", "--archs", "resnet50:bogus=1")
     assert bad.exit_code == 2 and "is not a knob" in bad.stderr
 
 
 def test_cli_sweep():
-    result = run("sweep", "--sizes", "224,225", "--format", "json")
+    result = invoke("sweep", "--sizes", "224,225", "--format", "json")
     data = json.loads(result.stdout)["points"]
     assert [r["macs_conv_linear"] for r in data] == [4_089_184_256, 4_626_713_792] and data[1]["jump"] is True
-    assert "▲" in run("sweep", "--sizes", "220:230:1").stdout
-    assert run("sweep", "--dtype", "float8").exit_code == 2
-    assert run("sweep", "--sizes", "1:100000:1").exit_code == 2
+    assert "▲" in invoke("sweep", "--sizes", "220:230:1").stdout
+    assert invoke("sweep", "--dtype", "float8").exit_code == 2
+    assert invoke("sweep", "--sizes", "1:100000:1").exit_code == 2
 
 
 def test_jumps_are_marked_for_every_batch_size():
@@ -180,7 +177,7 @@ def test_jumps_are_marked_for_every_batch_size():
     ],
 )
 def test_comparison_and_plot_inputs_are_checked(args, message):
-    result = run(*args)
+    result = invoke(*args)
     assert result.exit_code == 2
     assert message in result.stderr and result.stderr.count("\n") == 1
 
@@ -191,25 +188,25 @@ def test_knobs_after_a_colon_parse_strictly():
     assert parse_arch("resnet50:stem=deep").stem_widths == (32, 32, 64)
     with pytest.raises(InspectError, match="conv_bias 'ture'"):
         parse_arch("resnet18:conv_bias=ture")
-    data = json.loads(run("compare", "--depths", "50:stride_in=v1,shortcut=A,18", "--format", "json").stdout)
+    data = json.loads(invoke("compare", "--depths", "50:stride_in=v1,shortcut=A,18", "--format", "json").stdout)
     assert sorted(n["arch"] for n in data["networks"]) == ["resnet18", "resnet50 with stride_in=v1, shortcut=A"]
 
 
 def test_roofline_with_given_peaks(tmp_path):
     out = tmp_path / "roof.png"
-    result = run("plot", "roofline", "--device", "unknown", "--peak-tflops", "10", "--peak-gbs", "100",
+    result = invoke("plot", "roofline", "--device", "unknown", "--peak-tflops", "10", "--peak-gbs", "100",
                  "--output", str(out))  # fmt: skip
     assert result.exit_code == 0 and out.exists()
 
 
 def test_blocks_from_a_named_config_include_its_own_block():
-    data = json.loads(run("blocks", "--arch", "resnext50_32x4d", "--stage", "layer3", "--format", "json").stdout)
+    data = json.loads(invoke("blocks", "--arch", "resnext50_32x4d", "--stage", "layer3", "--format", "json").stdout)
     assert [d["design"] for d in data["designs"]] == ["basic", "bottleneck", "resnext 32×4d"]
     resnext = data["designs"][2]
     layer3 = analyze("resnext50_32x4d", 224)
     repeated = [r for r in layer3.rows if r.traced.block == "layer3.1" and r.traced.kind == "conv"]
     assert resnext["macs_conv_linear"] == sum(r.macs_fvcore for r in repeated)  # the block as the network has it
-    assert "wide ×2" in run("blocks", "--arch", "wide_resnet50_2").stdout
+    assert "wide ×2" in invoke("blocks", "--arch", "wide_resnet50_2").stdout
 
 
 def test_diff_lists_only_layers_that_differ():

@@ -13,22 +13,16 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from tests import corpus_models as corpus
+from tests.oracles import CIFAR_PARAMS, TORCHVISION_PARAMS
 
 CASES = corpus.CASES
 
 CIFAR = {"resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "resnet1202"}
 IMAGENET = {f"resnet{d}" for d in (18, 34, 50, 101, 152)}
 
-# Published totals (torchvision's model cards; the paper's CIFAR nets, with BN's weight and bias, computed
-# below from first principles as well).
-PUBLISHED = {
-    "resnet18": 11_689_512,
-    "resnet34": 21_797_672,
-    "resnet50": 25_557_032,
-    "resnet20": 269_722,
-    "resnet32": 464_154,
-    "resnet56": 853_018,
-}
+# Published totals (tests/oracles.py: torchvision's model cards; the paper's CIFAR nets, with BN's weight and bias,
+# computed below from first principles as well).
+PUBLISHED = {**{k: TORCHVISION_PARAMS[k] for k in ("resnet18", "resnet34", "resnet50")}, **CIFAR_PARAMS}
 BLOCKS = {"resnet18": 8, "resnet34": 16, "resnet50": 16, "resnet20": 9, "resnet32": 15, "resnet56": 27}
 
 # Parameter counts of `differs` models that follow from published ones: timm's model cards (seresnet50,

@@ -7,13 +7,7 @@ from resnet_inspect.runtime.counting import count_by_forward, count_layers, torc
 from resnet_inspect.runtime.verify import observe
 
 # torchvision's published GFLOPS for resnetN at 224, which are conv + linear MACs.
-TORCHVISION_MACS = {
-    18: 1_814_073_344,
-    34: 3_663_761_408,
-    50: 4_089_184_256,
-    101: 7_801_405_440,
-    152: 11_513_626_624,
-}
+from .oracles import DEPTH_MACS as TORCHVISION_MACS
 
 
 @pytest.mark.parametrize("depth", TORCHVISION_MACS)

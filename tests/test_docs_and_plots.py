@@ -265,6 +265,7 @@ def drawn():
     }  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("figsize", [None, "column", "slide", "7,5"])
 @pytest.mark.parametrize("kind", ["stages", "layers", "depths", "blocks", "sweep", "shapes", "roofline", "rf",
                                   "rf-alone"])  # fmt: skip

@@ -6,9 +6,8 @@ import torch
 from resnet_inspect import build_model, get_spec, trace
 from resnet_inspect.runtime.model import ResNet
 
+from .oracles import DEPTH_PARAMS as TORCHVISION_PARAMS
 from .reference_resnet import ReferenceResNet
-
-TORCHVISION_PARAMS = {18: 11_689_512, 34: 21_797_672, 50: 25_557_032, 101: 44_549_160, 152: 60_192_808}
 
 
 @pytest.mark.parametrize("depth", TORCHVISION_PARAMS)

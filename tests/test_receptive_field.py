@@ -20,12 +20,7 @@ from resnet_inspect.core.configs import REGISTRY
 from resnet_inspect.core.receptive_field import AxisField, receptive_fields
 from resnet_inspect.features.receptive_field import explain_field, field_sentence, output_fields
 
-# Published: torchvision ResNet-50 (v1.5) and ResNet-18 stage fields at layer1..layer4; TF-slim resnet_v1_50 (the
-# paper's v1 stride placement) reaches 483 at its last block (google-research/receptive_field).
-PUBLISHED = {
-    "resnet50": [35, 91, 267, 427],
-    "resnet18": [43, 99, 211, 435],
-}
+from .oracles import STAGE_FIELDS as PUBLISHED
 
 
 def stage_sizes(arch: str) -> dict[str, int]:
@@ -92,6 +87,7 @@ def _top_down(windows: list[tuple[int, int, int, int]]) -> tuple[int, int]:
     return size, jump
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch", sorted(REGISTRY))
 def test_every_named_config_equals_a_top_down_recursion_over_the_real_modules(arch):
     calls = _main_path_windows(arch)
@@ -197,6 +193,7 @@ def test_json_fields_on_every_record():
 # ------------------------------------------------------------------------------ proof on the real model
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch", sorted(REGISTRY))
 def test_the_probe_measures_what_the_arithmetic_says_for_every_named_config(arch):
     from resnet_inspect.features.receptive_field import verify_fields

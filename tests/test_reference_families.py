@@ -8,6 +8,7 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from .oracles import DEPTH_PARAMS as TORCHVISION_PARAMS
 from .reference_families import (
     cifar_resnet,
     dilated_resnet,
@@ -169,7 +170,6 @@ def test_seresnet18_forward_has_se_after_last_bn_of_every_block():
 
 # --- (e) dilated ResNet --------------------------------------------------------------------------------------------
 
-TORCHVISION_PARAMS = {18: 11_689_512, 34: 21_797_672, 50: 25_557_032, 101: 44_549_160, 152: 60_192_808}
 
 
 @pytest.mark.parametrize("depth", TORCHVISION_PARAMS)
