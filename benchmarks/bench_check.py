@@ -52,8 +52,9 @@ def main() -> None:
             floor.append(wall([sys.executable, "-c", "import torch"]))
             ours.append(wall([sys.executable, "-m", "resnet_inspect", "check", f"{model}:build", "--depth", "50"]))
     f, o = statistics.median(floor), statistics.median(ours)
-    print(f"import torch: {f:.2f} s; check of a ResNet-50: {o:.2f} s; {o / f:.2f}× the floor "
-          f"(median of {args.repeats})")  # fmt: skip
+    print(
+        f"import torch: {f:.2f} s; check of a ResNet-50: {o:.2f} s; {o / f:.2f}× the floor (median of {args.repeats})"
+    )
 
 
 if __name__ == "__main__":

@@ -123,8 +123,14 @@ def main() -> None:
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for size, ours, fv in rows:
-        fvcore = (f"| {fv.seconds:.2f} s | {fv.seconds / floor.seconds:.1f}× | {fv.peak_mib:.0f} "
-                  f"| {fv.seconds / ours.seconds:.1f}× |") if fv else "| — | — | — | — |"  # fmt: skip
+        fvcore = (
+            (
+                f"| {fv.seconds:.2f} s | {fv.seconds / floor.seconds:.1f}× | {fv.peak_mib:.0f} "
+                f"| {fv.seconds / ours.seconds:.1f}× |"
+            )
+            if fv
+            else "| — | — | — | — |"
+        )
         lines.append(
             f"| {size}×{size} | {ours.seconds:.2f} s | {ours.seconds / floor.seconds:.2f}× | {ours.peak_mib:.0f} "
             + fvcore

@@ -31,8 +31,16 @@ from resnet_inspect.views import figures as plots
 from resnet_inspect.views.formats import catalog_markdown, paper_markdown, records_markdown, to_markdown
 
 # The columns of the depths table: each stage's share of its network, both conventions.
-DEPTH_COLUMNS = ["arch", "name", "out_shape", "params", "params_share", "macs_conv_linear", "macs_share_conv_linear",
-                 "verified"]
+DEPTH_COLUMNS = [
+    "arch",
+    "name",
+    "out_shape",
+    "params",
+    "params_share",
+    "macs_conv_linear",
+    "macs_share_conv_linear",
+    "verified",
+]
 
 FIGURES = {
     "resnet50_stages.png": "stages of ResNet-50 at 224×224",
@@ -96,24 +104,41 @@ def generate(out: Path | str) -> list[Path]:
     h100, batch256 = get_device("h100-sxm"), analyze(50, 224, batch=256)
     figure(
         "resnet50_roofline.png",
-        plots.roofline_figure(batch256, layer_memory(batch256.trace, "bfloat16"),
-                              peak_macs_per_s=h100.peak_macs_per_s("bfloat16"), bandwidth=h100.bandwidth_gbs * 1e9,
-                              device=h100.name, dtype="bfloat16"),
-    )  # fmt: skip
+        plots.roofline_figure(
+            batch256,
+            layer_memory(batch256.trace, "bfloat16"),
+            peak_macs_per_s=h100.peak_macs_per_s("bfloat16"),
+            bandwidth=h100.bandwidth_gbs * 1e9,
+            device=h100.name,
+            dtype="bfloat16",
+        ),
+    )
 
     figure("resnet50_diagram.png", diagrams.network_figure(network_diagram(get_spec(50), (224, 224))))
     figure("resnet110_diagram.png", diagrams.network_figure(network_diagram(get_spec("resnet110"), (32, 32))))
-    figure("blocks_figure5.png", diagrams.block_figure(paper_blocks(), title="Basic and bottleneck blocks (the "
-                                                       "paper's Figure 5), 224×224 input"))  # fmt: skip
-    figure("seresnet50_layer3_blocks.png",
-           diagrams.block_figure(block_diagrams(get_spec("seresnet50"), "layer3", (224, 224)),
-                                 title="seresnet50: the blocks of layer3 at 224×224 input"))  # fmt: skip
+    figure(
+        "blocks_figure5.png",
+        diagrams.block_figure(
+            paper_blocks(), title="Basic and bottleneck blocks (the paper's Figure 5), 224×224 input"
+        ),
+    )
+    figure(
+        "seresnet50_layer3_blocks.png",
+        diagrams.block_figure(
+            block_diagrams(get_spec("seresnet50"), "layer3", (224, 224)),
+            title="seresnet50: the blocks of layer3 at 224×224 input",
+        ),
+    )
 
     text("index.md", _index(r50, r152, tables))
     text("arithmetic.md", _arithmetic(r50, v1, blocks))
     text("cli.md", cli_reference(typer.main.get_command(app)))
-    text("formats.md", schemas_markdown(f"ResNet-50 at 224×224: {r50.macs_conv_linear:,} conv + linear MACs, "
-                                        f"{r50.macs_fvcore:,} fvcore MACs."))
+    text(
+        "formats.md",
+        schemas_markdown(
+            f"ResNet-50 at 224×224: {r50.macs_conv_linear:,} conv + linear MACs, {r50.macs_fvcore:,} fvcore MACs."
+        ),
+    )
     (out / "schemas").mkdir(exist_ok=True)
     for name, body in json_schemas().items():
         text(f"schemas/{name}", body)

@@ -28,8 +28,9 @@ def compare(*archs: ResNetSpec | str | int, size: int | str | tuple[int, int] | 
     return compare_networks([parse_arch(a) for a in archs], None if size is None else parse_size(size), batch=batch)
 
 
-def paper(size: int | str | tuple[int, int] | None = None, *, cifar: bool = False, stride_in: str = "v1",
-          shortcut: str = "A"):  # fmt: skip
+def paper(
+    size: int | str | tuple[int, int] | None = None, *, cifar: bool = False, stride_in: str = "v1", shortcut: str = "A"
+):
     """The paper's Table 1 (or with `cifar`, its Table 6) computed at `size` (224, or 32 for Table 6)."""
     from .features.paper import cifar_table, paper_table
 
@@ -46,8 +47,9 @@ def profile(arch: ResNetSpec | str | int = 50, size: int | str | tuple[int, int]
     return run(spec, parse_size(spec.default_size if size is None else size), **options)
 
 
-def explain(arch: ResNetSpec | str | int, layer: str, size: int | str | tuple[int, int] | None = None, *,
-            batch: int = 1):  # fmt: skip
+def explain(
+    arch: ResNetSpec | str | int, layer: str, size: int | str | tuple[int, int] | None = None, *, batch: int = 1
+):
     """One layer's arithmetic with its numbers put in (`explain("resnet50", "layer2.0.conv2")`)."""
     from .features.explain import explanation
     from .features.table import analyze

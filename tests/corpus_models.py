@@ -27,10 +27,24 @@ from torch import nn
 # which the contract's list has no other place for.
 KINDS = frozenset(
     {
-        "residual", "shortcut", "stem", "maxpool", "blocks", "block_type", "width", "stride", "activation",
-        "norm", "order", "dilation", "attention", "head", "input", "bias",
+        "residual",
+        "shortcut",
+        "stem",
+        "maxpool",
+        "blocks",
+        "block_type",
+        "width",
+        "stride",
+        "activation",
+        "norm",
+        "order",
+        "dilation",
+        "attention",
+        "head",
+        "input",
+        "bias",
     }
-)  # fmt: skip
+)
 VERDICTS = ("matches", "differs", "not_a_resnet")
 
 
@@ -52,8 +66,16 @@ class Case:
 
 
 def tv_conv3x3(in_planes, out_planes, stride=1, groups=1, dilation=1):
-    return nn.Conv2d(in_planes, out_planes, kernel_size=3, stride=stride, padding=dilation, groups=groups,
-                     bias=False, dilation=dilation)  # fmt: skip
+    return nn.Conv2d(
+        in_planes,
+        out_planes,
+        kernel_size=3,
+        stride=stride,
+        padding=dilation,
+        groups=groups,
+        bias=False,
+        dilation=dilation,
+    )
 
 
 def tv_conv1x1(in_planes, out_planes, stride=1):
@@ -63,8 +85,9 @@ def tv_conv1x1(in_planes, out_planes, stride=1):
 class TVBasicBlock(nn.Module):
     expansion = 1
 
-    def __init__(self, inplanes, planes, stride=1, downsample=None, groups=1, base_width=64, dilation=1,
-                 norm_layer=None):  # fmt: skip
+    def __init__(
+        self, inplanes, planes, stride=1, downsample=None, groups=1, base_width=64, dilation=1, norm_layer=None
+    ):
         super().__init__()
         if norm_layer is None:
             norm_layer = nn.BatchNorm2d
@@ -97,8 +120,9 @@ class TVBasicBlock(nn.Module):
 class TVBottleneck(nn.Module):
     expansion = 4
 
-    def __init__(self, inplanes, planes, stride=1, downsample=None, groups=1, base_width=64, dilation=1,
-                 norm_layer=None):  # fmt: skip
+    def __init__(
+        self, inplanes, planes, stride=1, downsample=None, groups=1, base_width=64, dilation=1, norm_layer=None
+    ):
         super().__init__()
         if norm_layer is None:
             norm_layer = nn.BatchNorm2d
@@ -126,8 +150,17 @@ class TVBottleneck(nn.Module):
 
 
 class TVResNet(nn.Module):
-    def __init__(self, block, layers, num_classes=1000, zero_init_residual=False, groups=1, width_per_group=64,
-                 replace_stride_with_dilation=None, norm_layer=None):  # fmt: skip
+    def __init__(
+        self,
+        block,
+        layers,
+        num_classes=1000,
+        zero_init_residual=False,
+        groups=1,
+        width_per_group=64,
+        replace_stride_with_dilation=None,
+        norm_layer=None,
+    ):
         super().__init__()
         if norm_layer is None:
             norm_layer = nn.BatchNorm2d
@@ -173,12 +206,23 @@ class TVResNet(nn.Module):
                 tv_conv1x1(self.inplanes, planes * block.expansion, stride),
                 norm_layer(planes * block.expansion),
             )
-        layers = [block(self.inplanes, planes, stride, downsample, self.groups, self.base_width, previous_dilation,
-                        norm_layer)]  # fmt: skip
+        layers = [
+            block(
+                self.inplanes, planes, stride, downsample, self.groups, self.base_width, previous_dilation, norm_layer
+            )
+        ]
         self.inplanes = planes * block.expansion
         for _ in range(1, blocks):
-            layers.append(block(self.inplanes, planes, groups=self.groups, base_width=self.base_width,
-                                dilation=self.dilation, norm_layer=norm_layer))  # fmt: skip
+            layers.append(
+                block(
+                    self.inplanes,
+                    planes,
+                    groups=self.groups,
+                    base_width=self.base_width,
+                    dilation=self.dilation,
+                    norm_layer=norm_layer,
+                )
+            )
         return nn.Sequential(*layers)
 
     def forward(self, x):
@@ -485,8 +529,15 @@ class TimmResNet(nn.Module):
                 )
             blocks = []
             for block_idx in range(num_blocks):
-                blocks.append(block(inplanes, planes, stride if block_idx == 0 else 1,
-                                    downsample if block_idx == 0 else None, attn_layer=attn_layer))  # fmt: skip
+                blocks.append(
+                    block(
+                        inplanes,
+                        planes,
+                        stride if block_idx == 0 else 1,
+                        downsample if block_idx == 0 else None,
+                        attn_layer=attn_layer,
+                    )
+                )
                 inplanes = planes * block.expansion
             self.add_module(f"layer{stage_idx + 1}", nn.Sequential(*blocks))
         self.num_features = inplanes
@@ -889,14 +940,18 @@ def sequential_resnet18(num_classes=1000):
     return nn.Sequential(
         *conv_bn(3, 64, 7, 2),
         nn.MaxPool2d(3, 2, 1),
-        res_block(64, 64), res_block(64, 64),
-        res_block(64, 128, 2), res_block(128, 128),
-        res_block(128, 256, 2), res_block(256, 256),
-        res_block(256, 512, 2), res_block(512, 512),
+        res_block(64, 64),
+        res_block(64, 64),
+        res_block(64, 128, 2),
+        res_block(128, 128),
+        res_block(128, 256, 2),
+        res_block(256, 256),
+        res_block(256, 512, 2),
+        res_block(512, 512),
         nn.AdaptiveAvgPool2d(1),
         nn.Flatten(),
         nn.Linear(512, num_classes),
-    )  # fmt: skip
+    )
 
 
 # ================================================ the paper's plain baselines: no shortcut anywhere at all
@@ -909,8 +964,12 @@ PLAIN18_CFG = [64, 64, 64, 64, "S", 128, 128, 128, 128, "S", 256, 256, 256, 256,
 class Plain18(nn.Module):
     def __init__(self, num_classes=1000):
         super().__init__()
-        layers = [nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(inplace=True),
-                  nn.MaxPool2d(3, 2, 1)]  # fmt: skip
+        layers = [
+            nn.Conv2d(3, 64, 7, 2, 3, bias=False),
+            nn.BatchNorm2d(64),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(3, 2, 1),
+        ]
         in_channels, stride = 64, 1
         for v in PLAIN18_CFG:
             if v == "S":  # the next conv halves the map
@@ -1351,8 +1410,9 @@ class YunjeyResNet(nn.Module):
     def make_layer(self, block, out_channels, blocks, stride=1):
         downsample = None
         if (stride != 1) or (self.in_channels != out_channels):
-            downsample = nn.Sequential(conv3x3(self.in_channels, out_channels, stride=stride),
-                                       nn.BatchNorm2d(out_channels))  # fmt: skip
+            downsample = nn.Sequential(
+                conv3x3(self.in_channels, out_channels, stride=stride), nn.BatchNorm2d(out_channels)
+            )
         layers = [block(self.in_channels, out_channels, stride, downsample)]
         self.in_channels = out_channels
         for _ in range(1, blocks):
@@ -1398,8 +1458,19 @@ class SELayer(nn.Module):
 class SEBasicBlock(nn.Module):
     expansion = 1
 
-    def __init__(self, inplanes, planes, stride=1, downsample=None, groups=1, base_width=64, dilation=1,
-                 norm_layer=None, *, reduction=16):  # fmt: skip
+    def __init__(
+        self,
+        inplanes,
+        planes,
+        stride=1,
+        downsample=None,
+        groups=1,
+        base_width=64,
+        dilation=1,
+        norm_layer=None,
+        *,
+        reduction=16,
+    ):
         super().__init__()
         self.conv1 = tv_conv3x3(inplanes, planes, stride)
         self.bn1 = nn.BatchNorm2d(planes)
@@ -1441,9 +1512,12 @@ class DictBlock(nn.Module):
     def __init__(self, cin, cout, stride):
         super().__init__()
         self.residual = nn.Sequential(
-            nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
-            nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout),
-        )  # fmt: skip
+            nn.Conv2d(cin, cout, 3, stride, 1, bias=False),
+            nn.BatchNorm2d(cout),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(cout, cout, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(cout),
+        )
         self.shortcut = nn.Sequential()
         if stride != 1 or cin != cout:
             self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
@@ -1464,8 +1538,9 @@ class DictResNet(nn.Module):
         self.stages = nn.ModuleDict()
         cin = 64
         for name, (cout, n, stride) in arch.items():
-            self.stages[name] = nn.Sequential(*[DictBlock(cin if i == 0 else cout, cout, stride if i == 0 else 1)
-                                                for i in range(n)])  # fmt: skip
+            self.stages[name] = nn.Sequential(
+                *[DictBlock(cin if i == 0 else cout, cout, stride if i == 0 else 1) for i in range(n)]
+            )
             cin = cout
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(cin, num_classes)
@@ -1493,8 +1568,9 @@ class KaggleBlock(nn.Module):
         )
         self.skip = None
         if stride != 1 or in_channels != out_channels:
-            self.skip = nn.Sequential(nn.Conv2d(in_channels, out_channels, 1, stride, bias=False),
-                                      nn.BatchNorm2d(out_channels))  # fmt: skip
+            self.skip = nn.Sequential(
+                nn.Conv2d(in_channels, out_channels, 1, stride, bias=False), nn.BatchNorm2d(out_channels)
+            )
 
     def forward(self, x):
         out = self.conv_block(x)
@@ -1505,14 +1581,19 @@ class KaggleBlock(nn.Module):
 class HandListedResNet34(nn.Module):
     def __init__(self, num_classes=1000):
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(inplace=True),
-                                  nn.MaxPool2d(3, 2, 1))  # fmt: skip
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2, 1)
+        )
         self.layer1 = nn.Sequential(KaggleBlock(64, 64), KaggleBlock(64, 64), KaggleBlock(64, 64))
         self.layer2 = nn.Sequential(KaggleBlock(64, 128, 2), KaggleBlock(128, 128), KaggleBlock(128, 128))
         self.layer3 = nn.Sequential(
-            KaggleBlock(128, 256, 2), KaggleBlock(256, 256), KaggleBlock(256, 256),
-            KaggleBlock(256, 256), KaggleBlock(256, 256), KaggleBlock(256, 256),
-        )  # fmt: skip
+            KaggleBlock(128, 256, 2),
+            KaggleBlock(256, 256),
+            KaggleBlock(256, 256),
+            KaggleBlock(256, 256),
+            KaggleBlock(256, 256),
+            KaggleBlock(256, 256),
+        )
         self.layer4 = nn.Sequential(KaggleBlock(256, 512, 2), KaggleBlock(512, 512), KaggleBlock(512, 512))
         self.gap = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(512, num_classes)
@@ -1551,8 +1632,9 @@ class V1Bottleneck(nn.Module):
 class V1ResNet50(nn.Module):
     def __init__(self, num_classes=1000):
         super().__init__()
-        self.root = nn.Sequential(nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
-                                  nn.MaxPool2d(3, 2, 1))  # fmt: skip
+        self.root = nn.Sequential(
+            nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(3, 2, 1)
+        )
         blocks, cin = [], 64
         for mid, n, stride in ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)):
             for i in range(n):
@@ -1639,9 +1721,12 @@ class LambdaReduce(LambdaBase):
 
 def _t7_basic(n_in, n, stride):
     main = nn.Sequential(
-        nn.Conv2d(n_in, n, (3, 3), (stride, stride), (1, 1), 1, 1, bias=False), nn.BatchNorm2d(n), nn.ReLU(),
-        nn.Conv2d(n, n, (3, 3), (1, 1), (1, 1), 1, 1, bias=False), nn.BatchNorm2d(n),
-    )  # fmt: skip
+        nn.Conv2d(n_in, n, (3, 3), (stride, stride), (1, 1), 1, 1, bias=False),
+        nn.BatchNorm2d(n),
+        nn.ReLU(),
+        nn.Conv2d(n, n, (3, 3), (1, 1), (1, 1), 1, 1, bias=False),
+        nn.BatchNorm2d(n),
+    )
     if n_in != n:
         shortcut = nn.Sequential(
             nn.AvgPool2d((1, 1), (stride, stride)),
@@ -1658,13 +1743,15 @@ def t7_resnet18_shortcut_a():
         stages.append(nn.Sequential(_t7_basic(n_in, n, stride), _t7_basic(n, n, 1)))
         n_in = n
     return nn.Sequential(
-        nn.Conv2d(3, 64, (7, 7), (2, 2), (3, 3), 1, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+        nn.Conv2d(3, 64, (7, 7), (2, 2), (3, 3), 1, 1, bias=False),
+        nn.BatchNorm2d(64),
+        nn.ReLU(),
         nn.MaxPool2d((3, 3), (2, 2), (1, 1)),
         *stages,
         nn.AvgPool2d((7, 7), (1, 1)),
         Lambda(lambda x: x.view(x.size(0), -1)),
         nn.Sequential(Lambda(lambda x: x.view(1, -1) if x.dim() == 1 else x), nn.Linear(512, 1000)),
-    )  # fmt: skip
+    )
 
 
 # ============================================= detectron2's ResNet-50 with GroupNorm(32) ("R-50-GN")
@@ -1696,8 +1783,9 @@ def get_norm(norm, out_channels):
 class BasicStem(nn.Module):
     def __init__(self, in_channels=3, out_channels=64, norm="GN"):
         super().__init__()
-        self.conv1 = Conv2d(in_channels, out_channels, kernel_size=7, stride=2, padding=3, bias=False,
-                            norm=get_norm(norm, out_channels))  # fmt: skip
+        self.conv1 = Conv2d(
+            in_channels, out_channels, kernel_size=7, stride=2, padding=3, bias=False, norm=get_norm(norm, out_channels)
+        )
 
     def forward(self, x):
         x = self.conv1(x)
@@ -1707,21 +1795,35 @@ class BasicStem(nn.Module):
 
 
 class BottleneckBlock(nn.Module):
-    def __init__(self, in_channels, out_channels, *, bottleneck_channels, stride=1, norm="GN",
-                 stride_in_1x1=False):  # fmt: skip
+    def __init__(self, in_channels, out_channels, *, bottleneck_channels, stride=1, norm="GN", stride_in_1x1=False):
         super().__init__()
         if in_channels != out_channels:
-            self.shortcut = Conv2d(in_channels, out_channels, kernel_size=1, stride=stride, bias=False,
-                                   norm=get_norm(norm, out_channels))  # fmt: skip
+            self.shortcut = Conv2d(
+                in_channels, out_channels, kernel_size=1, stride=stride, bias=False, norm=get_norm(norm, out_channels)
+            )
         else:
             self.shortcut = None
         stride_1x1, stride_3x3 = (stride, 1) if stride_in_1x1 else (1, stride)
-        self.conv1 = Conv2d(in_channels, bottleneck_channels, kernel_size=1, stride=stride_1x1, bias=False,
-                            norm=get_norm(norm, bottleneck_channels))  # fmt: skip
-        self.conv2 = Conv2d(bottleneck_channels, bottleneck_channels, kernel_size=3, stride=stride_3x3, padding=1,
-                            bias=False, norm=get_norm(norm, bottleneck_channels))  # fmt: skip
-        self.conv3 = Conv2d(bottleneck_channels, out_channels, kernel_size=1, bias=False,
-                            norm=get_norm(norm, out_channels))  # fmt: skip
+        self.conv1 = Conv2d(
+            in_channels,
+            bottleneck_channels,
+            kernel_size=1,
+            stride=stride_1x1,
+            bias=False,
+            norm=get_norm(norm, bottleneck_channels),
+        )
+        self.conv2 = Conv2d(
+            bottleneck_channels,
+            bottleneck_channels,
+            kernel_size=3,
+            stride=stride_3x3,
+            padding=1,
+            bias=False,
+            norm=get_norm(norm, bottleneck_channels),
+        )
+        self.conv3 = Conv2d(
+            bottleneck_channels, out_channels, kernel_size=1, bias=False, norm=get_norm(norm, out_channels)
+        )
 
     def forward(self, x):
         out = self.conv1(x)
@@ -1769,8 +1871,11 @@ def detectron2_r50_gn(num_classes=1000):
         blocks = []
         for i in range(depth):
             stride = 2 if (i == 0 and idx > 0) else 1
-            blocks.append(BottleneckBlock(in_channels, out_channels, bottleneck_channels=bottleneck_channels,
-                                          stride=stride, norm="GN"))  # fmt: skip
+            blocks.append(
+                BottleneckBlock(
+                    in_channels, out_channels, bottleneck_channels=bottleneck_channels, stride=stride, norm="GN"
+                )
+            )
             in_channels = out_channels
         out_channels *= 2
         bottleneck_channels *= 2
@@ -1794,8 +1899,9 @@ class AssignmentBlock(nn.Module):
         )
         self.shortcut = nn.Sequential()
         if stride != 1 or cin != cout:
-            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, kernel_size=1, stride=stride, bias=False),
-                                          nn.BatchNorm2d(cout))  # fmt: skip
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(cin, cout, kernel_size=1, stride=stride, bias=False), nn.BatchNorm2d(cout)
+            )
         self.relu = nn.ReLU(inplace=True)
 
     def forward(self, x):
@@ -1936,8 +2042,9 @@ class D2lResNet(nn.Module):
         self.net = nn.Sequential(self.b1())
         for i, b in enumerate(arch):
             self.net.add_module(f"b{i + 2}", self.block(*b, first_block=(i == 0)))
-        self.net.add_module("last", nn.Sequential(nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(),
-                                                  nn.LazyLinear(num_classes)))  # fmt: skip
+        self.net.add_module(
+            "last", nn.Sequential(nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.LazyLinear(num_classes))
+        )
 
     def b1(self):
         return nn.Sequential(
@@ -2007,8 +2114,9 @@ class NotebookResNet(nn.Module):
         filters = [64, 64, 128, 256, 512]
         for stage in range(4):
             blocks = [resblock(filters[stage], filters[stage + 1], downsample=stage > 0)]
-            blocks += [resblock(filters[stage + 1], filters[stage + 1], downsample=False)
-                       for _ in range(1, repeat[stage])]  # fmt: skip
+            blocks += [
+                resblock(filters[stage + 1], filters[stage + 1], downsample=False) for _ in range(1, repeat[stage])
+            ]
             self.add_module(f"layer{stage + 1}", nn.Sequential(*blocks))
         self.gap = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(filters[4], outputs)
@@ -2044,8 +2152,9 @@ class ResNetDBottleneck(nn.Module):
         self.downsample = None
         if stride != 1 or inplanes != outplanes:
             pool = nn.AvgPool2d(2, stride, ceil_mode=True, count_include_pad=False) if stride != 1 else nn.Identity()
-            self.downsample = nn.Sequential(pool, nn.Conv2d(inplanes, outplanes, 1, bias=False),
-                                            nn.BatchNorm2d(outplanes))  # fmt: skip
+            self.downsample = nn.Sequential(
+                pool, nn.Conv2d(inplanes, outplanes, 1, bias=False), nn.BatchNorm2d(outplanes)
+            )
 
     def forward(self, x):
         shortcut = x if self.downsample is None else self.downsample(x)
@@ -2059,10 +2168,14 @@ class ResNet50D(nn.Module):
     def __init__(self, num_classes=1000):
         super().__init__()
         self.conv1 = nn.Sequential(
-            nn.Conv2d(3, 32, 3, 2, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU(inplace=True),
-            nn.Conv2d(32, 32, 3, 1, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU(inplace=True),
+            nn.Conv2d(3, 32, 3, 2, 1, bias=False),
+            nn.BatchNorm2d(32),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(32, 32, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(32),
+            nn.ReLU(inplace=True),
             nn.Conv2d(32, 64, 3, 1, 1, bias=False),
-        )  # fmt: skip
+        )
         self.bn1 = nn.BatchNorm2d(64)
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(3, 2, 1)
@@ -2091,129 +2204,394 @@ def _k(*kinds: str) -> frozenset[str]:
 
 CASES: list[Case] = [
     # ------------------------------------------------------------------------------------------ matches
-    Case("flat_modulelist_resnet18", FlatResNet18, "resnet18", 224, "matches", _k(), "resnet18",
-         "independent ResNet-18: self.stem Sequential, blocks in one flat ModuleList, ConvBN helper, F.relu, "
-         "shortcut computed first"),
-    Case("table_resnet50", TableResNet50, "resnet50", 224, "matches", _k(), "resnet50",
-         "independent ResNet-50 from a stage table: OrderedDict features.stageN, conv_in/mid/out names, shortcut "
-         "first, functional adaptive_avg_pool2d"),
-    Case("timm_resnet34", lambda: TimmResNet(TimmBasicBlock, [3, 4, 6, 3]), "resnet34", 224, "matches", _k(),
-         "resnet34",
-         "timm resnet.py layout: act1/act2, drop_block/aa Identity, se/drop_path None, downsample(shortcut), "
-         "SelectAdaptivePool2d global_pool"),
-    Case("blog_float64_resnet18", lambda: BlogResNet(ResidualBlock, [2, 2, 2, 2]).double(), "resnet18", 224,
-         "matches", _k(), "resnet18",
-         "Paperspace-blog ResNet-18 in float64 (.double()): conv1 Sequential, stages layer0..layer3, "
-         "AvgPool2d(7, stride=1), x.view"),
-    Case("sequential_residual_wrapper_resnet18", sequential_resnet18, "resnet18", 224, "matches", _k(), "resnet18",
-         "the whole ResNet-18 as one nn.Sequential; each block a Residual(fn, shortcut) module returning "
-         "relu(fn(x) + shortcut(x))"),
-    Case("akamaster_resnet20", akamaster_resnet20, "resnet20", 32, "matches", _k(), "resnet20",
-         "akamaster/pytorch_resnet_cifar10 resnet20: option A LambdaLayer F.pad(x[:, :, ::2, ::2], ... planes//4), "
-         "F.avg_pool2d(out, out.size()[3])"),
-    Case("akamaster_resnet56", akamaster_resnet56, "resnet56", 32, "matches", _k(), "resnet56",
-         "akamaster/pytorch_resnet_cifar10 resnet56: 9 blocks a stage, LambdaLayer option A shortcuts"),
-    Case("dnddnjs_resnet32", dnddnjs_resnet, "resnet32", 32, "matches", _k(), "resnet32",
-         "dnddnjs/pytorch-cifar10 ResNet(5): option A as IdentityPadding = F.pad zeros at the end then "
-         "MaxPool2d(1, stride=2); layers_2n/4n/6n; AvgPool2d(8)"),
+    Case(
+        "flat_modulelist_resnet18",
+        FlatResNet18,
+        "resnet18",
+        224,
+        "matches",
+        _k(),
+        "resnet18",
+        "independent ResNet-18: self.stem Sequential, blocks in one flat ModuleList, ConvBN helper, F.relu, "
+        "shortcut computed first",
+    ),
+    Case(
+        "table_resnet50",
+        TableResNet50,
+        "resnet50",
+        224,
+        "matches",
+        _k(),
+        "resnet50",
+        "independent ResNet-50 from a stage table: OrderedDict features.stageN, conv_in/mid/out names, shortcut "
+        "first, functional adaptive_avg_pool2d",
+    ),
+    Case(
+        "timm_resnet34",
+        lambda: TimmResNet(TimmBasicBlock, [3, 4, 6, 3]),
+        "resnet34",
+        224,
+        "matches",
+        _k(),
+        "resnet34",
+        "timm resnet.py layout: act1/act2, drop_block/aa Identity, se/drop_path None, downsample(shortcut), "
+        "SelectAdaptivePool2d global_pool",
+    ),
+    Case(
+        "blog_float64_resnet18",
+        lambda: BlogResNet(ResidualBlock, [2, 2, 2, 2]).double(),
+        "resnet18",
+        224,
+        "matches",
+        _k(),
+        "resnet18",
+        "Paperspace-blog ResNet-18 in float64 (.double()): conv1 Sequential, stages layer0..layer3, "
+        "AvgPool2d(7, stride=1), x.view",
+    ),
+    Case(
+        "sequential_residual_wrapper_resnet18",
+        sequential_resnet18,
+        "resnet18",
+        224,
+        "matches",
+        _k(),
+        "resnet18",
+        "the whole ResNet-18 as one nn.Sequential; each block a Residual(fn, shortcut) module returning "
+        "relu(fn(x) + shortcut(x))",
+    ),
+    Case(
+        "akamaster_resnet20",
+        akamaster_resnet20,
+        "resnet20",
+        32,
+        "matches",
+        _k(),
+        "resnet20",
+        "akamaster/pytorch_resnet_cifar10 resnet20: option A LambdaLayer F.pad(x[:, :, ::2, ::2], ... planes//4), "
+        "F.avg_pool2d(out, out.size()[3])",
+    ),
+    Case(
+        "akamaster_resnet56",
+        akamaster_resnet56,
+        "resnet56",
+        32,
+        "matches",
+        _k(),
+        "resnet56",
+        "akamaster/pytorch_resnet_cifar10 resnet56: 9 blocks a stage, LambdaLayer option A shortcuts",
+    ),
+    Case(
+        "dnddnjs_resnet32",
+        dnddnjs_resnet,
+        "resnet32",
+        32,
+        "matches",
+        _k(),
+        "resnet32",
+        "dnddnjs/pytorch-cifar10 ResNet(5): option A as IdentityPadding = F.pad zeros at the end then "
+        "MaxPool2d(1, stride=2); layers_2n/4n/6n; AvgPool2d(8)",
+    ),
     # ------------------------------------------------------------------------------------ not a resnet
-    Case("plain18", Plain18, "resnet18", 224, "not_a_resnet", _k("residual"), None,
-         "the paper's plain 18-layer baseline as a VGG-style cfg list: ResNet-18's convs with no shortcut at all"),
-    Case("plain20_cifar", Plain20, "resnet20", 32, "not_a_resnet", _k("residual"), None,
-         "the paper's CIFAR plain-20: 19 convs in ModuleLists, looped with F.relu, no shortcut, F.avg_pool2d(x, 8)"),
+    Case(
+        "plain18",
+        Plain18,
+        "resnet18",
+        224,
+        "not_a_resnet",
+        _k("residual"),
+        None,
+        "the paper's plain 18-layer baseline as a VGG-style cfg list: ResNet-18's convs with no shortcut at all",
+    ),
+    Case(
+        "plain20_cifar",
+        Plain20,
+        "resnet20",
+        32,
+        "not_a_resnet",
+        _k("residual"),
+        None,
+        "the paper's CIFAR plain-20: 19 convs in ModuleLists, looped with F.relu, no shortcut, F.avg_pool2d(x, 8)",
+    ),
     # ---------------------------------------------------------------------------------------- differs
-    Case("no_relu_after_add", lambda: TutorialResNet(block, [2, 2, 2, 2]), "resnet18", 224, "differs",
-         _k("activation"), None,
-         "Aladdin-Persson-style video tutorial with basic blocks: identity = x.clone(), x += identity, and the "
-         "final ReLU after the add forgotten"),
-    Case("leaky_stem_resnet34", LeakyStemResNet34, "resnet34", 224, "differs", _k("activation"), None,
-         "darknet-flavoured ResNet-34: a YOLO-style CBL (Conv-BN-LeakyReLU(0.1)) stem, ReLU blocks"),
-    Case("kuangliu_resnet18", lambda: KLResNet(KLBasicBlock, [2, 2, 2, 2]), "resnet18", 32, "differs",
-         _k("stem", "head"), "resnet18:stem=cifar,num_classes=10",
-         "kuangliu/pytorch-cifar ResNet18: 3×3/1 stem, no max pool, F.avg_pool2d(out, 4), out.view, self.linear, "
-         "10 classes"),
-    Case("weiaicunzai_resnet50_cifar100", lambda: Cifar100ResNet(BottleNeck, [3, 4, 6, 3]), "resnet50", 32,
-         "differs", _k("stem", "head"), "resnet50:stem=cifar,num_classes=100",
-         "weiaicunzai/pytorch-cifar100 resnet50: conv2_x..conv5_x, residual_function Sequential, "
-         "nn.ReLU(inplace=True)(...) built inside forward, 100 classes"),
-    Case("resnet20_option_b", lambda: ResNetCifar(20), "resnet20", 32, "differs", _k("shortcut"),
-         "resnet20:shortcut=B",
-         "the paper's CIFAR ResNet-20 in torchvision's CIFAR-adapted style with option B (1×1 conv + BN) "
-         "projections where the shape changes"),
-    Case("yunjey_tutorial_resnet", lambda: YunjeyResNet(TutorialResidualBlock, [2, 2, 2]), "resnet20", 32,
-         "differs", _k("blocks", "shortcut"), None,
-         "yunjey/pytorch-tutorial deep residual network: layers [2, 2, 2] (14 layers) and a 3×3 conv + BN as "
-         "the projection shortcut"),
-    Case("kuangliu_preact_resnet18", lambda: KLPreActResNet(KLPreActBlock, [2, 2, 2, 2]), "resnet18", 32,
-         "differs", _k("order", "stem", "head"), None,
-         "kuangliu/pytorch-cifar PreActResNet18: bare 3×3/1 stem conv, pre-activated blocks, conv-only shortcuts "
-         "on relu(bn1(x)), no final BN-ReLU, 10 classes"),
-    Case("timm_resnetv2_preact18", lambda: ResNetV2([2, 2, 2, 2]), "resnet18", 224, "differs", _k("order"),
-         "preact_resnet18",
-         "timm resnetv2_18 layout: BatchNormAct2d (BN subclass running its own ReLU), stem conv+pool, "
-         "stages.N.blocks.M, conv-only projections, final norm, 1×1-conv fc"),
-    Case("timm_seresnet50", lambda: TimmResNet(TimmBottleneck, [3, 4, 6, 3], attn_layer=SEModule), "resnet50", 160,
-         "differs", _k("attention"), "seresnet50",
-         "timm seresnet50: SEModule after bn3 before the add, reduction 16 rounded to a multiple of 8, fc1/fc2 "
-         "1×1 convs with bias, x.mean((2, 3))"),
-    Case("senet_pytorch_se_resnet18", se_resnet18, "resnet18", 224, "differs", _k("attention"), None,
-         "moskomule/senet.pytorch se_resnet18: SELayer with its own AdaptiveAvgPool2d and bias-free Linear fc's, "
-         "64 // 16 = 4 channels (timm rounds to 8)"),
-    Case("torchvision_dilated_resnet50_os8", tv_dilated_resnet50_os8, "resnet50", 128, "differs",
-         _k("dilation"), "resnet50:output_stride=8",
-         "torchvision resnet50(replace_stride_with_dilation=[False, True, True]) as DeepLabV3 builds it: layer3 "
-         "dilation 2, layer4 dilation 4, output stride 8; a segmentation backbone, run at 128"),
-    Case("extra_block_layer3", DictResNet, "resnet18", 224, "differs", _k("blocks"), "resnet18:layers=2+2+3+2",
-         "course-notebook ResNet-18 built from a stage dict into an nn.ModuleDict, with 3 blocks in layer3"),
-    Case("missing_block_layer2_resnet34", HandListedResNet34, "resnet34", 224, "differs", _k("blocks"),
-         "resnet34:layers=3+3+6+3",
-         "Kaggle-style ResNet-34 with every block listed by hand; layer2 lists 3 blocks instead of 4"),
-    Case("v1_bottleneck_foreign_names", V1ResNet50, "resnet50", 160, "differs", _k("stride"),
-         "resnet50:stride_in=v1",
-         "the paper's v1 bottleneck (stride on the first 1×1) named reduce/spatial/expand/proj, shortcut computed "
-         "first, x.mean((2, 3)) pool"),
-    Case("projection_every_block", ProjectionResNet18, "resnet18", 224, "differs", _k("shortcut"),
-         "resnet18:shortcut=C",
-         "kuangliu-like blocks on an ImageNet stem, but self.shortcut is a 1×1 conv + BN on every block"),
-    Case("torch7_resnet18_shortcut_a", t7_resnet18_shortcut_a, "resnet18", 224, "differs", _k("shortcut"),
-         "resnet18:shortcut=A",
-         "fb.resnet.torch ResNet-18 with -shortcutType A converted from Lua Torch: LambdaMap/LambdaReduce, "
-         "AvgPool2d(1, 2) + cat(x, x*0) zero-pad shortcut"),
-    Case("detectron2_r50_groupnorm", detectron2_r50_gn, "resnet50", 160, "differs", _k("norm"), None,
-         "detectron2 R-50-GN: GroupNorm(32) everywhere inside a Conv2d subclass that norms in its own forward, "
-         "F.relu_, functional F.max_pool2d stem"),
-    Case("maxpool_without_padding", AssignmentResNet18, "resnet18", 224, "differs", _k("maxpool"),
-         "resnet18:maxpool_padding=0",
-         "course-assignment ResNet-18 whose stem max pool is nn.MaxPool2d(3, 2) with no padding: 55×55 maps"),
-    Case("caffe_resnet50", lambda: CaffeResNet(CaffeBottleneck, [3, 4, 6, 3]), "resnet50", 224, "differs",
-         _k("maxpool", "stride"), None,
-         "ruotianluo/pytorch-resnet (Caffe weights): max pool padding 0 with ceil_mode=True, stride on the 1×1 "
-         "conv1, AvgPool2d(7)"),
-    Case("patched_mnist_resnet18", patched_mnist_resnet18, "resnet18", 28, "differs", _k("input"),
-         "resnet18:in_channels=1",
-         "torchvision resnet18 with model.conv1 replaced by a 1-channel 7×7/2 conv for MNIST, run at 28×28"),
-    Case("patched_cifar_resnet18_kept_maxpool", patched_cifar_resnet18_kept_maxpool, "resnet18", 32, "differs",
-         _k("stem", "head"), "resnet18:stem=cifar,maxpool=true,num_classes=10",
-         "torchvision resnet18 patched for CIFAR (conv1 → 3×3/1, fc → 10) but the max pool left in"),
-    Case("lightning_resnet50_100_classes", ImagenetTransferLearning, "resnet50", 160, "differs", _k("head"),
-         "resnet50:num_classes=100",
-         "PyTorch Lightning transfer-learning example: Sequential(*children()[:-1]) feature_extractor + a "
-         "Linear(2048, 100) classifier"),
-    Case("d2l_resnet18", d2l_resnet18, "resnet18", 96, "differs", _k("input", "head", "shortcut", "bias"),
-         "d2l_resnet18",
-         "d2l.ai ResNet-18 for Fashion-MNIST: Lazy layers, biased convs, a bare biased 1×1 conv shortcut (no BN), "
-         "net.0/b2..b5/last, 1 channel, 10 classes"),
-    Case("basic_blocks_called_resnet50", lambda: NotebookResNet(3, ResBlock, [3, 4, 6, 3]), "resnet50", 160,
-         "differs", _k("block_type"), "resnet34",
-         "notebook 'ResNet50 = ResNet(3, ResBlock, [3, 4, 6, 3])' with basic blocks: shortcut first, "
-         "nn.ReLU()(...) inside forward; it is a ResNet-34"),
-    Case("torchvision_wide_resnet50_2", tv_wide_resnet50_2, "resnet50", 128, "differs", _k("width"),
-         "wide_resnet50_2",
-         "torchvision's wide_resnet50_2: the same code with width_per_group=128, bottleneck 3×3s twice as wide; "
-         "run at 128"),
-    Case("bag_of_tricks_resnet50d", ResNet50D, "resnet50", 160, "differs", _k("stem", "shortcut"), "resnet50d",
-         "Bag-of-Tricks ResNet-50-D the timm/GluonCV way: deep 3×3 stem (32, 32, 64) and avg-pool-then-1×1 "
-         "projection shortcuts; run at 160 (timm's ResNet-D eval sizes vary)"),
-]  # fmt: skip
+    Case(
+        "no_relu_after_add",
+        lambda: TutorialResNet(block, [2, 2, 2, 2]),
+        "resnet18",
+        224,
+        "differs",
+        _k("activation"),
+        None,
+        "Aladdin-Persson-style video tutorial with basic blocks: identity = x.clone(), x += identity, and the "
+        "final ReLU after the add forgotten",
+    ),
+    Case(
+        "leaky_stem_resnet34",
+        LeakyStemResNet34,
+        "resnet34",
+        224,
+        "differs",
+        _k("activation"),
+        None,
+        "darknet-flavoured ResNet-34: a YOLO-style CBL (Conv-BN-LeakyReLU(0.1)) stem, ReLU blocks",
+    ),
+    Case(
+        "kuangliu_resnet18",
+        lambda: KLResNet(KLBasicBlock, [2, 2, 2, 2]),
+        "resnet18",
+        32,
+        "differs",
+        _k("stem", "head"),
+        "resnet18:stem=cifar,num_classes=10",
+        "kuangliu/pytorch-cifar ResNet18: 3×3/1 stem, no max pool, F.avg_pool2d(out, 4), out.view, self.linear, "
+        "10 classes",
+    ),
+    Case(
+        "weiaicunzai_resnet50_cifar100",
+        lambda: Cifar100ResNet(BottleNeck, [3, 4, 6, 3]),
+        "resnet50",
+        32,
+        "differs",
+        _k("stem", "head"),
+        "resnet50:stem=cifar,num_classes=100",
+        "weiaicunzai/pytorch-cifar100 resnet50: conv2_x..conv5_x, residual_function Sequential, "
+        "nn.ReLU(inplace=True)(...) built inside forward, 100 classes",
+    ),
+    Case(
+        "resnet20_option_b",
+        lambda: ResNetCifar(20),
+        "resnet20",
+        32,
+        "differs",
+        _k("shortcut"),
+        "resnet20:shortcut=B",
+        "the paper's CIFAR ResNet-20 in torchvision's CIFAR-adapted style with option B (1×1 conv + BN) "
+        "projections where the shape changes",
+    ),
+    Case(
+        "yunjey_tutorial_resnet",
+        lambda: YunjeyResNet(TutorialResidualBlock, [2, 2, 2]),
+        "resnet20",
+        32,
+        "differs",
+        _k("blocks", "shortcut"),
+        None,
+        "yunjey/pytorch-tutorial deep residual network: layers [2, 2, 2] (14 layers) and a 3×3 conv + BN as "
+        "the projection shortcut",
+    ),
+    Case(
+        "kuangliu_preact_resnet18",
+        lambda: KLPreActResNet(KLPreActBlock, [2, 2, 2, 2]),
+        "resnet18",
+        32,
+        "differs",
+        _k("order", "stem", "head"),
+        None,
+        "kuangliu/pytorch-cifar PreActResNet18: bare 3×3/1 stem conv, pre-activated blocks, conv-only shortcuts "
+        "on relu(bn1(x)), no final BN-ReLU, 10 classes",
+    ),
+    Case(
+        "timm_resnetv2_preact18",
+        lambda: ResNetV2([2, 2, 2, 2]),
+        "resnet18",
+        224,
+        "differs",
+        _k("order"),
+        "preact_resnet18",
+        "timm resnetv2_18 layout: BatchNormAct2d (BN subclass running its own ReLU), stem conv+pool, "
+        "stages.N.blocks.M, conv-only projections, final norm, 1×1-conv fc",
+    ),
+    Case(
+        "timm_seresnet50",
+        lambda: TimmResNet(TimmBottleneck, [3, 4, 6, 3], attn_layer=SEModule),
+        "resnet50",
+        160,
+        "differs",
+        _k("attention"),
+        "seresnet50",
+        "timm seresnet50: SEModule after bn3 before the add, reduction 16 rounded to a multiple of 8, fc1/fc2 "
+        "1×1 convs with bias, x.mean((2, 3))",
+    ),
+    Case(
+        "senet_pytorch_se_resnet18",
+        se_resnet18,
+        "resnet18",
+        224,
+        "differs",
+        _k("attention"),
+        None,
+        "moskomule/senet.pytorch se_resnet18: SELayer with its own AdaptiveAvgPool2d and bias-free Linear fc's, "
+        "64 // 16 = 4 channels (timm rounds to 8)",
+    ),
+    Case(
+        "torchvision_dilated_resnet50_os8",
+        tv_dilated_resnet50_os8,
+        "resnet50",
+        128,
+        "differs",
+        _k("dilation"),
+        "resnet50:output_stride=8",
+        "torchvision resnet50(replace_stride_with_dilation=[False, True, True]) as DeepLabV3 builds it: layer3 "
+        "dilation 2, layer4 dilation 4, output stride 8; a segmentation backbone, run at 128",
+    ),
+    Case(
+        "extra_block_layer3",
+        DictResNet,
+        "resnet18",
+        224,
+        "differs",
+        _k("blocks"),
+        "resnet18:layers=2+2+3+2",
+        "course-notebook ResNet-18 built from a stage dict into an nn.ModuleDict, with 3 blocks in layer3",
+    ),
+    Case(
+        "missing_block_layer2_resnet34",
+        HandListedResNet34,
+        "resnet34",
+        224,
+        "differs",
+        _k("blocks"),
+        "resnet34:layers=3+3+6+3",
+        "Kaggle-style ResNet-34 with every block listed by hand; layer2 lists 3 blocks instead of 4",
+    ),
+    Case(
+        "v1_bottleneck_foreign_names",
+        V1ResNet50,
+        "resnet50",
+        160,
+        "differs",
+        _k("stride"),
+        "resnet50:stride_in=v1",
+        "the paper's v1 bottleneck (stride on the first 1×1) named reduce/spatial/expand/proj, shortcut computed "
+        "first, x.mean((2, 3)) pool",
+    ),
+    Case(
+        "projection_every_block",
+        ProjectionResNet18,
+        "resnet18",
+        224,
+        "differs",
+        _k("shortcut"),
+        "resnet18:shortcut=C",
+        "kuangliu-like blocks on an ImageNet stem, but self.shortcut is a 1×1 conv + BN on every block",
+    ),
+    Case(
+        "torch7_resnet18_shortcut_a",
+        t7_resnet18_shortcut_a,
+        "resnet18",
+        224,
+        "differs",
+        _k("shortcut"),
+        "resnet18:shortcut=A",
+        "fb.resnet.torch ResNet-18 with -shortcutType A converted from Lua Torch: LambdaMap/LambdaReduce, "
+        "AvgPool2d(1, 2) + cat(x, x*0) zero-pad shortcut",
+    ),
+    Case(
+        "detectron2_r50_groupnorm",
+        detectron2_r50_gn,
+        "resnet50",
+        160,
+        "differs",
+        _k("norm"),
+        None,
+        "detectron2 R-50-GN: GroupNorm(32) everywhere inside a Conv2d subclass that norms in its own forward, "
+        "F.relu_, functional F.max_pool2d stem",
+    ),
+    Case(
+        "maxpool_without_padding",
+        AssignmentResNet18,
+        "resnet18",
+        224,
+        "differs",
+        _k("maxpool"),
+        "resnet18:maxpool_padding=0",
+        "course-assignment ResNet-18 whose stem max pool is nn.MaxPool2d(3, 2) with no padding: 55×55 maps",
+    ),
+    Case(
+        "caffe_resnet50",
+        lambda: CaffeResNet(CaffeBottleneck, [3, 4, 6, 3]),
+        "resnet50",
+        224,
+        "differs",
+        _k("maxpool", "stride"),
+        None,
+        "ruotianluo/pytorch-resnet (Caffe weights): max pool padding 0 with ceil_mode=True, stride on the 1×1 "
+        "conv1, AvgPool2d(7)",
+    ),
+    Case(
+        "patched_mnist_resnet18",
+        patched_mnist_resnet18,
+        "resnet18",
+        28,
+        "differs",
+        _k("input"),
+        "resnet18:in_channels=1",
+        "torchvision resnet18 with model.conv1 replaced by a 1-channel 7×7/2 conv for MNIST, run at 28×28",
+    ),
+    Case(
+        "patched_cifar_resnet18_kept_maxpool",
+        patched_cifar_resnet18_kept_maxpool,
+        "resnet18",
+        32,
+        "differs",
+        _k("stem", "head"),
+        "resnet18:stem=cifar,maxpool=true,num_classes=10",
+        "torchvision resnet18 patched for CIFAR (conv1 → 3×3/1, fc → 10) but the max pool left in",
+    ),
+    Case(
+        "lightning_resnet50_100_classes",
+        ImagenetTransferLearning,
+        "resnet50",
+        160,
+        "differs",
+        _k("head"),
+        "resnet50:num_classes=100",
+        "PyTorch Lightning transfer-learning example: Sequential(*children()[:-1]) feature_extractor + a "
+        "Linear(2048, 100) classifier",
+    ),
+    Case(
+        "d2l_resnet18",
+        d2l_resnet18,
+        "resnet18",
+        96,
+        "differs",
+        _k("input", "head", "shortcut", "bias"),
+        "d2l_resnet18",
+        "d2l.ai ResNet-18 for Fashion-MNIST: Lazy layers, biased convs, a bare biased 1×1 conv shortcut (no BN), "
+        "net.0/b2..b5/last, 1 channel, 10 classes",
+    ),
+    Case(
+        "basic_blocks_called_resnet50",
+        lambda: NotebookResNet(3, ResBlock, [3, 4, 6, 3]),
+        "resnet50",
+        160,
+        "differs",
+        _k("block_type"),
+        "resnet34",
+        "notebook 'ResNet50 = ResNet(3, ResBlock, [3, 4, 6, 3])' with basic blocks: shortcut first, "
+        "nn.ReLU()(...) inside forward; it is a ResNet-34",
+    ),
+    Case(
+        "torchvision_wide_resnet50_2",
+        tv_wide_resnet50_2,
+        "resnet50",
+        128,
+        "differs",
+        _k("width"),
+        "wide_resnet50_2",
+        "torchvision's wide_resnet50_2: the same code with width_per_group=128, bottleneck 3×3s twice as wide; "
+        "run at 128",
+    ),
+    Case(
+        "bag_of_tricks_resnet50d",
+        ResNet50D,
+        "resnet50",
+        160,
+        "differs",
+        _k("stem", "shortcut"),
+        "resnet50d",
+        "Bag-of-Tricks ResNet-50-D the timm/GluonCV way: deep 3×3 stem (32, 32, 64) and avg-pool-then-1×1 "
+        "projection shortcuts; run at 160 (timm's ResNet-D eval sizes vary)",
+    ),
+]
 
 CASES_BY_ID: dict[str, Case] = {case.id: case for case in CASES}

@@ -34,8 +34,9 @@ TORCHVISION_MACS = {
     "wide_resnet101_2": 22_753_050_624,
 }
 # By the paper's depth, for the tests that speak of depths.
-DEPTH_PARAMS = {int(name[6:]): TORCHVISION_PARAMS[name] for name in ("resnet18", "resnet34", "resnet50", "resnet101",
-                                                                    "resnet152")}  # fmt: skip
+DEPTH_PARAMS = {
+    int(name[6:]): TORCHVISION_PARAMS[name] for name in ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152")
+}
 DEPTH_MACS = {depth: TORCHVISION_MACS[f"resnet{depth}"] for depth in DEPTH_PARAMS}
 
 # timm's model cards (resnet50d: He et al. 2019's ResNet-50-D; seresnet50: Hu et al. 2018).

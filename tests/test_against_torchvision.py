@@ -11,8 +11,18 @@ from resnet_inspect import analyze, build_model
 
 torchvision = pytest.importorskip("torchvision", reason="torchvision does not import beside this torch build")
 
-TORCHVISION = ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d",
-               "resnext101_32x8d", "resnext101_64x4d", "wide_resnet50_2", "wide_resnet101_2"]  # fmt: skip
+TORCHVISION = [
+    "resnet18",
+    "resnet34",
+    "resnet50",
+    "resnet101",
+    "resnet152",
+    "resnext50_32x4d",
+    "resnext101_32x8d",
+    "resnext101_64x4d",
+    "wide_resnet50_2",
+    "wide_resnet101_2",
+]
 
 
 @pytest.mark.parametrize("name", TORCHVISION)

@@ -44,15 +44,19 @@ def one_error_line(result) -> str:
         (["table", "--size", "1000000000"], "size '1000000000' is not valid"),
         (["sweep", "--sizes", "1000000000"], "--sizes '1000000000' is not valid"),  # the flag given, not --size
         (["sweep", "--sizes", "1:1000000000"], "gives 1,000,000,000 sizes; sweep at most 50,000"),
-        (["sweep", "--sizes", "1:500", "--batch", ",".join(["1"] * 101)],
-         "sizes × batches = 500 × 101 = 50,500 is past the limit of 50,000; sweep fewer sizes or batches at once"),
+        (
+            ["sweep", "--sizes", "1:500", "--batch", ",".join(["1"] * 101)],
+            "sizes × batches = 500 × 101 = 50,500 is past the limit of 50,000; sweep fewer sizes or batches at once",
+        ),
         (["table", "--layers", "5000,1", "--widths", "64,128"], "add up to 5,001 blocks; the limit is 5,000"),
         (["table", "--layers", "1000000000"], "add up to 1,000,000,000 blocks; the limit is 5,000"),  # cap first
-        (["profile", "--depth", "18", "--size", "32", "--repeats", "1001"], "--repeats 1001 is not valid; it must be "
-         "from 1 to 1,000"),
+        (
+            ["profile", "--depth", "18", "--size", "32", "--repeats", "1001"],
+            "--repeats 1001 is not valid; it must be from 1 to 1,000",
+        ),
         (["profile", "--depth", "18", "--size", "32", "--warmup", "100000"], "--warmup 100000 is not valid"),
     ],
-)  # fmt: skip
+)
 def test_huge_values_are_one_line(args, message):
     assert message in one_error_line(invoke(*args))
 
@@ -132,8 +136,10 @@ def test_profile_checks_memory_before_it_builds_anything(monkeypatch):
     monkeypatch.setattr(resnet_inspect.runtime.model, "build_model", no_model)
     message = one_error_line(invoke("profile", "--batch", "512", "--size", "4096", "--device", "cpu"))
     assert message.startswith("timing resnet50 on a 512×3×4096×4096 float32 batch needs ")
-    assert message.endswith(" GiB, more than the 16.0 GiB RESNET_INSPECT_MAX_GIB allows; use a smaller network, "
-                            "batch or size, or raise RESNET_INSPECT_MAX_GIB")  # fmt: skip
+    assert message.endswith(
+        " GiB, more than the 16.0 GiB RESNET_INSPECT_MAX_GIB allows; use a smaller network, "
+        "batch or size, or raise RESNET_INSPECT_MAX_GIB"
+    )
     needed = float(message.split(" needs ")[1].split(" GiB")[0].replace(",", ""))
     assert needed > 512 * 3 * 4096 * 4096 * 4 / GIB  # at least the input itself
 

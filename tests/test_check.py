@@ -35,22 +35,39 @@ def test_a_correct_independent_resnet18_matches():
 @pytest.mark.parametrize(
     ("factory", "depth", "kind", "message", "equals"),
     [
-        ("one_by_one", "18", "block_type",
-         "layer1.0: your block is a block of 3×3, 1×1 convs where the reference's is a basic block (two 3×3 convs)",
-         None),
-        ("projection", "18", "shortcut",
-         "layer1.0: your shortcut is a projection (1×1 conv 64→64, batch norm); the reference's is the identity",
-         None),
-        ("resnet50_v1", "50", "stride",
-         "layer2.0: stride 2 on the first conv (1×1) where the reference has stride 2 on the second conv (3×3) "
-         "(v1 against v1.5) (and in 2 more places: layer3.0, layer4.0)", "resnet50:stride_in=v1"),
+        (
+            "one_by_one",
+            "18",
+            "block_type",
+            "layer1.0: your block is a block of 3×3, 1×1 convs where the reference's is a basic block (two 3×3 convs)",
+            None,
+        ),
+        (
+            "projection",
+            "18",
+            "shortcut",
+            "layer1.0: your shortcut is a projection (1×1 conv 64→64, batch norm); the reference's is the identity",
+            None,
+        ),
+        (
+            "resnet50_v1",
+            "50",
+            "stride",
+            "layer2.0: stride 2 on the first conv (1×1) where the reference has stride 2 on the second conv (3×3) "
+            "(v1 against v1.5) (and in 2 more places: layer3.0, layer4.0)",
+            "resnet50:stride_in=v1",
+        ),
         ("stem_bias", "18", "bias", "your stem conv has bias; the reference's has none", None),
-        ("option_a", "18", "shortcut",
-         "layer2.0: your shortcut is option A: subsample and zero-pad the channels (no parameters); the reference's "
-         "is a projection (1×1 conv /2 64→128, batch norm) (and in 2 more places: layer3.0, layer4.0)",
-         "resnet18:shortcut=A"),
+        (
+            "option_a",
+            "18",
+            "shortcut",
+            "layer2.0: your shortcut is option A: subsample and zero-pad the channels (no parameters); the reference's "
+            "is a projection (1×1 conv /2 64→128, batch norm) (and in 2 more places: layer3.0, layer4.0)",
+            "resnet18:shortcut=A",
+        ),
     ],
-)  # fmt: skip
+)
 def test_each_mistake_is_found_and_named(factory, depth, kind, message, equals):
     result = check(factory, "--depth", depth, "--format", "json")
     assert result.exit_code == 1
@@ -105,8 +122,9 @@ def test_models_that_cannot_be_loaded_exit_2_in_one_line(target, extra, message)
 
 # Checkpoint inference reads torchvision's and timm's ResNet layouts of four stages; the CIFAR, pre-activation and
 # SE families are recognised by `check` on a model, not yet from a bare state_dict.
-INFERABLE = [name for name, spec in REGISTRY.items()
-             if len(spec.layers) == 4 and spec.order == "post" and not spec.se_reduction]  # fmt: skip
+INFERABLE = [
+    name for name, spec in REGISTRY.items() if len(spec.layers) == 4 and spec.order == "post" and not spec.se_reduction
+]
 
 
 @pytest.mark.parametrize("name", INFERABLE)
@@ -180,16 +198,24 @@ def test_checkpoint_verdict_ignores_what_weights_cannot_show(tmp_path):
 @pytest.mark.parametrize(
     ("wrap", "said"),
     [
-        (lambda s: {"epoch": 3, "state_dict": {f"model.{k}": v for k, v in s.items()}},
-         ["read the state_dict nested under 'state_dict'", "stripped the wrapper prefix 'model.' from every key"]),
-        (lambda s: {f"module._orig_mod.{k}": v for k, v in s.items()},
-         ["stripped the wrapper prefix 'module._orig_mod.' from every key"]),
-        (lambda s: {"model": {f"backbone.{k}": v for k, v in s.items()}, "ema": {}},
-         ["read the state_dict nested under 'model'", "stripped the wrapper prefix 'backbone.' from every key"]),
-        (lambda s: {"ema": {f"net.{k}": v for k, v in s.items()}},
-         ["read the state_dict nested under 'ema'", "stripped the wrapper prefix 'net.' from every key"]),
+        (
+            lambda s: {"epoch": 3, "state_dict": {f"model.{k}": v for k, v in s.items()}},
+            ["read the state_dict nested under 'state_dict'", "stripped the wrapper prefix 'model.' from every key"],
+        ),
+        (
+            lambda s: {f"module._orig_mod.{k}": v for k, v in s.items()},
+            ["stripped the wrapper prefix 'module._orig_mod.' from every key"],
+        ),
+        (
+            lambda s: {"model": {f"backbone.{k}": v for k, v in s.items()}, "ema": {}},
+            ["read the state_dict nested under 'model'", "stripped the wrapper prefix 'backbone.' from every key"],
+        ),
+        (
+            lambda s: {"ema": {f"net.{k}": v for k, v in s.items()}},
+            ["read the state_dict nested under 'ema'", "stripped the wrapper prefix 'net.' from every key"],
+        ),
     ],
-)  # fmt: skip
+)
 def test_wrapped_checkpoints_are_unwrapped_and_say_how(tmp_path, wrap, said):
     path = tmp_path / "wrapped.pt"
     torch.save(wrap(build_model(18, device="meta").to_empty(device="cpu").state_dict()), path)
@@ -207,8 +233,9 @@ def test_checkpoints_without_counters_with_renamed_projections():
     assert result.problems == () and result.recognised_as == "resnet34"
     # BNs of ResNet-34: the stem's, two in each of 16 blocks, one in each of 3 projections.
     assert f"no num_batches_tracked buffers ({1 + 2 * 16 + 3} expected): not needed to infer the config" in result.notes
-    renamed = {k.replace("downsample.0", "shortcut.0").replace("downsample.1", "shortcut.1"): v
-               for k, v in state.items()}  # fmt: skip
+    renamed = {
+        k.replace("downsample.0", "shortcut.0").replace("downsample.1", "shortcut.1"): v for k, v in state.items()
+    }
     result = check_state_dict(renamed, "kuangliu-style")
     assert result.problems == () and result.recognised_as == "resnet34"
     assert any("`shortcut.0`" in note for note in result.notes)
@@ -231,21 +258,29 @@ def test_equals_is_an_arch_the_model_then_matches():
 
 
 def test_a_network_without_shortcuts_is_not_a_resnet():
-    result = runner.invoke(app, ["check", f"{HERE / 'corpus_models.py'}:Plain20", "--arch", "resnet20", "--size", "32",
-                                 "--format", "json"])  # fmt: skip
+    result = runner.invoke(
+        app, ["check", f"{HERE / 'corpus_models.py'}:Plain20", "--arch", "resnet20", "--size", "32", "--format", "json"]
+    )
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert (data["verdict"], data["equals"]) == ("not_a_resnet", None)
     assert [d["kind"] for d in data["differences"]] == ["residual"]
-    assert "✗ not a ResNet" in runner.invoke(app, ["check", f"{HERE / 'corpus_models.py'}:Plain20", "--arch",
-                                                   "resnet20", "--size", "32"]).stdout  # fmt: skip
+    assert (
+        "✗ not a ResNet"
+        in runner.invoke(
+            app, ["check", f"{HERE / 'corpus_models.py'}:Plain20", "--arch", "resnet20", "--size", "32"]
+        ).stdout
+    )
 
 
-@pytest.mark.parametrize(("body", "code", "said"), [
-    ("sys.exit(5)", 2, "called sys.exit(5)"),
-    ("sys.exit()", 2, "called sys.exit(None)"),
-    ("raise KeyboardInterrupt", 130, "interrupted"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("body", "code", "said"),
+    [
+        ("sys.exit(5)", 2, "called sys.exit(5)"),
+        ("sys.exit()", 2, "called sys.exit(None)"),
+        ("raise KeyboardInterrupt", 130, "interrupted"),
+    ],
+)
 def test_a_factory_that_exits_or_is_interrupted_gives_one_line_and_our_exit_code(tmp_path, body, code, said):
     source = tmp_path / "exits.py"
     source.write_text(f"import sys\n\n\ndef build():\n    {body}\n")
@@ -277,4 +312,5 @@ def test_a_model_that_resizes_its_own_input_is_told_so():
     assert result.verdict == "differs"
     assert [d.kind for d in result.differences] == ["input"]
     assert "your model resizes its input: its first layer sees 224×224 where the input is 64×64" in (
-        result.differences[0].message)  # fmt: skip
+        result.differences[0].message
+    )

@@ -39,8 +39,11 @@ def torch_numbers(model: nn.Module, channels: int, size: int):
     model = model.eval()
     dtype = next(model.parameters()).dtype
     convs = []
-    hooks = [m.register_forward_hook(lambda m, i, o: convs.append((tuple(m.weight.shape), tuple(o.shape))))
-             for m in model.modules() if isinstance(m, nn.Conv2d)]  # fmt: skip
+    hooks = [
+        m.register_forward_hook(lambda m, i, o: convs.append((tuple(m.weight.shape), tuple(o.shape))))
+        for m in model.modules()
+        if isinstance(m, nn.Conv2d)
+    ]
     counter = FlopCounterMode(display=False)
     try:
         with counter, torch.no_grad():
@@ -57,8 +60,9 @@ def test_equals_builds_the_same_numbers(case):
         model = case.build()
     channels = 1 if "input" in case.kinds else 3
     yours = torch_numbers(model, channels, case.size)
-    built = torch_numbers(build_model(case.equals, device="meta").to(next(model.parameters()).dtype), channels,
-                          case.size)  # fmt: skip
+    built = torch_numbers(
+        build_model(case.equals, device="meta").to(next(model.parameters()).dtype), channels, case.size
+    )
     assert built == yours
 
 
@@ -66,8 +70,10 @@ def test_equals_builds_the_same_numbers(case):
 
 
 def snapshot(model: nn.Module):
-    tensors = [(name, id(t), t.dtype, t.device, t.requires_grad, t.detach().clone())
-               for name, t in [*model.named_parameters(), *model.named_buffers()]]  # fmt: skip
+    tensors = [
+        (name, id(t), t.dtype, t.device, t.requires_grad, t.detach().clone())
+        for name, t in [*model.named_parameters(), *model.named_buffers()]
+    ]
     modes = [(name, m.training) for name, m in model.named_modules()]
     return tensors, modes, type(model).__name__
 
@@ -89,8 +95,10 @@ def _mixed_modes(model: nn.Module) -> nn.Module:
     return model
 
 
-@pytest.mark.parametrize("case_id", ["kuangliu_resnet18", "blog_float64_resnet18", "akamaster_resnet20",
-                                     "timm_resnetv2_preact18", "d2l_resnet18"])  # fmt: skip
+@pytest.mark.parametrize(
+    "case_id",
+    ["kuangliu_resnet18", "blog_float64_resnet18", "akamaster_resnet20", "timm_resnetv2_preact18", "d2l_resnet18"],
+)
 def test_check_leaves_the_model_exactly_as_it_was(case_id):
     case = corpus.CASES_BY_ID[case_id]
     torch.manual_seed(0)

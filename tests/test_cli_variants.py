@@ -22,9 +22,22 @@ def test_table_takes_arch_and_knobs():
     v1 = json.loads(invoke("table", "--depth", "50", "--stride-in", "v1", "--format", "json").stdout)
     assert v1["arch"] == "resnet50 with stride_in=v1" and v1["totals"]["macs_conv_linear"] == 3_857_973_248
     custom = json.loads(
-        invoke("table", "--block", "basic", "--layers", "1,1,1,1", "--widths", "16,32,64,128", "--size", "32",
-            "--num-classes", "10", "--format", "json").stdout
-    )  # fmt: skip
+        invoke(
+            "table",
+            "--block",
+            "basic",
+            "--layers",
+            "1,1,1,1",
+            "--widths",
+            "16,32,64,128",
+            "--size",
+            "32",
+            "--num-classes",
+            "10",
+            "--format",
+            "json",
+        ).stdout
+    )
     assert custom["spec"]["layers"] == [1, 1, 1, 1] and custom["totals"]["verified"] is True
     assert custom["layers"][-1]["out_shape"] == [1, 10]
     deep = json.loads(invoke("table", "--stem", "deep", "--shortcut", "avgdown", "--format", "json").stdout)

@@ -88,8 +88,10 @@ def test_closed_forms_equal_a_real_forward(name):
     if name in ("resnet1202", "preact_resnet1001"):
         sizes = sizes[:3]  # hundreds of blocks: a few sizes say as much
     for h, w in sizes:
-        seen = [(o.name, tuple(o.out_shape[2:]) if len(o.out_shape) == 4 else None)
-                for o in observe(model, (1, spec.in_channels, h, w))]  # fmt: skip
+        seen = [
+            (o.name, tuple(o.out_shape[2:]) if len(o.out_shape) == 4 else None)
+            for o in observe(model, (1, spec.in_channels, h, w))
+        ]
         assert seen == [(layer.name, layer.size(h, w)) for layer in forms.layers], (name, h, w)
 
 
@@ -111,14 +113,16 @@ def test_dilation_keeps_the_size():
     assert [layer for layer in forms.layers if layer.stage == "layer4"][-1].expr() == ("ceil(H/8)", "ceil(W/8)")
 
 
-@pytest.mark.parametrize("name", ["resnet50", "resnext50_32x4d", "seresnet18", "preact_resnet18", "resnet50d",
-                                  "resnet20", "d2l_resnet18"])  # fmt: skip
+@pytest.mark.parametrize(
+    "name", ["resnet50", "resnext50_32x4d", "seresnet18", "preact_resnet18", "resnet50d", "resnet20", "d2l_resnet18"]
+)
 def test_counts_equal_fvcore_rules_per_layer_at_every_sampled_size(name):
     spec = get_spec(name)
     counter = Counter(closed_forms(spec))
     model = build_model(spec, device="meta")
-    for (h, w), batch in zip([(spec.default_size, spec.default_size), *SAMPLE_SIZES], [1, 3, 1, 2, 1, 1, 5],
-                             strict=True):  # fmt: skip
+    for (h, w), batch in zip(
+        [(spec.default_size, spec.default_size), *SAMPLE_SIZES], [1, 3, 1, 2, 1, 1, 5], strict=True
+    ):
         analysis = analyze(spec, (h, w), batch=batch, model=model)  # the hooked model's shapes, fvcore's rules
         ours = counter.layers(h, w, batch)
         assert [(n, y, p, f) for n, _, y, p, _, f in ours] == [
@@ -126,7 +130,10 @@ def test_counts_equal_fvcore_rules_per_layer_at_every_sampled_size(name):
         ], (name, h, w)
         total = counter.totals([(h, w)], batch)[0]
         assert (total.params, total.macs_conv_linear, total.macs_fvcore) == (
-            analysis.params, analysis.macs_conv_linear, analysis.macs_fvcore)  # fmt: skip
+            analysis.params,
+            analysis.macs_conv_linear,
+            analysis.macs_fvcore,
+        )
 
 
 def test_counts_equal_fvcores_own_forward():
@@ -168,7 +175,8 @@ def test_a_ceil_mode_pool_that_may_drop_its_last_window_has_no_closed_form():
     spec = get_spec("resnet18d")
     units = list(plan(spec))
     i = next(i for i, unit in enumerate(units) if unit.name == "layer2.0")  # its shortcut: a 2×2 ceil_mode pool
-    units[i] = dataclasses.replace(units[i], ops=tuple(dataclasses.replace(op, padding=1) if op.kind == "downpool"
-                                                       else op for op in units[i].ops))  # fmt: skip
+    units[i] = dataclasses.replace(
+        units[i], ops=tuple(dataclasses.replace(op, padding=1) if op.kind == "downpool" else op for op in units[i].ops)
+    )
     with pytest.raises(InspectError, match="ceil_mode pool"):
         closed_forms(spec, tuple(units))

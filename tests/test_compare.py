@@ -194,8 +194,9 @@ def test_knobs_after_a_colon_parse_strictly():
 
 def test_roofline_with_given_peaks(tmp_path):
     out = tmp_path / "roof.png"
-    result = invoke("plot", "roofline", "--device", "unknown", "--peak-tflops", "10", "--peak-gbs", "100",
-                 "--output", str(out))  # fmt: skip
+    result = invoke(
+        "plot", "roofline", "--device", "unknown", "--peak-tflops", "10", "--peak-gbs", "100", "--output", str(out)
+    )
     assert result.exit_code == 0 and out.exists()
 
 

@@ -66,8 +66,11 @@ def paper_cifar_params(n: int, classes: int = 10) -> int:
 
 
 def test_paper_cifar_counts_from_first_principles():
-    assert [paper_cifar_params(n) for n in (3, 5, 9)] == [PUBLISHED["resnet20"], PUBLISHED["resnet32"],
-                                                          PUBLISHED["resnet56"]]  # fmt: skip
+    assert [paper_cifar_params(n) for n in (3, 5, 9)] == [
+        PUBLISHED["resnet20"],
+        PUBLISHED["resnet32"],
+        PUBLISHED["resnet56"],
+    ]
 
 
 class ResidualAdds(TorchDispatchMode):
@@ -99,8 +102,14 @@ def run(case) -> dict:
         x = torch.randn(2, in_channels, case.size, case.size, dtype=first.dtype)
         with torch.no_grad(), ResidualAdds() as adds:
             out = model(x)
-        _RUNS[case.id] = {"shape": tuple(out.shape), "params": params, "adds": adds.count,
-                          "finite": bool(torch.isfinite(out).all()), "dtype": out.dtype, "in": in_channels}  # fmt: skip
+        _RUNS[case.id] = {
+            "shape": tuple(out.shape),
+            "params": params,
+            "adds": adds.count,
+            "finite": bool(torch.isfinite(out).all()),
+            "dtype": out.dtype,
+            "in": in_channels,
+        }
     return _RUNS[case.id]
 
 
@@ -227,8 +236,21 @@ KNOWN_NAMES = (
     | {f"{family}{d}" for family in ("preact_resnet", "seresnet") for d in (18, 34, 50, 101, 152)}
     | {"resnet50d", "wide_resnet50_2", "d2l_resnet18"}
 )
-KNOBS = {"stem", "maxpool", "maxpool_padding", "stride_in", "shortcut", "order", "se_reduction", "output_stride",
-         "layers", "widths", "num_classes", "in_channels", "block"}  # fmt: skip
+KNOBS = {
+    "stem",
+    "maxpool",
+    "maxpool_padding",
+    "stride_in",
+    "shortcut",
+    "order",
+    "se_reduction",
+    "output_stride",
+    "layers",
+    "widths",
+    "num_classes",
+    "in_channels",
+    "block",
+}
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.equals], ids=lambda c: c.id)

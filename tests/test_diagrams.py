@@ -79,8 +79,15 @@ def test_block_diagrams_draw_every_op_in_the_plans_order():
     assert [n.text for n in first.shortcut_nodes] == ["1×1, 512, /2"]
     # SE (reduction 16 of 1024 = 64) gates the residual before the add.
     first, repeated = block_diagrams(parse_arch("seresnet50"), "layer3", (224, 224))
-    assert texts(first)[8:15] == ["global avg pool", "fc, 64 (1×1 conv)", "ReLU", "fc, 1024 (1×1 conv)", "sigmoid",
-                                  "×", "+"]  # fmt: skip
+    assert texts(first)[8:15] == [
+        "global avg pool",
+        "fc, 64 (1×1 conv)",
+        "ReLU",
+        "fc, 1024 (1×1 conv)",
+        "sigmoid",
+        "×",
+        "+",
+    ]
     assert [n.text for n in first.shortcut_nodes] == ["1×1, 1024, /2", "BN"]
     assert repeated.label == "the 5 blocks after it" and repeated.shortcut == "identity"
 
@@ -109,8 +116,16 @@ def test_network_diagrams_keep_every_label_clear(name, size, figsize):
 
 
 @pytest.mark.parametrize("figsize", [None, "column"])
-@pytest.mark.parametrize(("name", "stage"), [(None, None), ("seresnet50", "layer3"), ("preact_resnet50", "layer2"),
-                                             ("resnet50d", "layer2"), ("resnet110", "layer2")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "stage"),
+    [
+        (None, None),
+        ("seresnet50", "layer3"),
+        ("preact_resnet50", "layer2"),
+        ("resnet50d", "layer2"),
+        ("resnet110", "layer2"),
+    ],
+)
 def test_block_diagrams_keep_every_label_clear(name, stage, figsize):
     blocks = paper_blocks() if name is None else block_diagrams(parse_arch(name), stage, (224, 224))
     fig = diagrams.block_figure(blocks, title="blocks", figsize=figsize)

@@ -45,8 +45,11 @@ HAND_WRITTEN = {Path("api.md")}  # its examples are run by tests/test_api_docs.p
 
 def test_every_generated_markdown_file_equals_the_committed_one(regenerated):
     generated = sorted(p.relative_to(regenerated) for p in regenerated.rglob("*.md"))
-    committed = sorted(p.relative_to(ROOT / "docs") for p in (ROOT / "docs").rglob("*.md")
-                       if p.relative_to(ROOT / "docs") not in HAND_WRITTEN)  # fmt: skip
+    committed = sorted(
+        p.relative_to(ROOT / "docs")
+        for p in (ROOT / "docs").rglob("*.md")
+        if p.relative_to(ROOT / "docs") not in HAND_WRITTEN
+    )
     assert generated == committed, "docs/ is stale: run `python docs/generate.py`"
     for relative in generated:
         assert (regenerated / relative).read_text() == (ROOT / "docs" / relative).read_text(), (
@@ -124,8 +127,9 @@ def test_every_plot_kind_writes_valid_png_svg_and_pdf(tmp_path, kind):
 
     for suffix in (".png", ".svg", ".pdf"):
         out = tmp_path / f"{kind}{suffix}"
-        result = runner.invoke(app, ["plot", kind, *QUICK[kind], "--output", str(out), "--dpi", "50",
-                                     "--figsize", "6,4"])  # fmt: skip
+        result = runner.invoke(
+            app, ["plot", kind, *QUICK[kind], "--output", str(out), "--dpi", "50", "--figsize", "6,4"]
+        )
         assert result.exit_code == 0, result.stderr
         assert f"wrote {out} ({out.stat().st_size:,} bytes)" in result.stderr
         data = out.read_bytes()
@@ -209,10 +213,14 @@ def test_stage_headline_is_computed_from_the_bars():
         (["plot", "stages", "--output", "fig.png", "--dpi", "0"], "--dpi 0 is not valid"),
         (["plot", "stages", "--output", "fig.png", "--figsize", "wide"], "--figsize 'wide' is not valid"),
         (["plot", "stages", "--output", "fig.png", "--figsize", "0,3"], "inches from 1 to 60"),
-        (["plot", "stages", "--output", "fig.png", "--log"],
-         "--log is not an option of plot stages; it applies to plot layers, plot sweep"),
-        (["plot", "diagram", "--output", "fig.png", "--stage", "layer1"],
-         "--stage is not an option of plot diagram; it applies to plot block, plot rf"),
+        (
+            ["plot", "stages", "--output", "fig.png", "--log"],
+            "--log is not an option of plot stages; it applies to plot layers, plot sweep",
+        ),
+        (
+            ["plot", "diagram", "--output", "fig.png", "--stage", "layer1"],
+            "--stage is not an option of plot diagram; it applies to plot block, plot rf",
+        ),
         (["plot", "block", "--output", "fig.png", "--stage", "layer9"], "stage 'layer9' is not valid for resnet50"),
     ],
 )
@@ -255,20 +263,32 @@ def drawn():
         "sweep": lambda size: figures.sweep_figure(points, figsize=size),
         "shapes": lambda size: figures.shapes_figure(r18, figsize=size),
         # a made-up effective field (a Gaussian bump): the figure's layout does not depend on what was measured
-        "rf": lambda size: field_figure(se.trace, stage="layer4", heatmap=bump, spread={"mean": (112, 112),
-                                        "std": (40, 40)}, unit_field=(-101, -101, 325, 325), figsize=size),
+        "rf": lambda size: field_figure(
+            se.trace,
+            stage="layer4",
+            heatmap=bump,
+            spread={"mean": (112, 112), "std": (40, 40)},
+            unit_field=(-101, -101, 325, 325),
+            figsize=size,
+        ),
         "rf-alone": lambda size: field_figure(r18.trace, figsize=size),
         "roofline": lambda size: figures.roofline_figure(
-            r18, layer_memory(r18.trace, "float32"), peak_macs_per_s=384e9, bandwidth=89.6e9, device="a laptop",
-            dtype="float32", figsize=size,
+            r18,
+            layer_memory(r18.trace, "float32"),
+            peak_macs_per_s=384e9,
+            bandwidth=89.6e9,
+            device="a laptop",
+            dtype="float32",
+            figsize=size,
         ),
-    }  # fmt: skip
+    }
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("figsize", [None, "column", "slide", "7,5"])
-@pytest.mark.parametrize("kind", ["stages", "layers", "depths", "blocks", "sweep", "shapes", "roofline", "rf",
-                                  "rf-alone"])  # fmt: skip
+@pytest.mark.parametrize(
+    "kind", ["stages", "layers", "depths", "blocks", "sweep", "shapes", "roofline", "rf", "rf-alone"]
+)
 def test_no_label_is_cut_off_or_drawn_over_another(drawn, kind, figsize):
     import warnings
 

@@ -30,6 +30,7 @@ def _key(kind, shape, params, macs):
         shape = shape[:2]
     return ("conv" if kind == "linear" else kind, shape, params, macs)
 
+
 CASES = [
     ("resnet20", lambda: cifar_resnet(3), 32),
     ("resnet56", lambda: cifar_resnet(9), 32),
@@ -60,8 +61,11 @@ def _theirs(build, size):
 def test_every_weighted_layer_equals_the_reference(arch, build, size):
     model, theirs = _theirs(build, size)
     ours = trace(parse_arch(arch), size)
-    mine = Counter(_key(layer.kind, layer.out_shape, layer.params, layer.macs_conv_linear) for layer in ours.layers
-                   if layer.kind in ("conv", "linear", "bn"))  # fmt: skip
+    mine = Counter(
+        _key(layer.kind, layer.out_shape, layer.params, layer.macs_conv_linear)
+        for layer in ours.layers
+        if layer.kind in ("conv", "linear", "bn")
+    )
     assert mine == theirs
     assert ours.params == sum(p.numel() for p in model.parameters())
 
@@ -85,8 +89,14 @@ def test_deep_nets_have_the_references_parameters(arch, build, params):
 
 def test_published_numbers():
     # Table 6 (BN included), timm's model cards, torchvision's dilated nets.
-    printed = {"resnet20": 0.27, "resnet32": 0.46, "resnet44": 0.66, "resnet56": 0.85, "resnet110": 1.7,
-               "resnet1202": 19.4}  # fmt: skip
+    printed = {
+        "resnet20": 0.27,
+        "resnet32": 0.46,
+        "resnet44": 0.66,
+        "resnet56": 0.85,
+        "resnet110": 1.7,
+        "resnet1202": 19.4,
+    }
     for name, millions in printed.items():
         decimals = len(str(millions).split(".")[1])
         assert round(trace(parse_arch(name), 32).params / 1e6, decimals) == millions
@@ -116,8 +126,15 @@ def test_se_reduction_is_rounded_as_timm_does():
     assert [t.layer(f"layer{i}.0.se.fc1").out_shape[1] for i in range(1, 5)] == [16, 32, 64, 128]
 
 
-KNOBBED = ["resnet20", "preact_resnet18", "seresnet18", "resnet18:output_stride=8", "resnet20:order=pre,se_reduction=4",
-           "resnet18:stem=cifar,layers=1+1+1,widths=64+128+256", "resnet50d:maxpool=false,order=pre"]  # fmt: skip
+KNOBBED = [
+    "resnet20",
+    "preact_resnet18",
+    "seresnet18",
+    "resnet18:output_stride=8",
+    "resnet20:order=pre,se_reduction=4",
+    "resnet18:stem=cifar,layers=1+1+1,widths=64+128+256",
+    "resnet50d:maxpool=false,order=pre",
+]
 
 
 @pytest.mark.parametrize("arch", KNOBBED)

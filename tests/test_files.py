@@ -553,8 +553,9 @@ def test_writes_from_another_thread_install_nothing(tmp_path: Path) -> None:
 def run_cli(*args: str, env: dict[str, str] | None = None, **kwargs: object) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **kwargs}
-    return subprocess.run([sys.executable, "-m", "resnet_inspect", *args], cwd=ROOT, env=environment, text=True,
-                          timeout=120, **streams)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "resnet_inspect", *args], cwd=ROOT, env=environment, text=True, timeout=120, **streams
+    )
 
 
 def cli(*args: str):
@@ -625,9 +626,12 @@ def test_a_reader_that_has_left_ends_the_command_quietly(depth: str) -> None:
     """`resnet-inspect table --format csv | head -1`: the reader is gone before the table is written."""
     process = subprocess.Popen(
         [sys.executable, "-m", "resnet_inspect", "table", "--depth", depth, "--format", "json"],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-    )  # fmt: skip
+    )
     process.stdout.close()
     _, stderr = process.communicate(timeout=120)
     assert stderr == ""  # no traceback, no "Exception ignored" either
@@ -656,8 +660,14 @@ def test_a_bad_mplbackend_does_not_stop_a_figure(tmp_path: Path) -> None:
 
 def test_docs_refuse_an_empty_out_folder(tmp_path: Path) -> None:
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
-    result = subprocess.run([sys.executable, str(ROOT / "docs" / "generate.py"), "--out", ""], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=120, env=environment)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "docs" / "generate.py"), "--out", ""],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environment,
+    )
     assert result.returncode == 2
     last = result.stderr.strip().splitlines()[-1]
     assert last == "generate.py: error: --out '' is empty; give the docs folder, like docs/"

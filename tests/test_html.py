@@ -114,6 +114,10 @@ def test_a_real_browser_renders_the_notebook_html(notebook, tmp_path):
     assert dom.count("<table") == 3 + 1 + 2 + 1
     assert "1,464,336,384" in dom and "✗ differs from resnet18" in dom
     shot = tmp_path / "notebook.png"
-    subprocess.run([*command, f"--screenshot={shot}", "--window-size=1200,1600", page.as_uri()],
-                   capture_output=True, timeout=120, check=True)  # fmt: skip
+    subprocess.run(
+        [*command, f"--screenshot={shot}", "--window-size=1200,1600", page.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000

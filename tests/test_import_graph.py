@@ -85,8 +85,11 @@ def test_every_layer_is_named():
 @pytest.mark.parametrize("module", sorted(MODULES))
 def test_imports_flow_down_the_layers(module):
     own = LAYERS.index(layer(module))
-    upward = [(target, line) for target, line in GRAPH[module]
-              if target.startswith("resnet_inspect") and LAYERS.index(layer(target)) > own]  # fmt: skip
+    upward = [
+        (target, line)
+        for target, line in GRAPH[module]
+        if target.startswith("resnet_inspect") and LAYERS.index(layer(target)) > own
+    ]
     assert not upward, f"{module} imports from a higher layer: {upward}"
 
 

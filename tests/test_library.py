@@ -79,8 +79,10 @@ def test_a_knob_that_does_nothing_warns_once_in_one_line():
     result = runner.invoke(app, ["table", "--depth", "18", "--size", "64", "--stride-in", "v1", "--format", "json"])
     assert result.exit_code == 0
     lines = result.stderr.splitlines()
-    assert lines == ["resnet-inspect: warning: stride_in=v1 does nothing on basic blocks: they have no 1×1 conv to "
-                     "take the stride (it places a bottleneck's stride)"]  # fmt: skip
+    assert lines == [
+        "resnet-inspect: warning: stride_in=v1 does nothing on basic blocks: they have no 1×1 conv to "
+        "take the stride (it places a bottleneck's stride)"
+    ]
     quiet = runner.invoke(app, ["paper", "--format", "json"])  # Table 1's v1 applies to its bottleneck columns
     assert quiet.exit_code == 0 and "warning" not in quiet.stderr
 
@@ -97,8 +99,9 @@ def test_version_help_dtype_aliases_wrote_line_and_conflicts(tmp_path):
     assert runner.invoke(app, ["table", "-h"]).stdout.startswith("Usage:")
     memory = {}
     for alias in ("fp16", "half", "float16", "bf16", "bfloat16"):
-        result = runner.invoke(app, ["table", "--depth", "18", "--size", "64", "--memory", "--dtype", alias,
-                                     "--format", "json"])  # fmt: skip
+        result = runner.invoke(
+            app, ["table", "--depth", "18", "--size", "64", "--memory", "--dtype", alias, "--format", "json"]
+        )
         assert result.exit_code == 0, result.output
         memory[alias] = json.loads(result.stdout)["memory"]
     assert memory["fp16"] == memory["half"] == memory["float16"] and memory["bf16"]["dtype"] == "bfloat16"

@@ -100,8 +100,24 @@ def test_profile_on_cuda_and_measured_peak_memory():
 
 
 def test_profile_cli_json():
-    result = runner.invoke(app, ["profile", "--depth", "18", "--size", "64", "--device", "cpu", "--repeats", "2",
-                                 "--warmup", "1", "--format", "json"])  # fmt: skip
+    result = runner.invoke(
+        app,
+        [
+            "profile",
+            "--depth",
+            "18",
+            "--size",
+            "64",
+            "--device",
+            "cpu",
+            "--repeats",
+            "2",
+            "--warmup",
+            "1",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert [s["stage"] for s in data["stages"]] == ["stem", "layer1", "layer2", "layer3", "layer4", "head"]

@@ -34,8 +34,10 @@ def test_totals_and_shapes_of_every_corpus_model(case):
     assert not analysis.problems  # every conv and pool's output size is the formula's
 
 
-@pytest.mark.parametrize("case_id", ["akamaster_resnet20", "timm_resnet34", "kuangliu_preact_resnet18",
-                                     "timm_seresnet50", "flat_modulelist_resnet18"])  # fmt: skip
+@pytest.mark.parametrize(
+    "case_id",
+    ["akamaster_resnet20", "timm_resnet34", "kuangliu_preact_resnet18", "timm_seresnet50", "flat_modulelist_resnet18"],
+)
 def test_fvcore_total_equals_fvcores_own_count_on_the_model(case_id):
     # fvcore's FlopCountAnalysis traces the model with torch.jit and counts aten ops by its handles; the capture sees
     # dispatched ops instead (AdaptiveAvgPool2d(1) runs as aten.mean, which fvcore would not count): each must be
@@ -75,8 +77,9 @@ def test_table_model_command():
     assert [row["name"] for row in data["stages"]] == ["stem", "layer1", "layer2", "layer3", "layer4", "head"]
     assert sum(row["params"] for row in data["stages"]) == 11_689_512 == data["params_read_by_the_forward"]
     assert data["arch"] == target and data["input"] == [1, 3, 224, 224] and data["spec"] is None
-    plain = runner.invoke(app, ["table", "--model", f"{HERE / 'corpus_models.py'}:Plain20", "--size", "32",
-                                "--format", "json"])  # fmt: skip
+    plain = runner.invoke(
+        app, ["table", "--model", f"{HERE / 'corpus_models.py'}:Plain20", "--size", "32", "--format", "json"]
+    )
     flat = json.loads(plain.stdout)
     assert flat["resnet_like"] is False and {row["stage"] for row in flat["layers"]} == {None}
     assert flat["blocks"] == flat["stages"] == []

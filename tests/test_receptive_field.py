@@ -239,8 +239,9 @@ def test_table_verify_rf_and_plot_rf(tmp_path):
 
     from resnet_inspect.cli import app
 
-    result = CliRunner().invoke(app, ["table", "--arch", "resnet20", "--level", "stage", "--verify-rf"],
-                                env={"COLUMNS": "100"})  # fmt: skip
+    result = CliRunner().invoke(
+        app, ["table", "--arch", "resnet20", "--level", "stage", "--verify-rf"], env={"COLUMNS": "100"}
+    )
     assert result.exit_code == 0, result.output
     assert "receptive fields ✓" in result.output and "layer3.2 " in result.output
     out = tmp_path / "rf.png"
@@ -267,8 +268,9 @@ def test_table_rf_columns_fit_and_say_the_field(columns):
 
     from resnet_inspect.cli import app
 
-    result = CliRunner().invoke(app, ["table", "--depth", "50", "--level", "stage", "--rf"],
-                                env={"COLUMNS": str(columns)})  # fmt: skip
+    result = CliRunner().invoke(
+        app, ["table", "--depth", "50", "--level", "stage", "--rf"], env={"COLUMNS": str(columns)}
+    )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert max(map(len, lines)) <= columns

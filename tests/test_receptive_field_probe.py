@@ -159,9 +159,15 @@ def test_dilated_field_with_holes_counts_its_extent():
 
 @pytest.mark.parametrize(
     ("kernel", "stride", "padding", "dilation", "ceil_mode", "size"),
-    [(3, 2, 1, 1, False, 11), (3, 2, 1, 1, True, 10), (2, 2, 0, 1, True, 9), (3, 2, 0, 1, True, 10),
-     (3, 1, 1, 2, False, 9), (3, 3, 1, 1, True, 11)],
-)  # fmt: skip
+    [
+        (3, 2, 1, 1, False, 11),
+        (3, 2, 1, 1, True, 10),
+        (2, 2, 0, 1, True, 9),
+        (3, 2, 0, 1, True, 10),
+        (3, 1, 1, 2, False, 9),
+        (3, 3, 1, 1, True, 11),
+    ],
+)
 def test_max_pool_becomes_a_mean_over_exactly_its_windows(kernel, stride, padding, dilation, ceil_mode, size):
     pool = nn.MaxPool2d(kernel, stride, padding, dilation, ceil_mode=ceil_mode)
     linear = linearized_copy(nn.Sequential(pool))

@@ -171,7 +171,6 @@ def test_seresnet18_forward_has_se_after_last_bn_of_every_block():
 # --- (e) dilated ResNet --------------------------------------------------------------------------------------------
 
 
-
 @pytest.mark.parametrize("depth", TORCHVISION_PARAMS)
 @pytest.mark.parametrize("output_stride", [8, 16, 32])
 def test_dilated_resnet_keeps_torchvision_params(depth, output_stride):

@@ -43,10 +43,12 @@ def documents(tmp_path_factory):
     (folder / "own.py").write_text(OWN_MODEL)
     user = f"{HERE / 'user_models' / 'from_scratch.py'}:projection"
     return {
-        "table": [written("table", "--depth", "18", "--size", "64", "--flops", "--memory", "--cross-check"),
-                  written("table", "--depth", "50", "--size", "64"),
-                  written("table", "--model", user, "--size", "32", "--flops"),
-                  written("table", "--model", f"{folder / 'own.py'}:build", "--size", "64")],
+        "table": [
+            written("table", "--depth", "18", "--size", "64", "--flops", "--memory", "--cross-check"),
+            written("table", "--depth", "50", "--size", "64"),
+            written("table", "--model", user, "--size", "32", "--flops"),
+            written("table", "--model", f"{folder / 'own.py'}:build", "--size", "64"),
+        ],
         "archs": [written("archs", "--size", "32")],
         "compare": [written("compare", "--depths", "18,50", "--size", "64")],
         "compare.diff": [written("compare", "--diff", "resnet50:stride_in=v1", "resnet50", "--size", "64")],
@@ -57,7 +59,7 @@ def documents(tmp_path_factory):
         "check.checkpoint": [written("check", str(checkpoint)), written("check", str(checkpoint), "--depth", "34")],
         "profile": [written("profile", "--depth", "18", "--size", "32", "--repeats", "2", "--warmup", "1")],
         "explain": [written("explain", "layer2.0.conv2", "--depth", "18")],
-    }  # fmt: skip
+    }
 
 
 def test_every_document_kind_is_written_by_a_command(documents):
@@ -94,8 +96,22 @@ def _keys(value) -> set[str]:
 def test_no_document_has_a_bare_macs_key(documents):
     for kind, docs in documents.items():
         keys = _keys(docs)
-        assert not {k for k in keys if k in ("macs", "macs_share", "macs_delta", "gmacs_per_s", "macs_per_pixel",
-                                             "macs_per_byte", "words", "reference_macs", "your_macs")}, kind
+        assert not {
+            k
+            for k in keys
+            if k
+            in (
+                "macs",
+                "macs_share",
+                "macs_delta",
+                "gmacs_per_s",
+                "macs_per_pixel",
+                "macs_per_byte",
+                "words",
+                "reference_macs",
+                "your_macs",
+            )
+        }, kind
         assert all("macs" not in k or "conv_linear" in k or "fvcore" in k for k in keys), (kind, keys)
 
 
@@ -105,9 +121,23 @@ def test_one_network_has_the_same_numbers_under_the_same_keys_everywhere(documen
     table, own = documents["table"][0], documents["table"][3]  # resnet18 at 64, by the spec and as a user's file
     compare = written("compare", "--archs", "resnet18", "--size", "64")["networks"][0]
     library = ri.analyze("resnet18", 64).to_dict()
-    keys = ("name", "stage", "in_shape", "out_shape", "params", "params_share", "macs_conv_linear",
-            "macs_share_conv_linear", "macs_fvcore", "macs_share_fvcore", "verified", "receptive_field", "jump",
-            "rf_start", "rf_global")  # fmt: skip
+    keys = (
+        "name",
+        "stage",
+        "in_shape",
+        "out_shape",
+        "params",
+        "params_share",
+        "macs_conv_linear",
+        "macs_share_conv_linear",
+        "macs_fvcore",
+        "macs_share_fvcore",
+        "verified",
+        "receptive_field",
+        "jump",
+        "rf_start",
+        "rf_global",
+    )
     for source in (own["stages"], compare["stages"], library["stages"]):
         assert [{k: r[k] for k in keys} for r in source] == [{k: r[k] for k in keys} for r in table["stages"]]
     for key in ("params", "macs_conv_linear", "macs_fvcore", "verified"):

@@ -95,8 +95,10 @@ SIZES = "224,225,31,32,33,97,1021,480x640,1009x31,257x256"
 
 
 def _fields(points):
-    return [(p.size, p.batch, p.final_map, p.params, p.macs_conv_linear, p.macs_fvcore, p.activation_bytes, p.verified)
-            for p in points]  # fmt: skip
+    return [
+        (p.size, p.batch, p.final_map, p.params, p.macs_conv_linear, p.macs_fvcore, p.activation_bytes, p.verified)
+        for p in points
+    ]
 
 
 def test_analytic_sweep_equals_the_verified_sweep():

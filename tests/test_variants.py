@@ -25,9 +25,17 @@ def test_every_named_config_is_verified(name, size):
 
 
 # Published parameter counts and MACs at 224 (torchvision's and timm's model cards: tests/oracles.py).
-PUBLISHED = {name: ((TORCHVISION_PARAMS | TIMM_PARAMS)[name], (TORCHVISION_MACS | TIMM_MACS)[name])
-             for name in ("resnet50d", "resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d", "wide_resnet50_2",
-                          "wide_resnet101_2")}  # fmt: skip
+PUBLISHED = {
+    name: ((TORCHVISION_PARAMS | TIMM_PARAMS)[name], (TORCHVISION_MACS | TIMM_MACS)[name])
+    for name in (
+        "resnet50d",
+        "resnext50_32x4d",
+        "resnext101_32x8d",
+        "resnext101_64x4d",
+        "wide_resnet50_2",
+        "wide_resnet101_2",
+    )
+}
 
 
 @pytest.mark.parametrize("name", PUBLISHED)
@@ -53,8 +61,12 @@ def test_maxpool_padding_zero():
 def test_d2l_resnet18_for_fashion_mnist():
     t = trace(get_spec("d2l_resnet18"), 96)
     assert [t.stage_output(s)[1:] for s in ("stem", "layer1", "layer2", "layer3", "layer4")] == [
-        (64, 24, 24), (64, 24, 24), (128, 12, 12), (256, 6, 6), (512, 3, 3),
-    ]  # fmt: skip
+        (64, 24, 24),
+        (64, 24, 24),
+        (128, 12, 12),
+        (256, 6, 6),
+        (512, 3, 3),
+    ]
     assert t.output_shape == (1, 10)
     assert t.params == 11_178_378
     reference = D2lResNet18()
@@ -111,8 +123,9 @@ def test_option_a_and_c_shortcuts():
 
 
 def test_custom_network_from_knobs():
-    spec = customize(get_spec(50), block="bottleneck", layers=(2, 3, 4, 2), widths=(32, 64, 128, 256), groups=8,
-                     width_per_group=8)  # fmt: skip
+    spec = customize(
+        get_spec(50), block="bottleneck", layers=(2, 3, 4, 2), widths=(32, 64, 128, 256), groups=8, width_per_group=8
+    )
     assert spec.name.startswith("resnet50 with layers=2+3+4+2")
     result = analyze(spec, (100, 140))
     assert result.verified

@@ -80,18 +80,72 @@ class Graph:
 # --------------------------------------------------------------------------------------------- the ops
 
 _KIND_OF: dict[str, str] = {
-    **dict.fromkeys(("convolution", "_convolution", "conv2d", "mkldnn_convolution", "cudnn_convolution",
-                     "_slow_conv2d_forward", "thnn_conv2d"), "conv"),
-    **dict.fromkeys(("_native_batch_norm_legit_no_training", "native_batch_norm", "_native_batch_norm_legit",
-                     "batch_norm", "_batch_norm_impl_index", "cudnn_batch_norm", "miopen_batch_norm",
-                     "_batch_norm_with_update", "_batch_norm_no_update"), "bn"),
+    **dict.fromkeys(
+        (
+            "convolution",
+            "_convolution",
+            "conv2d",
+            "mkldnn_convolution",
+            "cudnn_convolution",
+            "_slow_conv2d_forward",
+            "thnn_conv2d",
+        ),
+        "conv",
+    ),
+    **dict.fromkeys(
+        (
+            "_native_batch_norm_legit_no_training",
+            "native_batch_norm",
+            "_native_batch_norm_legit",
+            "batch_norm",
+            "_batch_norm_impl_index",
+            "cudnn_batch_norm",
+            "miopen_batch_norm",
+            "_batch_norm_with_update",
+            "_batch_norm_no_update",
+        ),
+        "bn",
+    ),
     "native_group_norm": "gn",
     "native_layer_norm": "ln",
     **dict.fromkeys(("relu", "relu_"), "relu"),
-    **dict.fromkeys(("leaky_relu", "leaky_relu_", "gelu", "gelu_", "silu", "silu_", "hardtanh", "hardtanh_", "elu",
-                     "elu_", "selu", "selu_", "mish", "mish_", "hardswish", "hardswish_", "tanh", "tanh_", "prelu",
-                     "_prelu_kernel", "softplus", "celu", "celu_", "rrelu_with_noise", "hardsigmoid",
-                     "hardsigmoid_", "threshold", "threshold_", "clamp_min", "clamp_min_", "clamp", "clamp_"), "act"),
+    **dict.fromkeys(
+        (
+            "leaky_relu",
+            "leaky_relu_",
+            "gelu",
+            "gelu_",
+            "silu",
+            "silu_",
+            "hardtanh",
+            "hardtanh_",
+            "elu",
+            "elu_",
+            "selu",
+            "selu_",
+            "mish",
+            "mish_",
+            "hardswish",
+            "hardswish_",
+            "tanh",
+            "tanh_",
+            "prelu",
+            "_prelu_kernel",
+            "softplus",
+            "celu",
+            "celu_",
+            "rrelu_with_noise",
+            "hardsigmoid",
+            "hardsigmoid_",
+            "threshold",
+            "threshold_",
+            "clamp_min",
+            "clamp_min_",
+            "clamp",
+            "clamp_",
+        ),
+        "act",
+    ),
     **dict.fromkeys(("sigmoid", "sigmoid_"), "sigmoid"),
     **dict.fromkeys(("max_pool2d_with_indices", "max_pool2d"), "maxpool"),
     "avg_pool2d": "downpool",
@@ -102,15 +156,61 @@ _KIND_OF: dict[str, str] = {
     "cat": "cat",
     **dict.fromkeys(("add", "add_"), "add"),
     **dict.fromkeys(("mul", "mul_"), "mul"),
-    **dict.fromkeys(("view", "_unsafe_view", "reshape", "flatten", "squeeze", "squeeze_", "unsqueeze", "permute",
-                     "transpose", "t", "expand", "select", "as_strided", "unflatten"), "view"),
+    **dict.fromkeys(
+        (
+            "view",
+            "_unsafe_view",
+            "reshape",
+            "flatten",
+            "squeeze",
+            "squeeze_",
+            "unsqueeze",
+            "permute",
+            "transpose",
+            "t",
+            "expand",
+            "select",
+            "as_strided",
+            "unflatten",
+        ),
+        "view",
+    ),
     **dict.fromkeys(("addmm", "mm", "linear", "matmul", "bmm", "baddbmm"), "linear"),
-    **dict.fromkeys(("zeros", "zeros_like", "empty", "empty_like", "full", "full_like", "ones", "ones_like",
-                     "new_zeros", "new_empty", "new_full", "new_ones", "scalar_tensor"), "const"),
-}  # fmt: skip
+    **dict.fromkeys(
+        (
+            "zeros",
+            "zeros_like",
+            "empty",
+            "empty_like",
+            "full",
+            "full_like",
+            "ones",
+            "ones_like",
+            "new_zeros",
+            "new_empty",
+            "new_full",
+            "new_ones",
+            "scalar_tensor",
+        ),
+        "const",
+    ),
+}
 # Ops that hand their input on unchanged (a copy, a dtype cast, a detach): no node, the input's producer stays.
-_PASSTHROUGH = {"clone", "contiguous", "detach", "detach_", "alias", "_to_copy", "lift_fresh", "lift_fresh_copy",
-                "copy", "dropout", "native_dropout", "feature_dropout", "_assert_tensor_metadata"}  # fmt: skip
+_PASSTHROUGH = {
+    "clone",
+    "contiguous",
+    "detach",
+    "detach_",
+    "alias",
+    "_to_copy",
+    "lift_fresh",
+    "lift_fresh_copy",
+    "copy",
+    "dropout",
+    "native_dropout",
+    "feature_dropout",
+    "_assert_tensor_metadata",
+}
 
 
 def _pair(value: Any, default: int = 0) -> tuple[int, int]:
@@ -128,9 +228,16 @@ def _attrs(kind: str, name: str, args: tuple, kwargs: dict, out_shape: Shape) ->
         weight = a[1]
         stride, padding, dilation = (a[3], a[4], a[5]) if len(a) > 5 else ((1,), (0,), (1,))
         groups = a[8] if len(a) > 8 else 1
-        return {"kernel": tuple(weight.shape[2:]), "stride": _pair(stride, 1), "padding": _pair(padding),
-                "dilation": _pair(dilation, 1), "groups": int(groups), "bias": a[2] is not None,
-                "in_channels": int(weight.shape[1]) * int(groups), "out_channels": int(weight.shape[0])}  # fmt: skip
+        return {
+            "kernel": tuple(weight.shape[2:]),
+            "stride": _pair(stride, 1),
+            "padding": _pair(padding),
+            "dilation": _pair(dilation, 1),
+            "groups": int(groups),
+            "bias": a[2] is not None,
+            "in_channels": int(weight.shape[1]) * int(groups),
+            "out_channels": int(weight.shape[0]),
+        }
     if kind == "maxpool":
         kernel = _pair(a[1])
         stride = _pair(a[2]) if len(a) > 2 and a[2] else kernel
@@ -144,9 +251,13 @@ def _attrs(kind: str, name: str, args: tuple, kwargs: dict, out_shape: Shape) ->
     if kind == "downpool":
         kernel = _pair(a[1])
         stride = _pair(a[2]) if len(a) > 2 and a[2] else kernel
-        return {"kernel": kernel, "stride": stride, "padding": _pair(a[3] if len(a) > 3 else 0),
-                "ceil_mode": bool(a[4]) if len(a) > 4 else False,
-                "count_include_pad": bool(a[5]) if len(a) > 5 else True}  # fmt: skip
+        return {
+            "kernel": kernel,
+            "stride": stride,
+            "padding": _pair(a[3] if len(a) > 3 else 0),
+            "ceil_mode": bool(a[4]) if len(a) > 4 else False,
+            "count_include_pad": bool(a[5]) if len(a) > 5 else True,
+        }
     if kind == "avgpool":
         return {"output_size": _pair(a[1], 1), "max": name.startswith("adaptive_max")}
     if kind == "mean":
@@ -155,8 +266,12 @@ def _attrs(kind: str, name: str, args: tuple, kwargs: dict, out_shape: Shape) ->
     if kind == "pad":
         return {"pad": tuple(int(p) for p in a[1]), "value": float(a[2]) if len(a) > 2 else 0.0}
     if kind == "slice":
-        return {"dim": int(a[1]) if len(a) > 1 else 0, "start": a[2] if len(a) > 2 else None,
-                "end": a[3] if len(a) > 3 else None, "step": int(a[4]) if len(a) > 4 else 1}  # fmt: skip
+        return {
+            "dim": int(a[1]) if len(a) > 1 else 0,
+            "start": a[2] if len(a) > 2 else None,
+            "end": a[3] if len(a) > 3 else None,
+            "step": int(a[4]) if len(a) > 4 else 1,
+        }
     if kind == "gn":
         return {"groups": int(a[6]) if len(a) > 6 else None}
     if kind == "act":
@@ -189,8 +304,9 @@ def input_channels(model: Any, default: int = 3) -> int:
 def model_dtype(model: Any):
     import torch
 
-    return next((t.dtype for t in itertools.chain(model.parameters(), model.buffers()) if t.is_floating_point()),
-                torch.float32)  # fmt: skip
+    return next(
+        (t.dtype for t in itertools.chain(model.parameters(), model.buffers()) if t.is_floating_point()), torch.float32
+    )
 
 
 def capture(model: Any, input_shape: Shape) -> Graph:
@@ -220,8 +336,7 @@ def fresh_copy(model: Any, device: str, zeros: bool) -> Any:
     if any(isinstance(tensor, UninitializedTensorMixin) for tensor in tensors):
         raise CaptureError("the model has lazy layers that were never run; run it once before checking it")
     if device != "meta":  # the copy gets real storage: as much as the user's model holds
-        check_parameters(sum(t.numel() for t in model.parameters()),
-                         sum(t.numel() * t.element_size() for t in tensors))  # fmt: skip
+        check_parameters(sum(t.numel() for t in model.parameters()), sum(t.numel() * t.element_size() for t in tensors))
     try:
         return copy_model(model, device, zeros=zeros, what="it to be run").eval()
     except InspectError as error:
@@ -358,8 +473,19 @@ def _make_recorder_class():
                 kind, attrs = "avgpool", {"output_size": tuple(out_shape[2:4]) or (1, 1), "max": False}
             seen = dict.fromkeys(param_names)
             count = sum(self.params[i][1] for i in self.params if self.params[i][0] in seen)
-            node = Node(len(self.nodes), kind, name, tuple(ins), tuple(seen), count, tuple(shapes), out_shape,
-                        module, module_type, attrs)  # fmt: skip
+            node = Node(
+                len(self.nodes),
+                kind,
+                name,
+                tuple(ins),
+                tuple(seen),
+                count,
+                tuple(shapes),
+                out_shape,
+                module,
+                module_type,
+                attrs,
+            )
             self.nodes.append(node)
             for o in outs:
                 self.producer[id(o)] = node.index
@@ -387,12 +513,24 @@ def _one_op_batch_norm():
         def __torch_function__(self, func, types, args=(), kwargs=None):
             kwargs = kwargs or {}
             if func is F.batch_norm:
-                bound = dict(zip(("input", "running_mean", "running_var", "weight", "bias", "training", "momentum",
-                                  "eps"), args, strict=False), **kwargs)  # fmt: skip
+                bound = dict(
+                    zip(
+                        ("input", "running_mean", "running_var", "weight", "bias", "training", "momentum", "eps"),
+                        args,
+                        strict=False,
+                    ),
+                    **kwargs,
+                )
                 if not bound.get("training", False) and bound.get("running_mean") is not None:
                     return torch.ops.aten._native_batch_norm_legit_no_training(
-                        bound["input"], bound.get("weight"), bound.get("bias"), bound["running_mean"],
-                        bound["running_var"], bound.get("momentum", 0.1), bound.get("eps", 1e-5))[0]  # fmt: skip
+                        bound["input"],
+                        bound.get("weight"),
+                        bound.get("bias"),
+                        bound["running_mean"],
+                        bound["running_var"],
+                        bound.get("momentum", 0.1),
+                        bound.get("eps", 1e-5),
+                    )[0]
             return func(*args, **kwargs)
 
     return OneOp()

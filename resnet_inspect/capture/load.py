@@ -78,8 +78,11 @@ WRAPPER_PREFIXES = ("module.", "model.", "_orig_mod.", "net.", "backbone.")
 # Keys under which training loops nest the state_dict (Lightning's `state_dict`, timm's `state_dict_ema`, ...).
 NESTING = ("state_dict", "model", "model_state_dict", "ema", "model_ema", "state_dict_ema")
 # Other names a projection shortcut goes by (kuangliu's `shortcut.0/1`, `downsample.conv/bn`).
-PROJECTION_NAMES = ((".shortcut.", ".downsample."), (".downsample.conv.", ".downsample.0."),
-                    (".downsample.bn.", ".downsample.1."))  # fmt: skip
+PROJECTION_NAMES = (
+    (".shortcut.", ".downsample."),
+    (".downsample.conv.", ".downsample.0."),
+    (".downsample.bn.", ".downsample.1."),
+)
 
 
 def read_state_dict(path: str) -> dict[str, Any]:
@@ -143,6 +146,7 @@ def unwrap_state_dict(loaded: Any, label: str = "the checkpoint") -> tuple[dict[
             new = new.replace(old, torchvision)
         renamed[new] = v
     if list(renamed) != list(state):
-        notes.append("read projection keys named like `shortcut.0` or `downsample.conv` as torchvision's "
-                     "`downsample.0`")  # fmt: skip
+        notes.append(
+            "read projection keys named like `shortcut.0` or `downsample.conv` as torchvision's `downsample.0`"
+        )
     return renamed, notes

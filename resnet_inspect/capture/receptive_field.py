@@ -32,8 +32,11 @@ def _window(field: Field, node: Node) -> Field:
     a = node.attrs
     kernel, stride, padding = a["kernel"], a["stride"], a["padding"]
     dilation = a.get("dilation", (1, 1))
-    return Field(field.h.window(kernel[0], stride[0], padding[0], dilation[0]),
-                 field.w.window(kernel[1], stride[1], padding[1], dilation[1]), field.is_global)  # fmt: skip
+    return Field(
+        field.h.window(kernel[0], stride[0], padding[0], dilation[0]),
+        field.w.window(kernel[1], stride[1], padding[1], dilation[1]),
+        field.is_global,
+    )
 
 
 def _step(node: Node, incoming: list[Field]) -> Field | None:
@@ -73,4 +76,3 @@ def graph_fields(graph: Graph) -> dict[int, Field | None]:
         fields[node.index] = _step(node, incoming)  # type: ignore[arg-type]
     del fields[INPUT]
     return fields
-

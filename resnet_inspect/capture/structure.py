@@ -87,8 +87,11 @@ def _layer(node: Node) -> Layer:
         if kind == "act:relu":
             kind = "relu"
     elif kind == "linear":
-        attrs = (("in", node.in_shape[-1] if node.in_shape else 0), ("out", node.out_shape[-1]),
-                 ("bias", node.aten in ("addmm", "linear", "baddbmm") or len(node.params) > 1))  # fmt: skip
+        attrs = (
+            ("in", node.in_shape[-1] if node.in_shape else 0),
+            ("out", node.out_shape[-1]),
+            ("bias", node.aten in ("addmm", "linear", "baddbmm") or len(node.params) > 1),
+        )
     elif kind == "pad":
         attrs = (("pad", a["pad"]),)
     return Layer(kind, attrs, node.in_shape, node.out_shape, node.param_count, macs_of(node), node.module, node.index)
@@ -99,7 +102,13 @@ def _linear_from_conv(layer: Layer) -> Layer:
     a = dict(layer.attrs)
     attrs = (("in", layer.in_shape[1]), ("out", layer.out_shape[1]), ("bias", a["bias"]))
     return Layer(
-        "linear", attrs, layer.in_shape[:2], layer.out_shape[:2], layer.params, layer.macs_conv_linear, layer.module,
+        "linear",
+        attrs,
+        layer.in_shape[:2],
+        layer.out_shape[:2],
+        layer.params,
+        layer.macs_conv_linear,
+        layer.module,
         layer.index,
     )
 
@@ -138,8 +147,12 @@ class Block:
         return {(3, 3): "basic", (1, 3, 1): "bottleneck"}.get(self.kernels, "×".join(map(str, self.kernels)))
 
     def key(self) -> tuple:
-        return (tuple(x.key for x in self.main), tuple(x.key for x in self.shortcut),
-                tuple(x.key for x in self.attention), tuple(x.key for x in self.after_add))  # fmt: skip
+        return (
+            tuple(x.key for x in self.main),
+            tuple(x.key for x in self.shortcut),
+            tuple(x.key for x in self.attention),
+            tuple(x.key for x in self.after_add),
+        )
 
 
 @dataclass(frozen=True)
@@ -169,18 +182,28 @@ class Structure:
         return tuple(len(s) for s in self.stages)
 
     def key(self) -> tuple:
-        return (tuple(x.key for x in self.stem), tuple((b.stage, b.index, b.key()) for b in self.blocks),
-                tuple(x.key for x in self.tail), tuple(x.key for x in self.head), self.in_channels,
-                self.num_classes)  # fmt: skip
+        return (
+            tuple(x.key for x in self.stem),
+            tuple((b.stage, b.index, b.key()) for b in self.blocks),
+            tuple(x.key for x in self.tail),
+            tuple(x.key for x in self.head),
+            self.in_channels,
+            self.num_classes,
+        )
 
 
 # ------------------------------------------------------------------------------------------ recovery
 
 
 def _is_residual_add(node: Node) -> bool:
-    return (node.kind == "add" and len(node.inputs) == 2 and node.inputs[0] != node.inputs[1]
-            and len(node.in_shapes) == 2 and len(node.in_shapes[0]) == 4
-            and node.in_shapes[0] == node.in_shapes[1])  # fmt: skip
+    return (
+        node.kind == "add"
+        and len(node.inputs) == 2
+        and node.inputs[0] != node.inputs[1]
+        and len(node.in_shapes) == 2
+        and len(node.in_shapes[0]) == 4
+        and node.in_shapes[0] == node.in_shapes[1]
+    )
 
 
 def _bit(i: int) -> int:
@@ -263,8 +286,11 @@ def recover(graph: Graph) -> Structure:
             stem = gap
             if order == "pre":
                 cut = len(stem)
-                while cut and (stem[cut - 1].is_norm or stem[cut - 1].is_act) and any(
-                    x.kind in WINDOWED for x in stem[:cut - 1]):  # fmt: skip
+                while (
+                    cut
+                    and (stem[cut - 1].is_norm or stem[cut - 1].is_act)
+                    and any(x.kind in WINDOWED for x in stem[: cut - 1])
+                ):
                     cut -= 1
                 if cut < len(stem) and any(x.is_norm for x in stem[cut:]):
                     stem, shared = stem[:cut], stem[cut:]
@@ -290,9 +316,24 @@ def recover(graph: Graph) -> Structure:
                     short_layers[0].module if short_layers else add.module,
                 )
             ]
-        blocks.append(Block(0, 0, main, tuple(short_layers), kind,
-                            tuple(gate_layers), (), tuple(block_in), tuple(add.out_shape),
-                            bool(main and main[0].is_norm), add.module, first, add.index, written))  # fmt: skip
+        blocks.append(
+            Block(
+                0,
+                0,
+                main,
+                tuple(short_layers),
+                kind,
+                tuple(gate_layers),
+                (),
+                tuple(block_in),
+                tuple(add.out_shape),
+                bool(main and main[0].is_norm),
+                add.module,
+                first,
+                add.index,
+                written,
+            )
+        )
 
     tail_layers = layers_of(after_last)
     pre_head, head, global_pool = _split_head(tuple(tail_layers))
@@ -301,8 +342,7 @@ def recover(graph: Graph) -> Structure:
         blocks[-1] = _with_after(blocks[-1], list(pre_head))
     else:
         tail = pre_head
-    return Structure(True, tuple(stem), _number(blocks), tail, head, global_pool, in_channels, size, num_classes,
-                     order)  # fmt: skip
+    return Structure(True, tuple(stem), _number(blocks), tail, head, global_pool, in_channels, size, num_classes, order)
 
 
 def _with_after(block: Block, gap: list[Layer]) -> Block:
@@ -385,8 +425,10 @@ def _split_head(layers: tuple[Layer, ...]) -> tuple[tuple[Layer, ...], tuple[Lay
             and (len(x.out_shape) == 2 or tuple(x.out_shape[2:]) == (1, 1))
         ):
             covers = x.kind in ("avgpool", "mean") or tuple(dict(x.attrs)["kernel"]) >= tuple(x.in_shape[2:4])
-            head = tuple(_linear_from_conv(y) if y.kind == "conv" and tuple(y.in_shape[2:]) == (1, 1) else y
-                         for y in layers[i + 1:])  # fmt: skip
+            head = tuple(
+                _linear_from_conv(y) if y.kind == "conv" and tuple(y.in_shape[2:]) == (1, 1) else y
+                for y in layers[i + 1 :]
+            )
             return layers[:i], (_global(x), *head) if covers else (x, *head), covers
         if x.kind == "linear":
             return layers[:i], layers[i:], False

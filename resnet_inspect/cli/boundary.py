@@ -106,8 +106,10 @@ def _commands(group: Any) -> list[Any]:
 _NAMED_VALUE = re.compile(
     r"^([a-z][a-z_]*)(?:=| does not apply| \S+ (?:is not valid|must|gives|lists|names|add up|and ))"
 )
-_CHOICE = re.compile(r"^Invalid value for '(?P<flag>[^']+)': (?:Value error, )?'(?P<value>.*)' is not one of "
-                     r"(?P<choices>.+?)\.?$")  # fmt: skip
+_CHOICE = re.compile(
+    r"^Invalid value for '(?P<flag>[^']+)': (?:Value error, )?'(?P<value>.*)' is not one of "
+    r"(?P<choices>.+?)\.?$"
+)
 
 
 def _our_words(message: str, error: Any = None) -> str:
@@ -136,8 +138,11 @@ def _elsewhere(flag: str, ctx: Any) -> str | None:
     if parent is None or not hasattr(parent.command, "commands"):
         return None
     here = f"{parent.info_name} {ctx.info_name}"
-    takers = [f"{parent.info_name} {name}" for name, command in parent.command.commands.items()
-              if any(flag in param.opts for param in command.params)]  # fmt: skip
+    takers = [
+        f"{parent.info_name} {name}"
+        for name, command in parent.command.commands.items()
+        if any(flag in param.opts for param in command.params)
+    ]
     return f"{flag} is not an option of {here}; it applies to {', '.join(takers)}" if takers else None
 
 

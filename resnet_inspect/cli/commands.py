@@ -27,17 +27,27 @@ def table(
     flops: Flag("flops", "Show FLOPs = 2 × MACs instead of MACs.") = False,
     memory: Flag("memory", "Bytes moved and MACs per byte per row; peak and training activations.") = False,
     dtype: DType = "float32",
-    cross_check: Flag("cross-check", "Count the totals again with torch's FlopCounterMode and (up to 1024×1024) "
-                      "fvcore's FlopCountAnalysis on a real forward.") = False,
+    cross_check: Flag(
+        "cross-check",
+        "Count the totals again with torch's FlopCounterMode and (up to 1024×1024) "
+        "fvcore's FlopCountAnalysis on a real forward.",
+    ) = False,
     rf: Flag("rf", "Receptive field, jump and first centre of each row's output (pixels).") = False,
-    verify_rf: Flag("verify-rf", "Prove the receptive fields on the real model: the gradient support of block "
-                    "outputs' centre units on a linearized narrow copy (seconds).") = False,
-    model: Annotated[str | None, typer.Option(help="Any model instead: path/to/file.py:factory or "
-                                                   "package.module:factory.")] = None,
+    verify_rf: Flag(
+        "verify-rf",
+        "Prove the receptive fields on the real model: the gradient support of block "
+        "outputs' centre units on a linearized narrow copy (seconds).",
+    ) = False,
+    model: Annotated[
+        str | None, typer.Option(help="Any model instead: path/to/file.py:factory or package.module:factory.")
+    ] = None,
     kwargs: Annotated[str | None, typer.Option(help="JSON keyword arguments for the --model factory.")] = None,
-    symbolic: Flag("symbolic", "A column with each row's output size as a closed form in H and W, proven equal to "
-                   "PyTorch's own symbolic shapes at every input size.") = False,
-) -> None:  # fmt: skip
+    symbolic: Flag(
+        "symbolic",
+        "A column with each row's output size as a closed form in H and W, proven equal to "
+        "PyTorch's own symbolic shapes at every input size.",
+    ) = False,
+) -> None:
     """Layer-by-layer shapes, parameters and MACs of a ResNet at one input size, verified against the model."""
     from ..capture.load import load_factory
     from ..features.table import table as run
@@ -45,13 +55,37 @@ def table(
 
     fmt = prepare_output(fmt, output)
     loaded = load_factory(model, kwargs) if model is not None else None
-    result = run(spec, size, batch=batch, level=level, flops=flops, memory=dtype if memory else None,
-                 cross_check=cross_check, symbolic=symbolic, verify_rf=verify_rf, fields=rf, model=loaded,
-                 model_name=model)  # fmt: skip
-    markdown = None if result.of_model else (lambda: formats.to_markdown(result.analysis, level, flops=flops,
-                                             memory=result.memory, symbolic=result.closed_forms))  # fmt: skip
-    present(result, fmt, output, terminal.table_result_view, markdown=markdown,
-            beside=tuple(check.line() for check in result.cross_checks))
+    result = run(
+        spec,
+        size,
+        batch=batch,
+        level=level,
+        flops=flops,
+        memory=dtype if memory else None,
+        cross_check=cross_check,
+        symbolic=symbolic,
+        verify_rf=verify_rf,
+        fields=rf,
+        model=loaded,
+        model_name=model,
+    )
+    markdown = (
+        None
+        if result.of_model
+        else (
+            lambda: formats.to_markdown(
+                result.analysis, level, flops=flops, memory=result.memory, symbolic=result.closed_forms
+            )
+        )
+    )
+    present(
+        result,
+        fmt,
+        output,
+        terminal.table_result_view,
+        markdown=markdown,
+        beside=tuple(check.line() for check in result.cross_checks),
+    )
 
 
 def archs(size: Size = None, fmt: FormatOption = None, output: Output = None) -> None:
@@ -62,30 +96,44 @@ def archs(size: Size = None, fmt: FormatOption = None, output: Output = None) ->
 
     fmt = prepare_output(fmt, output)
     result = catalog_at(parse_size(size) if size is not None else None)
-    present(result, fmt, output, lambda r: terminal.catalog_table(r.entries),
-            markdown=lambda: formats.catalog_markdown(result.entries))
+    present(
+        result,
+        fmt,
+        output,
+        lambda r: terminal.catalog_table(r.entries),
+        markdown=lambda: formats.catalog_markdown(result.entries),
+    )
 
 
 def paper(
     size: Size = None,
     cifar: Flag("cifar", "The CIFAR-10 nets of Table 6 instead of Table 1.") = False,
     stride_in: Annotated[str, typer.Option(help="v1 (the paper: stride on the first 1×1) or v1.5.")] = "v1",
-    shortcut: Annotated[str, typer.Option(help="Table 1's option for the 18/34 columns: A (the paper's FLOPs), B or "
-                                               "C.")] = "A",
+    shortcut: Annotated[
+        str, typer.Option(help="Table 1's option for the 18/34 columns: A (the paper's FLOPs), B or C.")
+    ] = "A",
     fmt: FormatOption = None,
     output: Output = None,
-) -> None:  # fmt: skip
+) -> None:
     """The paper's Table 1 (or its CIFAR Table 6), computed: output sizes, blocks, FLOPs and parameters."""
     from ..api import paper as run
     from ..views import formats, terminal
 
     if cifar and (stride_in, shortcut) != ("v1", "A"):  # Table 6's nets have basic blocks and option A only
-        raise InspectError("--stride-in and --shortcut apply to Table 1; Table 6 (--cifar) is the paper's option A "
-                           "nets, which have no bottleneck: for others use table --arch resnet56:shortcut=B")
+        raise InspectError(
+            "--stride-in and --shortcut apply to Table 1; Table 6 (--cifar) is the paper's option A "
+            "nets, which have no bottleneck: for others use table --arch resnet56:shortcut=B"
+        )
     fmt = prepare_output(fmt, output)
     result = run(size, cifar=cifar, stride_in=stride_in, shortcut=shortcut)
-    present(result, fmt, output, terminal.paper_view, markdown=lambda: formats.paper_markdown(result),
-            csv=lambda: formats.paper_csv(result))
+    present(
+        result,
+        fmt,
+        output,
+        terminal.paper_view,
+        markdown=lambda: formats.paper_markdown(result),
+        csv=lambda: formats.paper_csv(result),
+    )
 
 
 @network_options
@@ -118,7 +166,7 @@ def blocks(
     batch: Batch = 1,
     fmt: FormatOption = None,
     output: Output = None,
-) -> None:  # fmt: skip
+) -> None:
     """Basic against bottleneck (and ResNeXt) blocks at one place, conv by conv, with the arithmetic shown."""
     from ..core.spec import parse_size
     from ..features.blocks import compare_blocks
@@ -128,11 +176,30 @@ def blocks(
     refuse_idle(blocks, locals())
     fmt = prepare_output(fmt, output)
     source = network(depth, arch) if depth is not None or arch is not None else None
-    result = compare_blocks(channels, parse_size(size), stride=stride, groups=groups, width_per_group=width_per_group,
-                            depth=source, stage=stage, input_size=parse_size(input_size), batch=batch)  # fmt: skip
-    present(result, fmt, output, terminal.blocks_view, csv=lambda: records_csv(result.convs()),
-            markdown=lambda: records_markdown(result.convs()) + "\n" + records_markdown(result.records())
-            + f"\nbasic − bottleneck: {result.difference_formula()} MACs\n")  # fmt: skip
+    result = compare_blocks(
+        channels,
+        parse_size(size),
+        stride=stride,
+        groups=groups,
+        width_per_group=width_per_group,
+        depth=source,
+        stage=stage,
+        input_size=parse_size(input_size),
+        batch=batch,
+    )
+    present(
+        result,
+        fmt,
+        output,
+        terminal.blocks_view,
+        csv=lambda: records_csv(result.convs()),
+        markdown=lambda: (
+            records_markdown(result.convs())
+            + "\n"
+            + records_markdown(result.records())
+            + f"\nbasic − bottleneck: {result.difference_formula()} MACs\n"
+        ),
+    )
 
 
 def compare(
@@ -150,8 +217,9 @@ def compare(
 
     refuse_idle(compare, locals())
     fmt = prepare_output(fmt, output)
-    result = compare_names(archs or depths or "18,34,50,101,152", size, batch=batch, diff=diff,
-                           label="--archs" if archs else "--depths")
+    result = compare_names(
+        archs or depths or "18,34,50,101,152", size, batch=batch, diff=diff, label="--archs" if archs else "--depths"
+    )
     present(result, fmt, output, terminal.comparison_view)
 
 
@@ -163,7 +231,7 @@ def sweep(
     dtype: DType = "float32",
     fmt: FormatOption = None,
     output: Output = None,
-) -> None:  # fmt: skip
+) -> None:
     """One network over many input sizes: final feature map, MACs, MACs per pixel, activation memory."""
     from ..core.spec import parse_ints
     from ..features.sweep import parse_sizes
@@ -191,7 +259,7 @@ def profile(
     level: Annotated[Level, typer.Option(help="stage or block rows (layer: as block).")] = Level.stage,
     fmt: FormatOption = None,
     output: Output = None,
-) -> None:  # fmt: skip
+) -> None:
     """Time the real model per stage and per block; time shares against MAC shares, and GMAC/s."""
     from ..api import profile as run
     from ..records.serialize import records_csv, records_markdown
@@ -200,15 +268,32 @@ def profile(
     fmt = prepare_output(fmt, output)
     rows = "stage" if level is Level.stage else "block"
     with progress(repeats, minimum=1) as advance:
-        result = run(spec, size, device=device, batch=batch, dtype=dtype, channels_last=channels_last, warmup=warmup,
-                     repeats=repeats, compile=compile, progress=advance)  # fmt: skip
-    present(result, fmt, output, lambda r: terminal.profile_view(r, level),
-            csv=lambda: records_csv(result.records(rows)), markdown=lambda: records_markdown(result.records(rows)))
+        result = run(
+            spec,
+            size,
+            device=device,
+            batch=batch,
+            dtype=dtype,
+            channels_last=channels_last,
+            warmup=warmup,
+            repeats=repeats,
+            compile=compile,
+            progress=advance,
+        )
+    present(
+        result,
+        fmt,
+        output,
+        lambda r: terminal.profile_view(r, level),
+        csv=lambda: records_csv(result.records(rows)),
+        markdown=lambda: records_markdown(result.records(rows)),
+    )
 
 
 def check(
-    target: Annotated[str, typer.Argument(help="path/to/file.py:factory or package.module:factory (a model), or a "
-                                               "checkpoint.")],
+    target: Annotated[
+        str, typer.Argument(help="path/to/file.py:factory or package.module:factory (a model), or a checkpoint.")
+    ],
     depth: Depth = None,
     arch: Arch = None,
     size: Size = None,
@@ -216,7 +301,7 @@ def check(
     fmt: FormatOption = None,
     output: Output = None,
     debug: Flag("debug", "Show the traceback when loading fails.") = False,
-) -> None:  # fmt: skip
+) -> None:
     """Hold your ResNet implementation (or a checkpoint) against a reference config, and say where it departs."""
     from ..features.check import check as run
     from ..views import formats, terminal

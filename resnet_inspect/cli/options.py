@@ -25,14 +25,20 @@ FormatOption = Annotated[
 ]
 Output = Annotated[Path | None, typer.Option(help="Write to this file (whole or not at all).", parser=output_path)]
 Depth = Annotated[int | None, typer.Option(help="ResNet depth from the paper: 18, 34, 50, 101 or 152 (default 50).")]
-Arch = Annotated[str | None, typer.Option(help="A named config instead of --depth, knobs after a colon "
-                                               "(resnet50:stride_in=v1); `resnet-inspect archs` lists them.")]
+Arch = Annotated[
+    str | None,
+    typer.Option(
+        help="A named config instead of --depth, knobs after a colon "
+        "(resnet50:stride_in=v1); `resnet-inspect archs` lists them."
+    ),
+]
 DType = Annotated[str, typer.Option(help="Bytes per value: float32, float16 (fp16, half), bfloat16, float64, int8.")]
 # Every knob the spec takes after --arch's colon is an option too, as text parsed by the knob's own field (so a bad
 # value is refused in the spec's words); --maxpool/--no-maxpool a switch. Its help is the spec's line for it.
 _METAVAR = {int: "<int>", str: "<text>"}  # a tuple knob's numbers: "<n,n,…>"
 KNOBS: dict[str, Any] = {
-    name: Annotated[bool | None, typer.Option(f"--{name}/--no-{name}", help=text)] if name == "maxpool"
+    name: Annotated[bool | None, typer.Option(f"--{name}/--no-{name}", help=text)]
+    if name == "maxpool"
     else Annotated[str | None, typer.Option(help=text, metavar=_METAVAR.get(knob_type(name), "<n,n,…>"))]
     for name, text in KNOB_HELP.items()
 }
@@ -54,8 +60,10 @@ def network_options(command: Callable) -> Callable:
     signature = inspect.signature(command, eval_str=True)
     own = [p for p in signature.parameters.values() if p.name not in ("spec", "network_given")]
     names = {"depth": Depth, "arch": Arch, **KNOBS}
-    knobs = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
-             for name, annotation in names.items()]  # fmt: skip
+    knobs = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+        for name, annotation in names.items()
+    ]
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -89,8 +97,11 @@ _MODEL = lambda p: p.get("model") is not None  # noqa: E731
 IDLE: dict[str, tuple[Idle, ...]] = {
     "table": (
         Idle(NETWORK, _MODEL, "your model is the network"),
-        Idle(("cross_check", "verify_rf", "symbolic"), _MODEL, "these proofs run on the configs this tool builds, "
-             "not yet on a model of yours"),
+        Idle(
+            ("cross_check", "verify_rf", "symbolic"),
+            _MODEL,
+            "these proofs run on the configs this tool builds, not yet on a model of yours",
+        ),
         Idle(("kwargs",), lambda p: p.get("model") is None, "it passes keyword arguments to a --model factory"),
         Idle(("dtype",), lambda p: not p.get("memory"), "it sets the bytes per value of --memory"),
     ),
@@ -100,18 +111,30 @@ IDLE: dict[str, tuple[Idle, ...]] = {
         Idle(("depths",), lambda p: p.get("archs") is not None, "--archs names the networks already"),
     ),
     "blocks": (
-        Idle(("size", "channels"), lambda p: p.get("depth") is not None or p.get("arch") is not None,
-             "with --depth/--arch the block's width and size come from that network's --stage (see --input-size)"),
-        Idle(("stage", "input_size"), lambda p: p.get("depth") is None and p.get("arch") is None,
-             "they pick a stage of --depth/--arch; without one, give the block's own --channels and --size"),
-        Idle(("width_per_group",), lambda p: p.get("groups") is None and p.get("depth") is None
-             and p.get("arch") is None, "it sizes the ResNeXt block that --groups adds"),
+        Idle(
+            ("size", "channels"),
+            lambda p: p.get("depth") is not None or p.get("arch") is not None,
+            "with --depth/--arch the block's width and size come from that network's --stage (see --input-size)",
+        ),
+        Idle(
+            ("stage", "input_size"),
+            lambda p: p.get("depth") is None and p.get("arch") is None,
+            "they pick a stage of --depth/--arch; without one, give the block's own --channels and --size",
+        ),
+        Idle(
+            ("width_per_group",),
+            lambda p: p.get("groups") is None and p.get("depth") is None and p.get("arch") is None,
+            "it sizes the ResNeXt block that --groups adds",
+        ),
     ),
     "check": (
-        Idle(("kwargs",), lambda p: ":" not in str(p.get("target", "")), "it passes keyword arguments to a model "
-             "factory (path/to/file.py:factory), not to a checkpoint"),
+        Idle(
+            ("kwargs",),
+            lambda p: ":" not in str(p.get("target", "")),
+            "it passes keyword arguments to a model factory (path/to/file.py:factory), not to a checkpoint",
+        ),
     ),
-}  # fmt: skip
+}
 
 
 def given(params: dict[str, Any], defaults: dict[str, Any]) -> list[str]:

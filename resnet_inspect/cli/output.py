@@ -36,11 +36,15 @@ def prepare_output(fmt: Format | None, output: Path | None) -> Format:
     if fmt is Format.rich and output is not None:
         raise InspectError("--format rich goes to the terminal only; with --output use --format csv|json|markdown")
     if output is not None and inferred is None and fmt is None:
-        raise InspectError(f"cannot tell a format from --output {str(output)!r}; name the file .json, .csv or .md, "
-                           "or give --format csv|json|markdown")  # fmt: skip
+        raise InspectError(
+            f"cannot tell a format from --output {str(output)!r}; name the file .json, .csv or .md, "
+            "or give --format csv|json|markdown"
+        )
     if fmt is not None and inferred is not None and fmt is not inferred:
-        raise InspectError(f"--format {fmt.value} and --output {str(output)!r} disagree; name the file "
-                           f"{next(s for s, f in SUFFIX_FORMAT.items() if f is fmt)} or drop --format")  # fmt: skip
+        raise InspectError(
+            f"--format {fmt.value} and --output {str(output)!r} disagree; name the file "
+            f"{next(s for s, f in SUFFIX_FORMAT.items() if f is fmt)} or drop --format"
+        )
     if output is not None:
         from ..files import check_output_path
 
@@ -59,9 +63,16 @@ def output_path(text: str | Path) -> Path:
     return Path(text)
 
 
-def present(result: Any, fmt: Format, output: Path | None, view: Callable[[Any], Any], *,
-            markdown: Callable[[], str] | None = None, csv: Callable[[], str] | None = None,
-            beside: tuple[str, ...] = ()) -> None:  # fmt: skip
+def present(
+    result: Any,
+    fmt: Format,
+    output: Path | None,
+    view: Callable[[Any], Any],
+    *,
+    markdown: Callable[[], str] | None = None,
+    csv: Callable[[], str] | None = None,
+    beside: tuple[str, ...] = (),
+) -> None:
     """Show `result`: `view(result)` on the terminal, or its document (json), its records (csv, markdown; or the
     given text); then on stderr what the terminal view would have shown (`beside`, for text formats) and the
     result's notes; then exit 1 with its first failure, if any."""
@@ -76,8 +87,11 @@ def present(result: Any, fmt: Format, output: Path | None, view: Callable[[Any],
                 terminal.print(view(result))
             sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
     else:
-        texts = {Format.json: result.to_json, Format.csv: csv or (lambda: records_csv(result.records())),
-                 Format.markdown: markdown or (lambda: records_markdown(result.records()))}  # fmt: skip
+        texts = {
+            Format.json: result.to_json,
+            Format.csv: csv or (lambda: records_csv(result.records())),
+            Format.markdown: markdown or (lambda: records_markdown(result.records())),
+        }
         write(texts[fmt](), output)
     for note in (*(beside if fmt is not Format.rich else ()), *getattr(result, "notes", ())):
         say(note)

@@ -48,16 +48,20 @@ def check_memory(what: str, nbytes: int, device: tuple[str, int] | None = None) 
     if device is not None:
         name, free = device
         if nbytes > free:
-            raise InspectError(f"{what} needs {_gib(nbytes)} GiB, more than the {_gib(free)} GiB free on {name}; "
-                               "use a smaller network, batch or size")  # fmt: skip
+            raise InspectError(
+                f"{what} needs {_gib(nbytes)} GiB, more than the {_gib(free)} GiB free on {name}; "
+                "use a smaller network, batch or size"
+            )
         return
     limit = memory_limit()
     if nbytes > limit:
         given = bool(os.environ.get(MEMORY_ENV, "").strip())
         source = f"{MEMORY_ENV} allows" if given else "of this machine's memory"
         how = f"raise {MEMORY_ENV}" if given else f"set {MEMORY_ENV} (GiB) to allow more"
-        raise InspectError(f"{what} needs {_gib(nbytes)} GiB, more than the {_gib(limit)} GiB {source}; "
-                           f"use a smaller network, batch or size, or {how}")  # fmt: skip
+        raise InspectError(
+            f"{what} needs {_gib(nbytes)} GiB, more than the {_gib(limit)} GiB {source}; "
+            f"use a smaller network, batch or size, or {how}"
+        )
 
 
 def check_parameters(params: int, nbytes: int) -> None:
@@ -70,8 +74,10 @@ def check_tensor(what: str, shape: tuple[int, ...], itemsize: int) -> None:
     values = _values(shape)
     if values * itemsize > TORCH_MAX_BYTES:
         shown = "×".join(map(str, shape))
-        raise InspectError(f"{what}: a {shown} tensor holds {values:,} values, past torch's limit of 2**63 − 1 "
-                           f"bytes per tensor ({itemsize} bytes a value); use a smaller batch or size")  # fmt: skip
+        raise InspectError(
+            f"{what}: a {shown} tensor holds {values:,} values, past torch's limit of 2**63 − 1 "
+            f"bytes per tensor ({itemsize} bytes a value); use a smaller batch or size"
+        )
 
 
 def check_trace_tensors(what: str, traced, itemsize: int = 4) -> None:

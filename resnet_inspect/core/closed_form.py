@@ -177,8 +177,9 @@ def _spatial_step(op: Op, form: AxisForm) -> AxisForm:
             return form.then(span, op.stride, 1)
         if op.padding >= extent - op.stride + 1:
             # Only then can PyTorch's ceil_mode rule drop a last window that starts in the padding.
-            raise InspectError(f"{op.name}: a ceil_mode pool whose last window may start in its padding has no "
-                               "single closed form")  # fmt: skip
+            raise InspectError(
+                f"{op.name}: a ceil_mode pool whose last window may start in its padding has no single closed form"
+            )
         return form.then(span + op.stride - 1, op.stride, 1)
     if op.kind == "pad":  # option A keeps every stride-th pixel: ceil(I / S) of them
         return form.then(op.stride - 1, op.stride)
@@ -202,17 +203,28 @@ def closed_forms(spec: ResNetSpec, units: tuple[Unit, ...] | None = None) -> Clo
                 second = inputs[1]
                 one = AxisForm.constant(1)
                 if second is None or any(b != a and b != one for a, b in zip(first, second, strict=True)):
-                    shown = ", ".join("×".join(f.text(v) for f, v in zip(i, "HW", strict=True)) if i else "2-D"
-                                      for i in inputs)  # fmt: skip
-                    raise InspectError(f"{unit.prefix}{op.name}: its inputs ({shown}) differ at some sizes; "
-                                       "the network is valid at no closed range")  # fmt: skip
+                    shown = ", ".join(
+                        "×".join(f.text(v) for f, v in zip(i, "HW", strict=True)) if i else "2-D" for i in inputs
+                    )
+                    raise InspectError(
+                        f"{unit.prefix}{op.name}: its inputs ({shown}) differ at some sizes; "
+                        "the network is valid at no closed range"
+                    )
                 out = first
             else:
                 out = (_spatial_step(op, first[0]), _spatial_step(op, first[1]))
             layers.append(
-                LayerForm(unit.prefix + op.name, op.kind, unit.stage, unit.label, op.out_channels,
-                          *(out or (None, None)), *(first or (None, None)), op)
-            )  # fmt: skip
+                LayerForm(
+                    unit.prefix + op.name,
+                    op.kind,
+                    unit.stage,
+                    unit.label,
+                    op.out_channels,
+                    *(out or (None, None)),
+                    *(first or (None, None)),
+                    op,
+                )
+            )
             forms[op.name] = out
         x = forms[unit.wiring()[-1][0].name]
     spatial = [f for layer in layers for f in (layer.height, layer.width) if f is not None]
@@ -237,8 +249,9 @@ def feature_maps(forms: ClosedForms) -> list[tuple[str, AxisForm, AxisForm]]:
     return sorted(((label, h, w) for (h, w), label in named.items()), key=lambda m: (-m[1].divisor, -m[2].divisor))
 
 
-def jump_causes(forms: ClosedForms, before: tuple[int, int], after: tuple[int, int], *,
-                pretty: bool = False) -> list[tuple[str, str, tuple[str, ...]]]:  # fmt: skip
+def jump_causes(
+    forms: ClosedForms, before: tuple[int, int], after: tuple[int, int], *, pretty: bool = False
+) -> list[tuple[str, str, tuple[str, ...]]]:
     """Between two input sizes, the feature maps that change: (name, "7×7→8×8", the roundings that step: one per
     axis that changes), coarsest first."""
     causes = []
@@ -304,8 +317,16 @@ class Counter:
         for layer in self.forms.layers:
             x, y = layer.shapes(h, w, batch)
             rule = KINDS[layer.kind]
-            rows.append((layer.name, x, y, rule.params(layer.op, x), rule.macs_conv_linear(layer.op, x, y),
-                         rule.count_fvcore(layer.op, x, y)))  # fmt: skip
+            rows.append(
+                (
+                    layer.name,
+                    x,
+                    y,
+                    rule.params(layer.op, x),
+                    rule.macs_conv_linear(layer.op, x, y),
+                    rule.count_fvcore(layer.op, x, y),
+                )
+            )
         return rows
 
     def totals(self, sizes: Sequence[tuple[int, int]], batch: int = 1) -> list[SizeCounts]:

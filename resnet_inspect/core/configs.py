@@ -59,8 +59,9 @@ REGISTRY: dict[str, ResNetSpec] = {
     },
     **{f"preact_resnet{d}": _base(d, f"preact_resnet{d}", **_PREACT) for d in DEPTHS},
     **{
-        f"preact_resnet{d}": ResNetSpec(f"preact_resnet{d}", "bottleneck", (n, n, n), stride_in="v1", **_CIFAR,
-                                        **_PREACT)
+        f"preact_resnet{d}": ResNetSpec(
+            f"preact_resnet{d}", "bottleneck", (n, n, n), stride_in="v1", **_CIFAR, **_PREACT
+        )
         for d, n in PREACT_CIFAR_DEPTHS.items()
     },
     **{f"seresnet{d}": _base(d, f"seresnet{d}", se_reduction=16) for d in DEPTHS},
@@ -77,14 +78,20 @@ DESCRIPTIONS: dict[str, str] = {
     "wide_resnet50_2": "Wide ResNet-50-2: bottlenecks twice as wide",
     "wide_resnet101_2": "Wide ResNet-101-2: bottlenecks twice as wide",
     "d2l_resnet18": "d2l.ai's ResNet-18 for Fashion-MNIST (1 channel, 10 classes)",
-    **{f"resnet{d}": f"the paper's CIFAR-10 ResNet-{d} (Table 6): 3 stages of {n} basic blocks, option A"
-       for d, n in CIFAR_DEPTHS.items()},
-    **{f"preact_resnet{d}": f"pre-activation ResNet-{d} (He et al. 2016), timm's resnetv2_{d} layout with BN"
-       for d in DEPTHS},
-    **{f"preact_resnet{d}": f"pre-activation CIFAR ResNet-{d} (He et al. 2016): 3 stages of {n} bottlenecks"
-       for d, n in PREACT_CIFAR_DEPTHS.items()},
+    **{
+        f"resnet{d}": f"the paper's CIFAR-10 ResNet-{d} (Table 6): 3 stages of {n} basic blocks, option A"
+        for d, n in CIFAR_DEPTHS.items()
+    },
+    **{
+        f"preact_resnet{d}": f"pre-activation ResNet-{d} (He et al. 2016), timm's resnetv2_{d} layout with BN"
+        for d in DEPTHS
+    },
+    **{
+        f"preact_resnet{d}": f"pre-activation CIFAR ResNet-{d} (He et al. 2016): 3 stages of {n} bottlenecks"
+        for d, n in PREACT_CIFAR_DEPTHS.items()
+    },
     **{f"seresnet{d}": f"squeeze-and-excitation ResNet-{d} (Hu et al. 2018), timm's seresnet{d}" for d in DEPTHS},
-}  # fmt: skip
+}
 
 
 def get_spec(arch: str | int) -> ResNetSpec:

@@ -24,8 +24,15 @@ from .ops import KINDS
 from .shapes import INPUT, Trace
 
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8, "int8": 1}
-DTYPE_ALIASES = {"fp32": "float32", "float": "float32", "fp16": "float16", "half": "float16", "bf16": "bfloat16",
-                 "fp64": "float64", "double": "float64"}  # fmt: skip
+DTYPE_ALIASES = {
+    "fp32": "float32",
+    "float": "float32",
+    "fp16": "float16",
+    "half": "float16",
+    "bf16": "bfloat16",
+    "fp64": "float64",
+    "double": "float64",
+}
 
 
 def canonical_dtype(dtype: str) -> str:
@@ -115,8 +122,11 @@ def peak_inference(trace: Trace, dtype: str = "float32", *, include_input: bool 
     # Each storage is alive from its allocation to its last reader: add its bytes over that span with a
     # difference array, so a network of thousands of blocks costs one pass, not one pass per layer.
     n = len(trace.layers)
-    spans = {s: (max(allocated_at[s], 0), min(last_use.get(s, -1), n - 1)) for s in set(owner.values())
-             if include_input or s != INPUT}  # fmt: skip
+    spans = {
+        s: (max(allocated_at[s], 0), min(last_use.get(s, -1), n - 1))
+        for s in set(owner.values())
+        if include_input or s != INPUT
+    }
     change = [0] * (n + 1)
     for s, (first, last) in spans.items():
         if first <= last:

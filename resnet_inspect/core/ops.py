@@ -39,9 +39,7 @@ def conv_output_size(
         out -= 1
     if out < 1:
         extent = dilation * (kernel - 1) + 1
-        raise InspectError(
-            f"input of size {size} is too small for a {extent}×{extent} window with padding {padding}"
-        )
+        raise InspectError(f"input of size {size} is too small for a {extent}×{extent} window with padding {padding}")
     return out
 
 
@@ -96,9 +94,7 @@ class OpKind:
     global_view: bool = False  # every output sees the whole input map (global pools, SE's squeeze)
     flattens_input: bool = False  # reads its input flattened to (N, features): the view before fc
     # The window a trace row records (kernel, stride, padding, dilation, groups), from the op and its input.
-    record: Callable[[Op, Shape], dict[str, Any]] = lambda op, x: (
-        _window_record(op) if KINDS[op.kind].window else {}
-    )
+    record: Callable[[Op, Shape], dict[str, Any]] = lambda op, x: _window_record(op) if KINDS[op.kind].window else {}
     explain: Callable[[Op, Shape, Shape], list[str]] = lambda op, x, y: [
         "no parameters and no multiply-adds (fvcore has no rule for it and counts 0)"
     ]
@@ -119,8 +115,13 @@ class OpKind:
 
 
 def _window_record(op: Op) -> dict[str, Any]:
-    return {"kernel": (op.kernel, op.kernel), "stride": (op.stride, op.stride), "padding": (op.padding, op.padding),
-            "dilation": (op.dilation, op.dilation), "groups": op.groups}  # fmt: skip
+    return {
+        "kernel": (op.kernel, op.kernel),
+        "stride": (op.stride, op.stride),
+        "padding": (op.padding, op.padding),
+        "dilation": (op.dilation, op.dilation),
+        "groups": op.groups,
+    }
 
 
 def window_text(op: Op) -> str:
@@ -146,8 +147,10 @@ def _same(op: Op, inputs: tuple[Shape, ...]) -> Shape:
 
 def _windowed(op: Op, inputs: tuple[Shape, ...]) -> Shape:
     n, _, h, w = inputs[0]
-    size = [conv_output_size(d, op.kernel, op.stride, op.padding, dilation=op.dilation, ceil_mode=op.ceil_mode)
-            for d in (h, w)]  # fmt: skip
+    size = [
+        conv_output_size(d, op.kernel, op.stride, op.padding, dilation=op.dilation, ceil_mode=op.ceil_mode)
+        for d in (h, w)
+    ]
     return (n, op.out_channels, *size)
 
 
@@ -214,8 +217,10 @@ def _size_lines(op: Op, x: Shape, y: Shape) -> list[str]:
     for axis, size, out in (("height", x[2], y[2]), ("width ", x[3], y[3])):
         extent = op.dilation * (op.kernel - 1) + 1
         inner = size - extent + 2 * op.padding
-        lines.append(f"  {axis}: O = {rounding}(({size} − {reach} + 2·{op.padding}) / {op.stride}) + 1 "
-                     f"= {rounding}({inner} / {op.stride}) + 1 = {out}")  # fmt: skip
+        lines.append(
+            f"  {axis}: O = {rounding}(({size} − {reach} + 2·{op.padding}) / {op.stride}) + 1 "
+            f"= {rounding}({inner} / {op.stride}) + 1 = {out}"
+        )
     return lines
 
 
@@ -250,13 +255,17 @@ def _global_pool_explain(op: Op, x: Shape, y: Shape) -> list[str]:
 
 
 def _mean_explain(op: Op, x: Shape, y: Shape) -> list[str]:
-    return [f"the squeeze: the mean over H×W of each of {op.in_channels} channels; fvcore has no rule for `mean` "
-            "and counts 0 (it would count an adaptive average pool as 1 per input element)"]  # fmt: skip
+    return [
+        f"the squeeze: the mean over H×W of each of {op.in_channels} channels; fvcore has no rule for `mean` "
+        "and counts 0 (it would count an adaptive average pool as 1 per input element)"
+    ]
 
 
 def _pad_explain(op: Op, x: Shape, y: Shape) -> list[str]:
-    return [f"option A shortcut: x[:, :, ::{op.stride}, ::{op.stride}] then {op.out_channels - op.in_channels} zero "
-            "channels: no params, no MACs"]  # fmt: skip
+    return [
+        f"option A shortcut: x[:, :, ::{op.stride}, ::{op.stride}] then {op.out_channels - op.in_channels} zero "
+        "channels: no params, no MACs"
+    ]
 
 
 def _linear_explain(op: Op, x: Shape, y: Shape) -> list[str]:
@@ -287,63 +296,120 @@ KINDS: dict[str, OpKind] = {
     kind.name: kind
     for kind in (
         OpKind(
-            "conv", "conv", _windowed, "Conv2d",
-            _args("in_channels", "out_channels", "kernel", "stride", "padding", "dilation", "groups",
-                  keywords=("bias",)),
-            params=_conv_params, macs_conv_linear=_conv_macs, paper_counts=True, window=True, saved="input",
+            "conv",
+            "conv",
+            _windowed,
+            "Conv2d",
+            _args(
+                "in_channels", "out_channels", "kernel", "stride", "padding", "dilation", "groups", keywords=("bias",)
+            ),
+            params=_conv_params,
+            macs_conv_linear=_conv_macs,
+            paper_counts=True,
+            window=True,
+            saved="input",
             explain=_conv_explain,
         ),
         OpKind(
-            "bn", "batch norm", _same, "BatchNorm2d", _args("out_channels"),
-            params=lambda op, x: 2 * op.out_channels, macs_fvcore=lambda op, x, y: 2 * prod(y), saved="input",
+            "bn",
+            "batch norm",
+            _same,
+            "BatchNorm2d",
+            _args("out_channels"),
+            params=lambda op, x: 2 * op.out_channels,
+            macs_fvcore=lambda op, x, y: 2 * prod(y),
+            saved="input",
             extra_saved_bytes=lambda op, y: 2 * op.out_channels * 4,  # mean and inverse std, float32
             explain=_bn_explain,
         ),
         OpKind(
-            "relu", "relu", _same, "ReLU", _args(inplace=True),
-            in_place=True, saved="output",
+            "relu",
+            "relu",
+            _same,
+            "ReLU",
+            _args(inplace=True),
+            in_place=True,
+            saved="output",
         ),
         OpKind(
-            "sigmoid", "sigmoid", _same, "Sigmoid", _args(), saved="output",
+            "sigmoid",
+            "sigmoid",
+            _same,
+            "Sigmoid",
+            _args(),
+            saved="output",
         ),
         OpKind(
-            "maxpool", "max pool", _windowed, "MaxPool2d",
-            _args("kernel", "stride", "padding", keywords=("ceil_mode",)), window=True, saved="input",
+            "maxpool",
+            "max pool",
+            _windowed,
+            "MaxPool2d",
+            _args("kernel", "stride", "padding", keywords=("ceil_mode",)),
+            window=True,
+            saved="input",
             extra_saved_bytes=lambda op, y: prod(y) * 8,  # int64 indices of the maxima
             explain=_pool_explain,
         ),
         # The average pool on a ResNet-D shortcut (2×2 /2, ceil_mode, padding not counted). fvcore has no rule
         # for aten::avg_pool2d: it counts 0.
         OpKind(
-            "downpool", "avg pool", _windowed, "AvgPool2d",
+            "downpool",
+            "avg pool",
+            _windowed,
+            "AvgPool2d",
             _args("kernel", "stride", "padding", keywords=("ceil_mode",), count_include_pad=False),
-            window=True, ceil_label=True, saved="input", explain=_pool_explain,
+            window=True,
+            ceil_label=True,
+            saved="input",
+            explain=_pool_explain,
         ),
         OpKind(
-            "avgpool", "avg pool", _to_one, "AdaptiveAvgPool2d", _args(output_size=(1, 1)),
-            macs_fvcore=lambda op, x, y: prod(x), global_view=True, explain=_global_pool_explain,
+            "avgpool",
+            "avg pool",
+            _to_one,
+            "AdaptiveAvgPool2d",
+            _args(output_size=(1, 1)),
+            macs_fvcore=lambda op, x, y: prod(x),
+            global_view=True,
+            explain=_global_pool_explain,
             record=lambda op, x: {"kernel": tuple(x[2:4])},
         ),
         OpKind(
-            "mean", "mean", _to_one, "SpatialMean", _args(), global_view=True,
+            "mean",
+            "mean",
+            _to_one,
+            "SpatialMean",
+            _args(),
+            global_view=True,
             explain=_mean_explain,
         ),
         OpKind(
-            "pad", "zero-pad", _subsample, "ZeroPadShortcut",
+            "pad",
+            "zero-pad",
+            _subsample,
+            "ZeroPadShortcut",
             lambda op: ((op.stride, op.out_channels - op.in_channels), {}),
-            explain=_pad_explain, record=lambda op, x: {"stride": (op.stride, op.stride)},
+            explain=_pad_explain,
+            record=lambda op, x: {"stride": (op.stride, op.stride)},
         ),
         OpKind("add", "add shortcut", _elementwise, "ResidualAdd", _args()),
         OpKind("mul", "scale", _elementwise, "Scale", _args(), saved="inputs"),
         OpKind("flatten", "flatten", _flatten, "Flatten", _args()),
         OpKind(
-            "linear", "linear", _linear, "Linear", _args("in_channels", "out_channels", keywords=("bias",)),
+            "linear",
+            "linear",
+            _linear,
+            "Linear",
+            _args("in_channels", "out_channels", keywords=("bias",)),
             params=lambda op, x: op.in_channels * op.out_channels + (op.out_channels if op.bias else 0),
-            macs_conv_linear=_linear_macs, paper_counts=True, saved="input", explain=_linear_explain,
+            macs_conv_linear=_linear_macs,
+            paper_counts=True,
+            saved="input",
+            explain=_linear_explain,
             flattens_input=True,
         ),
     )
-}  # fmt: skip
+}
 
 # Kinds whose multiply-adds the paper counts; the formula and fvcore must agree on them to the last one.
 COUNTED_KINDS: tuple[str, ...] = tuple(name for name, kind in KINDS.items() if kind.paper_counts)

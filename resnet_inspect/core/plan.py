@@ -68,10 +68,21 @@ class Unit:
         return max((op.stride for op in self.convs), default=1)
 
 
-def _conv(name: str, cin: int, cout: int, kernel: int, stride: int, spec: ResNetSpec, *, groups: int = 1,
-          dilation: int = 1, inputs: tuple[str, ...] = ()) -> Op:  # fmt: skip
-    return Op(name, "conv", cin, cout, kernel, stride, kernel // 2 * dilation, dilation, groups, spec.conv_bias,
-              inputs=inputs)  # fmt: skip
+def _conv(
+    name: str,
+    cin: int,
+    cout: int,
+    kernel: int,
+    stride: int,
+    spec: ResNetSpec,
+    *,
+    groups: int = 1,
+    dilation: int = 1,
+    inputs: tuple[str, ...] = (),
+) -> Op:
+    return Op(
+        name, "conv", cin, cout, kernel, stride, kernel // 2 * dilation, dilation, groups, spec.conv_bias, inputs=inputs
+    )
 
 
 def _norm(name: str, channels: int, inputs: tuple[str, ...] = ()) -> Op:
@@ -102,8 +113,17 @@ def stem(spec: ResNetSpec) -> Unit:
     if not pre:
         ops += [_norm("bn1", width), _relu("relu", width)]
     if spec.maxpool:
-        ops.append(Op("stem.pool" if pre else "maxpool", "maxpool", width, width, kernel=3, stride=2,
-                      padding=spec.maxpool_padding))  # fmt: skip
+        ops.append(
+            Op(
+                "stem.pool" if pre else "maxpool",
+                "maxpool",
+                width,
+                width,
+                kernel=3,
+                stride=2,
+                padding=spec.maxpool_padding,
+            )
+        )
     return Unit("", "stem", tuple(ops))
 
 
@@ -112,14 +132,22 @@ def head(spec: ResNetSpec) -> Unit:
     features = spec.widths[-1] * spec.expansion
     if spec.order == "pre":
         # timm's resnetv2: `norm` (BN + ReLU) after the last stage; the head's fc is a 1×1 conv with a bias.
-        return Unit("", "head", (
-            _norm("norm", features), _relu("act", features),
-            Op("head.global_pool", "avgpool", features, features),
-            Op("head.fc", "conv", features, spec.num_classes, bias=True),
-            Op("head.flatten", "flatten", spec.num_classes, spec.num_classes),
-        ))  # fmt: skip
-    return Unit("", "head", (Op("avgpool", "avgpool", features, features),
-                             Op("fc", "linear", features, spec.num_classes, bias=True)))  # fmt: skip
+        return Unit(
+            "",
+            "head",
+            (
+                _norm("norm", features),
+                _relu("act", features),
+                Op("head.global_pool", "avgpool", features, features),
+                Op("head.fc", "conv", features, spec.num_classes, bias=True),
+                Op("head.flatten", "flatten", spec.num_classes, spec.num_classes),
+            ),
+        )
+    return Unit(
+        "",
+        "head",
+        (Op("avgpool", "avgpool", features, features), Op("fc", "linear", features, spec.num_classes, bias=True)),
+    )
 
 
 def blocks(spec: ResNetSpec) -> tuple[Unit, ...]:
@@ -130,8 +158,10 @@ def blocks(spec: ResNetSpec) -> tuple[Unit, ...]:
     the previous dilation on its first 3×3 and every later 3×3 of the stage uses the new one.
     """
     if spec.output_stride and spec.shortcut == "avgdown" and any(d > 1 for _, d in spec.stage_dilations):
-        raise InspectError("output_stride with shortcut avgdown is not supported: timm pads its pool 'same'; "
-                           "use shortcut B or no output_stride")  # fmt: skip
+        raise InspectError(
+            "output_stride with shortcut avgdown is not supported: timm pads its pool 'same'; "
+            "use shortcut B or no output_stride"
+        )
     units: list[Unit] = []
     in_channels = spec.stem_widths[-1]
     previous_dilation = 1
@@ -141,8 +171,18 @@ def blocks(spec: ResNetSpec) -> tuple[Unit, ...]:
         for j in range(count):
             name = f"stages.{index}.blocks.{j}" if spec.order == "pre" else f"{stage}.{j}"
             first = previous_dilation if j == 0 else dilation
-            units.append(block(spec, name, stage, in_channels, width, stride if j == 0 else 1,
-                               first_dilation=first, dilation=dilation))  # fmt: skip
+            units.append(
+                block(
+                    spec,
+                    name,
+                    stage,
+                    in_channels,
+                    width,
+                    stride if j == 0 else 1,
+                    first_dilation=first,
+                    dilation=dilation,
+                )
+            )
             in_channels = width * spec.expansion
         previous_dilation = dilation
     return tuple(units)
@@ -158,8 +198,17 @@ def se_channels(channels: int, reduction: int) -> int:
     return max(8, int(channels / reduction + 4) // 8 * 8)
 
 
-def block(spec: ResNetSpec, name: str, stage: str, in_channels: int, width: int, stride: int, *,
-          first_dilation: int = 1, dilation: int = 1) -> Unit:  # fmt: skip
+def block(
+    spec: ResNetSpec,
+    name: str,
+    stage: str,
+    in_channels: int,
+    width: int,
+    stride: int,
+    *,
+    first_dilation: int = 1,
+    dilation: int = 1,
+) -> Unit:
     """One block of `spec`'s design at stage width `width`: the unit `blocks` repeats."""
     out_channels = width * spec.expansion
     pre = spec.order == "pre"
@@ -183,19 +232,23 @@ def block(spec: ResNetSpec, name: str, stage: str, in_channels: int, width: int,
     residual = ops[-1].name
     shortcut = _shortcut(spec, in_channels, out_channels, stride, source)
     ops += shortcut
-    ops.append(Op("add", "add", out_channels, out_channels,
-                  inputs=(residual, shortcut[-1].name if shortcut else INPUT)))  # fmt: skip
+    ops.append(
+        Op("add", "add", out_channels, out_channels, inputs=(residual, shortcut[-1].name if shortcut else INPUT))
+    )
     if not pre:
         ops.append(_relu(f"relu{len(convs)}", out_channels))
     return Unit(name, stage, tuple(ops))
 
 
-def _convs(spec: ResNetSpec, cin: int, width: int, cout: int, stride: int, first_dilation: int,
-           dilation: int) -> list[Op]:  # fmt: skip
+def _convs(
+    spec: ResNetSpec, cin: int, width: int, cout: int, stride: int, first_dilation: int, dilation: int
+) -> list[Op]:
     """The main path's convs; the first conv reads the block's input (pre-activation: its BN + ReLU)."""
     if spec.block == "basic":
-        return [_conv("conv1", cin, width, 3, stride, spec, dilation=first_dilation),
-                _conv("conv2", width, cout, 3, 1, spec, dilation=dilation)]  # fmt: skip
+        return [
+            _conv("conv1", cin, width, 3, stride, spec, dilation=first_dilation),
+            _conv("conv2", width, cout, 3, 1, spec, dilation=dilation),
+        ]
     # torchvision's Bottleneck: the 3×3 runs at width·(width_per_group/64)·groups channels.
     inner = width * spec.width_per_group // 64 * spec.groups
     first, middle = (stride, 1) if spec.stride_in == "v1" else (1, stride)
@@ -237,8 +290,9 @@ def _shortcut(spec: ResNetSpec, cin: int, cout: int, stride: int, source: str) -
     names = dict(zip(roles, roles if spec.order == "pre" else map(str, range(3)), strict=False))
     ops: list[Op] = []
     if pool:
-        ops.append(Op(f"downsample.{names['pool']}", "downpool", cin, cin, 2, stride, 0, ceil_mode=True,
-                      inputs=(source,)))  # fmt: skip
+        ops.append(
+            Op(f"downsample.{names['pool']}", "downpool", cin, cin, 2, stride, 0, ceil_mode=True, inputs=(source,))
+        )
     conv_stride = 1 if pool else stride
     ops.append(_conv(f"downsample.{names['conv']}", cin, cout, 1, conv_stride, spec, inputs=() if ops else (source,)))
     if spec.shortcut_norm:

@@ -28,8 +28,17 @@ from .ops import KINDS
 from .plan import INPUT
 from .shapes import Trace, TracedLayer
 
-__all__ = ["INPUT_FIELD", "AxisField", "Field", "centre_index", "centre_unit_span", "choose_probe_size",
-           "global_in_body", "receptive_fields", "step"]
+__all__ = [
+    "INPUT_FIELD",
+    "AxisField",
+    "Field",
+    "centre_index",
+    "centre_unit_span",
+    "choose_probe_size",
+    "global_in_body",
+    "receptive_fields",
+    "step",
+]
 
 
 @dataclass(frozen=True)
@@ -53,8 +62,9 @@ class AxisField:
     def window(self, kernel: int, stride: int, padding: int, dilation: int) -> AxisField:
         """The field after a window of `kernel`, `stride`, `padding`, `dilation` along this axis."""
         reach = (kernel - 1) * dilation
-        return AxisField(self.size + reach * self.jump, self.jump * stride,
-                         self.start + (reach / 2 - padding) * self.jump)  # fmt: skip
+        return AxisField(
+            self.size + reach * self.jump, self.jump * stride, self.start + (reach / 2 - padding) * self.jump
+        )
 
     def union(self, other: AxisField) -> AxisField:
         """The smallest field holding both (two paths that meet at an add); their jumps must agree."""
@@ -109,8 +119,11 @@ def step(layer: TracedLayer, inputs: Iterable[Field]) -> Field:
         return Field(h, w, True)
     kernel, stride = layer.kernel or (1, 1), layer.stride or (1, 1)
     padding, dilation = layer.padding or (0, 0), layer.dilation or (1, 1)
-    return Field(h.window(kernel[0], stride[0], padding[0], dilation[0]),
-                 w.window(kernel[1], stride[1], padding[1], dilation[1]), is_global)  # fmt: skip
+    return Field(
+        h.window(kernel[0], stride[0], padding[0], dilation[0]),
+        w.window(kernel[1], stride[1], padding[1], dilation[1]),
+        is_global,
+    )
 
 
 def receptive_fields(trace: Trace) -> dict[str, Field]:

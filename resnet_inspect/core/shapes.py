@@ -114,8 +114,21 @@ def trace_unit(unit: Unit, x: Shape, source: str = INPUT) -> list[TracedLayer]:
         in_shape, out, params, macs = trace_op(op, tuple(shapes[r] for r in reads))
         name = unit.prefix + op.name
         window = KINDS[op.kind].record(op, in_shape)
-        layers.append(TracedLayer(name, op.kind, unit.stage, unit.label, in_shape, out, params, macs,
-                                  inputs=tuple(names[r] for r in reads), op=op, **window))  # fmt: skip
+        layers.append(
+            TracedLayer(
+                name,
+                op.kind,
+                unit.stage,
+                unit.label,
+                in_shape,
+                out,
+                params,
+                macs,
+                inputs=tuple(names[r] for r in reads),
+                op=op,
+                **window,
+            )
+        )
         shapes[op.name], names[op.name] = out, name
     return layers
 

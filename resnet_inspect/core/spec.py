@@ -101,8 +101,9 @@ class ResNetSpec:
         if not 1 <= len(self.layers) <= MAX_STAGES:
             raise InspectError(f"layers {_csv(self.layers)} must list 1 to {MAX_STAGES} stages, like 3,4,6,3")
         if sum(self.layers) > MAX_BLOCKS:
-            raise InspectError(f"layers {_csv(self.layers)} add up to {sum(self.layers):,} blocks; "
-                               f"the limit is {MAX_BLOCKS:,}")  # fmt: skip
+            raise InspectError(
+                f"layers {_csv(self.layers)} add up to {sum(self.layers):,} blocks; the limit is {MAX_BLOCKS:,}"
+            )
         if len(self.widths) != len(self.layers):
             raise InspectError(
                 f"widths {_csv(self.widths)} must give one width per stage: {len(self.layers)} for layers "
@@ -112,8 +113,10 @@ class ResNetSpec:
             if any(v < 1 for v in values):
                 raise InspectError(f"{label} {_csv(values)} must all be ≥ 1")
         if len(self.stem_widths) != STEM_CONVS[self.stem]:
-            raise InspectError(f"stem_widths {_csv(self.stem_widths)} must give {STEM_CONVS[self.stem]} width(s) "
-                               f"for the {self.stem} stem")  # fmt: skip
+            raise InspectError(
+                f"stem_widths {_csv(self.stem_widths)} must give {STEM_CONVS[self.stem]} width(s) "
+                f"for the {self.stem} stem"
+            )
         for label, value, top in (
             ("groups", self.groups, MAX_CHANNELS),
             ("width_per_group", self.width_per_group, MAX_CHANNELS),
@@ -151,8 +154,10 @@ class ResNetSpec:
             natural = self.natural_stride
             valid = [natural >> k for k in range(sum(s > 1 for s in self.stage_strides) + 1)]
             if self.output_stride not in valid:
-                raise InspectError(f"output_stride {self.output_stride} is not valid for this network; use one of "
-                                   f"{', '.join(map(str, sorted(valid)))} (0: no dilation)")  # fmt: skip
+                raise InspectError(
+                    f"output_stride {self.output_stride} is not valid for this network; use one of "
+                    f"{', '.join(map(str, sorted(valid)))} (0: no dilation)"
+                )
 
     @property
     def expansion(self) -> int:
@@ -331,8 +336,10 @@ def idle_knobs(spec: ResNetSpec, asked: dict[str, Any]) -> list[str]:
     groups on a basic block, are refused by the spec instead)."""
     idle = []
     if "stride_in" in asked and spec.block == "basic":
-        idle.append(f"stride_in={asked['stride_in']} does nothing on basic blocks: they have no 1×1 conv to take "
-                    "the stride (it places a bottleneck's stride)")  # fmt: skip
+        idle.append(
+            f"stride_in={asked['stride_in']} does nothing on basic blocks: they have no 1×1 conv to take "
+            "the stride (it places a bottleneck's stride)"
+        )
     if "maxpool_padding" in asked and not spec.maxpool:
         idle.append(f"maxpool_padding={asked['maxpool_padding']} does nothing: this network has no max pool")
     return idle
@@ -371,8 +378,9 @@ def parse_size(text: str | int | tuple[int, int]) -> tuple[int, int]:
     elif isinstance(text, numbers.Integral) and not isinstance(text, bool):
         height = width = int(text)
     elif not isinstance(text, str):
-        raise InspectError(f"size {text!r} is not valid; use a positive integer like 224, HxW like \"480x640\" or "
-                           "a (height, width) pair")  # fmt: skip
+        raise InspectError(
+            f'size {text!r} is not valid; use a positive integer like 224, HxW like "480x640" or a (height, width) pair'
+        )
     else:
         match = _SIZE.match(str(text))
         if match is None:

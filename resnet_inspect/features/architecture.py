@@ -115,25 +115,54 @@ def network_diagram(spec: ResNetSpec, size: tuple[int, int], *, batch: int = 1) 
         signature = (layers[0].stage, _signature(layers))
         if signature == previous:
             last = groups[-1]
-            groups[-1] = BlockGroup(last.stage, last.first, last.count + 1, last.nodes, last.shortcut,
-                                    last.shortcut_nodes, last.in_shape, last.out_shape)  # fmt: skip
+            groups[-1] = BlockGroup(
+                last.stage,
+                last.first,
+                last.count + 1,
+                last.nodes,
+                last.shortcut,
+                last.shortcut_nodes,
+                last.in_shape,
+                last.out_shape,
+            )
             continue
         previous = signature
         main = [layer for layer in layers if not _on_shortcut(layer)]
         side = [layer for layer in layers if _on_shortcut(layer)]
-        groups.append(BlockGroup(
-            layers[0].stage, block, 1, tuple(_column_nodes(main)), shortcut_kind(layers),
-            tuple(_column_nodes(side)), layers[0].in_shape, layers[-1].out_shape,
-        ))  # fmt: skip
-    return NetworkDiagram(spec, traced.input_shape, tuple(_column_nodes(by_block["stem"])), tuple(groups),
-                          tuple(_column_nodes(by_block["head"])))  # fmt: skip
+        groups.append(
+            BlockGroup(
+                layers[0].stage,
+                block,
+                1,
+                tuple(_column_nodes(main)),
+                shortcut_kind(layers),
+                tuple(_column_nodes(side)),
+                layers[0].in_shape,
+                layers[-1].out_shape,
+            )
+        )
+    return NetworkDiagram(
+        spec,
+        traced.input_shape,
+        tuple(_column_nodes(by_block["stem"])),
+        tuple(groups),
+        tuple(_column_nodes(by_block["head"])),
+    )
 
 
 def _block_diagram(label: str, layers: list[TracedLayer], spec: ResNetSpec) -> BlockDiagram:
     main = [_node(layer, column=False) for layer in layers if not _on_shortcut(layer)]
     side = [_node(layer, column=False) for layer in layers if _on_shortcut(layer)]
-    return BlockDiagram(label, layers[0].block, tuple(main), shortcut_kind(layers), tuple(side),
-                        layers[0].in_shape, layers[-1].out_shape, spec.order)  # fmt: skip
+    return BlockDiagram(
+        label,
+        layers[0].block,
+        tuple(main),
+        shortcut_kind(layers),
+        tuple(side),
+        layers[0].in_shape,
+        layers[-1].out_shape,
+        spec.order,
+    )
 
 
 def block_diagrams(spec: ResNetSpec, stage: str, size: tuple[int, int]) -> tuple[BlockDiagram, ...]:
@@ -167,5 +196,14 @@ def paper_blocks(size: tuple[int, int] = (224, 224)) -> tuple[BlockDiagram, ...]
     return tuple(diagrams)
 
 
-__all__ = ["INPUT", "BlockDiagram", "BlockGroup", "NetworkDiagram", "Node", "block_diagrams", "network_diagram",
-           "paper_blocks", "shape_words"]  # fmt: skip
+__all__ = [
+    "INPUT",
+    "BlockDiagram",
+    "BlockGroup",
+    "NetworkDiagram",
+    "Node",
+    "block_diagrams",
+    "network_diagram",
+    "paper_blocks",
+    "shape_words",
+]

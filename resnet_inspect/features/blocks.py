@@ -61,29 +61,54 @@ class BlockComparison(Result):
     designs: tuple[BlockDesign, ...]
 
     def __repr__(self) -> str:
-        designs = "; ".join(f"{d.label} {d.macs_conv_linear:,} MACs, {d.conv_params:,} conv params"
-                            for d in self.designs)  # fmt: skip
+        designs = "; ".join(
+            f"{d.label} {d.macs_conv_linear:,} MACs, {d.conv_params:,} conv params" for d in self.designs
+        )
         return f"<BlockComparison at {self.place}: {designs}>"
 
     def convs(self) -> list[BlockConvRecord]:
-        return [BlockConvRecord(design=design.label, layer=conv.name.removeprefix("block."), kernel=conv.kernel,
-                                stride=conv.stride, groups=conv.groups, in_shape=conv.in_shape,
-                                out_shape=conv.out_shape, params=conv.params,
-                                macs_conv_linear=conv.macs_conv_linear)
-                for design in self.designs for conv in design.convs]  # fmt: skip
+        return [
+            BlockConvRecord(
+                design=design.label,
+                layer=conv.name.removeprefix("block."),
+                kernel=conv.kernel,
+                stride=conv.stride,
+                groups=conv.groups,
+                in_shape=conv.in_shape,
+                out_shape=conv.out_shape,
+                params=conv.params,
+                macs_conv_linear=conv.macs_conv_linear,
+            )
+            for design in self.designs
+            for conv in design.convs
+        ]
 
     def records(self) -> list[BlockDesignRecord]:
         base = self.designs[0]
-        return [BlockDesignRecord(design=d.label, in_channels=d.in_channels, out_channels=d.out_channels,
-                                  conv_params=d.conv_params, params=d.params, macs_conv_linear=d.macs_conv_linear,
-                                  macs_conv_linear_vs_basic=round(d.macs_conv_linear / base.macs_conv_linear, 4),
-                                  conv_params_vs_basic=round(d.conv_params / base.conv_params, 4),
-                                  verified=d.analysis.verified)
-                for d in self.designs]  # fmt: skip
+        return [
+            BlockDesignRecord(
+                design=d.label,
+                in_channels=d.in_channels,
+                out_channels=d.out_channels,
+                conv_params=d.conv_params,
+                params=d.params,
+                macs_conv_linear=d.macs_conv_linear,
+                macs_conv_linear_vs_basic=round(d.macs_conv_linear / base.macs_conv_linear, 4),
+                conv_params_vs_basic=round(d.conv_params / base.conv_params, 4),
+                verified=d.analysis.verified,
+            )
+            for d in self.designs
+        ]
 
     def document(self) -> BlocksDocument:
-        return BlocksDocument(place=self.place, size=self.size, stride=self.stride, convs=self.convs(),
-                              designs=self.records(), basic_minus_bottleneck=self.difference_formula())  # fmt: skip
+        return BlocksDocument(
+            place=self.place,
+            size=self.size,
+            stride=self.stride,
+            convs=self.convs(),
+            designs=self.records(),
+            basic_minus_bottleneck=self.difference_formula(),
+        )
 
     @property
     def failures(self) -> tuple[str, ...]:
@@ -91,9 +116,12 @@ class BlockComparison(Result):
         return (f"the {', '.join(bad)} block disagrees with its hooked module",) if bad else ()
 
     def sections(self) -> list[Section]:
-        return [Section(f"Block designs at {self.place}", self.records()),
-                Section("Conv by conv", self.convs(),
-                        lines=[Line(f"basic − bottleneck: {self.difference_formula()} MACs")])]  # fmt: skip
+        return [
+            Section(f"Block designs at {self.place}", self.records()),
+            Section(
+                "Conv by conv", self.convs(), lines=[Line(f"basic − bottleneck: {self.difference_formula()} MACs")]
+            ),
+        ]
 
     def difference_formula(self, a: int = 0, b: int = 1) -> str:
         """The MAC difference between designs a and b, written out as weights × output positions."""
@@ -120,8 +148,9 @@ class BlockComparison(Result):
         return f"({expression}){batch} = {delta:,}"
 
 
-def _verified_block(spec: ResNetSpec, label: str, in_channels: int, width: int, stride: int,
-                    size: tuple[int, int], batch: int) -> BlockDesign:  # fmt: skip
+def _verified_block(
+    spec: ResNetSpec, label: str, in_channels: int, width: int, stride: int, size: tuple[int, int], batch: int
+) -> BlockDesign:
     from collections import OrderedDict
 
     import torch
@@ -179,15 +208,25 @@ def compare_blocks(
         if value < 1:
             raise InspectError(f"{label} {value} is not valid; it must be ≥ 1")
     if channels * 4 > MAX_CHANNELS:  # the bottleneck carries 4× the stage width
-        raise InspectError(f"channels {channels:,} is not valid; the bottleneck beside it carries 4× that, and a "
-                           f"layer may have at most {MAX_CHANNELS:,}: use at most {MAX_CHANNELS // 4:,}")  # fmt: skip
+        raise InspectError(
+            f"channels {channels:,} is not valid; the bottleneck beside it carries 4× that, and a "
+            f"layer may have at most {MAX_CHANNELS:,}: use at most {MAX_CHANNELS // 4:,}"
+        )
     basic, bottleneck = get_spec(18), get_spec(50)
     designs = [
-        _verified_block(basic, "basic", channels if stride == 1 else channels // 2 or 1, channels, stride,
-                        (height, width), batch),
-        _verified_block(bottleneck, "bottleneck", channels * 4 if stride == 1 else channels * 2, channels, stride,
-                        (height, width), batch),
-    ]  # fmt: skip
+        _verified_block(
+            basic, "basic", channels if stride == 1 else channels // 2 or 1, channels, stride, (height, width), batch
+        ),
+        _verified_block(
+            bottleneck,
+            "bottleneck",
+            channels * 4 if stride == 1 else channels * 2,
+            channels,
+            stride,
+            (height, width),
+            batch,
+        ),
+    ]
     if groups is not None or width_per_group is not None:
         g = 32 if groups is None else groups
         wpg = 4 if width_per_group is None else width_per_group
@@ -198,7 +237,8 @@ def compare_blocks(
         resnext = dataclasses.replace(bottleneck, groups=g, width_per_group=wpg, widths=(channels,) * 4)
         label = f"resnext {g}×{wpg}d" if g > 1 else f"wide ×{wpg // 64}" if wpg % 64 == 0 else f"width {wpg}/64"
         designs.append(
-            _verified_block(resnext, label, channels * 4 if stride == 1 else channels * 2, channels,
-                            stride, (height, width), batch)
-        )  # fmt: skip
+            _verified_block(
+                resnext, label, channels * 4 if stride == 1 else channels * 2, channels, stride, (height, width), batch
+            )
+        )
     return BlockComparison(channels, (height, width), stride, place, tuple(designs))

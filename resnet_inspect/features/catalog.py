@@ -30,9 +30,16 @@ class CatalogEntry:
         return f"{self.input_shape[2]}×{self.input_shape[3]}"
 
     def record(self) -> CatalogRecord:
-        return CatalogRecord(arch=self.name, description=self.description, design=self.design,
-                             input=self.input_shape, params=self.params, macs_conv_linear=self.macs_conv_linear,
-                             macs_fvcore=self.macs_fvcore, verified=self.verified)  # fmt: skip
+        return CatalogRecord(
+            arch=self.name,
+            description=self.description,
+            design=self.design,
+            input=self.input_shape,
+            params=self.params,
+            macs_conv_linear=self.macs_conv_linear,
+            macs_fvcore=self.macs_fvcore,
+            verified=self.verified,
+        )
 
 
 @dataclass(frozen=True)
@@ -53,8 +60,11 @@ class Catalog(Result):
         return (f"{', '.join(bad)} disagree with their models",) if bad else ()
 
     def sections(self) -> list[Section]:
-        verdict = Line("✓ every config verified against its model", "ok") if not self.failures else Line(
-            f"✗ {self.failures[0]}", "bad")  # fmt: skip
+        verdict = (
+            Line("✓ every config verified against its model", "ok")
+            if not self.failures
+            else Line(f"✗ {self.failures[0]}", "bad")
+        )
         return [Section("Named configs", self.records(), lines=[verdict])]
 
     def __repr__(self) -> str:
@@ -88,11 +98,21 @@ def design_text(spec) -> str:
 
 
 def catalog(analyses: Sequence[Analysis]) -> Catalog:
-    return Catalog(tuple(
-        CatalogEntry(a.spec.name, DESCRIPTIONS.get(a.spec.name, ""), design_text(a.spec), a.input_shape, a.params,
-                     a.macs_conv_linear, a.macs_fvcore, a.verified)
-        for a in analyses
-    ))  # fmt: skip
+    return Catalog(
+        tuple(
+            CatalogEntry(
+                a.spec.name,
+                DESCRIPTIONS.get(a.spec.name, ""),
+                design_text(a.spec),
+                a.input_shape,
+                a.params,
+                a.macs_conv_linear,
+                a.macs_fvcore,
+                a.verified,
+            )
+            for a in analyses
+        )
+    )
 
 
 def catalog_at(size: tuple[int, int] | None = None) -> Catalog:

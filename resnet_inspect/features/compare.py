@@ -35,8 +35,10 @@ class NetworkComparison(Result):
         return self.analyses[index]
 
     def networks(self) -> list[NetworkRecord]:
-        return [NetworkRecord(arch=a.spec.name, input=a.input_shape, stages=a.records(Level.stage), totals=a.totals())
-                for a in self.analyses]  # fmt: skip
+        return [
+            NetworkRecord(arch=a.spec.name, input=a.input_shape, stages=a.records(Level.stage), totals=a.totals())
+            for a in self.analyses
+        ]
 
     def records(self) -> list[dict]:
         """One flat row per network and stage: `arch`, then the stage record as `table` writes it."""
@@ -52,21 +54,38 @@ class NetworkComparison(Result):
 
     def sections(self) -> list[Section]:
         names = ", ".join(a.spec.name for a in self.analyses)
-        columns = ["arch", "name", "out_shape", "params", "params_share", "macs_conv_linear", "macs_share_conv_linear",
-                   "verified"]  # fmt: skip
-        verdict = (Line("✓ every network verified against its model", "ok") if not self.failures
-                   else Line(f"✗ {self.failures[0]}", "bad"))  # fmt: skip
-        totals = [Line(f"{a.spec.name}: {a.params:,} params, {a.macs_conv_linear:,} MACs (conv + linear)")
-                  for a in self.analyses]  # fmt: skip
+        columns = [
+            "arch",
+            "name",
+            "out_shape",
+            "params",
+            "params_share",
+            "macs_conv_linear",
+            "macs_share_conv_linear",
+            "verified",
+        ]
+        verdict = (
+            Line("✓ every network verified against its model", "ok")
+            if not self.failures
+            else Line(f"✗ {self.failures[0]}", "bad")
+        )
+        totals = [
+            Line(f"{a.spec.name}: {a.params:,} params, {a.macs_conv_linear:,} MACs (conv + linear)")
+            for a in self.analyses
+        ]
         return [Section(f"{names} at {self.size[0]}×{self.size[1]}", self.records(), columns, [*totals, verdict])]
 
     def __repr__(self) -> str:
-        return "<NetworkComparison " + ", ".join(
-            f"{a.spec.name} ({a.params:,} params, {a.macs_conv_linear:,} MACs)" for a in self.analyses) + ">"
+        return (
+            "<NetworkComparison "
+            + ", ".join(f"{a.spec.name} ({a.params:,} params, {a.macs_conv_linear:,} MACs)" for a in self.analyses)
+            + ">"
+        )
 
 
-def compare_networks(specs: Sequence[ResNetSpec | str | int], size: tuple[int, int] | None = None, *,
-                     batch: int = 1) -> NetworkComparison:  # fmt: skip
+def compare_networks(
+    specs: Sequence[ResNetSpec | str | int], size: tuple[int, int] | None = None, *, batch: int = 1
+) -> NetworkComparison:
     """Each network analysed and verified at `size` (by default the first one's own)."""
     analyses = tuple(analyze(spec, size, batch=batch) for spec in specs)
     return NetworkComparison(analyses, tuple(analyses[0].input_shape[2:]) if analyses else (0, 0))
@@ -112,13 +131,23 @@ class NetworkDiff(Result):
     blocks: tuple[tuple[str, tuple[LayerDifference, ...]], ...]
 
     def records(self) -> list[LayerDifferenceRecord]:
-        return [LayerDifferenceRecord(block=block, layer=d.name, a=d.side("a"), b=d.side("b"),
-                                      params_delta=d.params_delta, macs_conv_linear_delta=d.macs_conv_linear_delta)
-                for block, layer_diffs in self.blocks for d in layer_diffs]  # fmt: skip
+        return [
+            LayerDifferenceRecord(
+                block=block,
+                layer=d.name,
+                a=d.side("a"),
+                b=d.side("b"),
+                params_delta=d.params_delta,
+                macs_conv_linear_delta=d.macs_conv_linear_delta,
+            )
+            for block, layer_diffs in self.blocks
+            for d in layer_diffs
+        ]
 
     def document(self) -> DiffDocument:
-        return DiffDocument(a=self.a.spec.name, b=self.b.spec.name, size=list(self.a.input_shape[2:]),
-                            differences=self.records())  # fmt: skip
+        return DiffDocument(
+            a=self.a.spec.name, b=self.b.spec.name, size=list(self.a.input_shape[2:]), differences=self.records()
+        )
 
     @property
     def failures(self) -> tuple[str, ...]:
@@ -148,8 +177,14 @@ def diff_networks(a: Analysis, b: Analysis) -> NetworkDiff:
     return NetworkDiff(a, b, tuple((block, tuple(diffs)) for block, diffs in by_block.items()))
 
 
-def compare_names(names: str, size: int | str | tuple[int, int] | None = None, *, batch: int = 1,
-                  diff: tuple[str, str] | None = None, label: str = "archs") -> NetworkComparison | NetworkDiff:
+def compare_names(
+    names: str,
+    size: int | str | tuple[int, int] | None = None,
+    *,
+    batch: int = 1,
+    diff: tuple[str, str] | None = None,
+    label: str = "archs",
+) -> NetworkComparison | NetworkDiff:
     """Networks named in text (`"18,34,50"`, `"resnet50,resnet50:stride_in=v1"`) side by side at `size` (the first
     one's own by default), or the two of `diff` block by block."""
     from ..core.configs import parse_arch, split_archs

@@ -32,8 +32,14 @@ class CrossCheck:
         return self.counted is None or (self.counted == self.reported and self.layers_agree)
 
     def record(self) -> CrossCheckRecord:
-        return CrossCheckRecord(path=self.path, convention=self.convention, reported=self.reported,
-                                counted=self.counted, verified=self.ok, note=self.note)  # fmt: skip
+        return CrossCheckRecord(
+            path=self.path,
+            convention=self.convention,
+            reported=self.reported,
+            counted=self.counted,
+            verified=self.ok,
+            note=self.note,
+        )
 
     def line(self) -> str:
         """The check in one line: `✓ torch FlopCounterMode, …: 4,089,184,256 MACs vs 4,089,184,256 reported (…)`."""
@@ -54,25 +60,45 @@ def cross_check(analysis: Analysis) -> list[CrossCheck]:
     from ..runtime.counting import count_by_forward, torch_flop_counter_flops
     from ..runtime.model import build_model
 
-    check_trace_tensors("the cross-check (torch's FlopCounterMode runs the whole batch on the meta device)",
-                        analysis.trace)  # fmt: skip
+    check_trace_tensors(
+        "the cross-check (torch's FlopCounterMode runs the whole batch on the meta device)", analysis.trace
+    )
     flops = torch_flop_counter_flops(build_model(analysis.spec, device="meta"), analysis.input_shape)
     checks = [
-        CrossCheck("torch FlopCounterMode, conv + linear (FLOPs ÷ 2)", "conv_linear", analysis.macs_conv_linear,
-                   flops // 2,
-                   f"{flops:,} FLOPs" + ("" if flops % 2 == 0 else ", an odd number"))
-    ]  # fmt: skip
+        CrossCheck(
+            "torch FlopCounterMode, conv + linear (FLOPs ÷ 2)",
+            "conv_linear",
+            analysis.macs_conv_linear,
+            flops // 2,
+            f"{flops:,} FLOPs" + ("" if flops % 2 == 0 else ", an odd number"),
+        )
+    ]
     n, c, height, width = analysis.input_shape
     fvcore_path = "fvcore FlopCountAnalysis, real forward, all layers"
     if n * c * height * width > FORWARD_INPUT_LIMIT:
-        checks.append(CrossCheck(fvcore_path, "fvcore", analysis.macs_fvcore, None,
-                                 f"skipped above {FORWARD_INPUT_LIMIT:,} input values (an RGB 1024×1024 image)"))
-        return checks  # fmt: skip
-    check_memory("the cross-check's real forward (fvcore)",
-                 analysis.params * 4 + peak_inference(analysis.trace, "float32").bytes)  # fmt: skip
+        checks.append(
+            CrossCheck(
+                fvcore_path,
+                "fvcore",
+                analysis.macs_fvcore,
+                None,
+                f"skipped above {FORWARD_INPUT_LIMIT:,} input values (an RGB 1024×1024 image)",
+            )
+        )
+        return checks
+    check_memory(
+        "the cross-check's real forward (fvcore)", analysis.params * 4 + peak_inference(analysis.trace, "float32").bytes
+    )
     by_module = count_by_forward(build_model(analysis.spec), analysis.input_shape)
     differing = [row.name for row in analysis.rows if by_module.get(row.name, 0) != row.macs_fvcore]
-    checks.append(CrossCheck(fvcore_path, "fvcore", analysis.macs_fvcore, sum(by_module.values()),
-                             f"layers that differ: {', '.join(differing[:3])}" if differing else "every layer equal",
-                             layers_agree=not differing))  # fmt: skip
+    checks.append(
+        CrossCheck(
+            fvcore_path,
+            "fvcore",
+            analysis.macs_fvcore,
+            sum(by_module.values()),
+            f"layers that differ: {', '.join(differing[:3])}" if differing else "every layer equal",
+            layers_agree=not differing,
+        )
+    )
     return checks

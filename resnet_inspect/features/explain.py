@@ -27,8 +27,9 @@ class Explanation(Result):
         return [self.layer]
 
     def document(self) -> ExplainDocument:
-        return ExplainDocument(arch=self.analysis.spec.name, input=self.analysis.input_shape, layer=self.layer,
-                               lines=list(self.lines))  # fmt: skip
+        return ExplainDocument(
+            arch=self.analysis.spec.name, input=self.analysis.input_shape, layer=self.layer, lines=list(self.lines)
+        )
 
     @property
     def failures(self) -> tuple[str, ...]:
@@ -93,5 +94,7 @@ def _closed_form_lines(analysis: Analysis, name: str) -> list[str]:
     layer = forms.layer(name)
     if layer.height is None:
         return []
-    return [f"at any input H×W from {forms.range_text}: out {layer.channels}×{layer.size_text()} "
-            f"(= {layer.expr()[0]} × {layer.expr()[1]})"]  # fmt: skip
+    return [
+        f"at any input H×W from {forms.range_text}: out {layer.channels}×{layer.size_text()} "
+        f"(= {layer.expr()[0]} × {layer.expr()[1]})"
+    ]

@@ -76,8 +76,10 @@ def headline(source: Trace | Any, *, decimals: int = 1, flat: bool = True) -> st
     if mac_stage == param_stage:
         text = f"{mac_stage} holds {percent(mac_share)} of the MACs and {percent(param_share)} of the parameters"
     else:
-        text = (f"{mac_stage} holds the most MACs ({percent(mac_share)}), "
-                f"{param_stage} the most parameters ({percent(param_share)})")  # fmt: skip
+        text = (
+            f"{mac_stage} holds the most MACs ({percent(mac_share)}), "
+            f"{param_stage} the most parameters ({percent(param_share)})"
+        )
     first, last = shares.residual[0], shares.residual[-1]
     for of, words in (("macs", "MACs"), ("params", "parameters")) if flat else ():
         if (span := shares.flat(of)) is not None:

@@ -29,11 +29,41 @@ from ..records.vocabulary import MACS_NOTE, GroupRecord, LayerRecord, Level, Tab
 from .receptive_field import field_record
 
 # The op table's kind for each captured kind it has a rule for.
-_RULE: dict[str, str] = {"conv": "conv", "bn": "bn", "relu": "relu", "sigmoid": "sigmoid", "maxpool": "maxpool",
-                         "downpool": "downpool", "avgpool": "avgpool", "mean": "mean", "pad": "pad", "add": "add",
-                         "mul": "mul", "linear": "linear", "view": "flatten"}  # fmt: skip
-SHOWN = ("conv", "bn", "gn", "ln", "relu", "act", "sigmoid", "maxpool", "downpool", "avgpool", "mean", "pad", "cat",
-         "add", "mul", "linear", "other", "bias")  # fmt: skip
+_RULE: dict[str, str] = {
+    "conv": "conv",
+    "bn": "bn",
+    "relu": "relu",
+    "sigmoid": "sigmoid",
+    "maxpool": "maxpool",
+    "downpool": "downpool",
+    "avgpool": "avgpool",
+    "mean": "mean",
+    "pad": "pad",
+    "add": "add",
+    "mul": "mul",
+    "linear": "linear",
+    "view": "flatten",
+}
+SHOWN = (
+    "conv",
+    "bn",
+    "gn",
+    "ln",
+    "relu",
+    "act",
+    "sigmoid",
+    "maxpool",
+    "downpool",
+    "avgpool",
+    "mean",
+    "pad",
+    "cat",
+    "add",
+    "mul",
+    "linear",
+    "other",
+    "bias",
+)
 
 
 @dataclass(frozen=True)
@@ -99,8 +129,11 @@ class ModelAnalysis(Result):
 
     @property
     def problems(self) -> tuple[str, ...]:
-        return tuple(f"{r.name}: output {shape_text(r.out_shape[1:])} is not what the formula gives"
-                     for r in self.rows if r.formula_ok is False)  # fmt: skip
+        return tuple(
+            f"{r.name}: output {shape_text(r.out_shape[1:])} is not what the formula gives"
+            for r in self.rows
+            if r.formula_ok is False
+        )
 
     @property
     def verified(self) -> bool:
@@ -115,10 +148,11 @@ class ModelAnalysis(Result):
     # ------------------------------------------------------------------------------------------ records
 
     def _shares(self, params: int, macs_conv_linear: int, macs_fvcore: int | None) -> dict[str, float | None]:
-        return {"params_share": round(share(params, self.params), 6),
-                "macs_share_conv_linear": round(share(macs_conv_linear, self.macs_conv_linear), 6),
-                "macs_share_fvcore": None if macs_fvcore is None else
-                round(share(macs_fvcore, self.macs_fvcore), 6)}  # fmt: skip
+        return {
+            "params_share": round(share(params, self.params), 6),
+            "macs_share_conv_linear": round(share(macs_conv_linear, self.macs_conv_linear), 6),
+            "macs_share_fvcore": None if macs_fvcore is None else round(share(macs_fvcore, self.macs_fvcore), 6),
+        }
 
     def grouped(self, level: Level | str) -> list[tuple[str, str, list[ModelRow]]]:
         """(name, stage, rows) per block or stage; empty for a model that is not ResNet-like."""
@@ -129,14 +163,17 @@ class ModelAnalysis(Result):
             groups.setdefault(r.stage if Level(level) is Level.stage else r.block, []).append(r)
         return [(name, members[0].stage, members) for name, members in groups.items()]
 
-    def records(self, level: Level | str = Level.layer, *, flops: bool = False,
-                memory: str | None = None) -> list[LayerRecord] | list[GroupRecord]:  # fmt: skip
+    def records(
+        self, level: Level | str = Level.layer, *, flops: bool = False, memory: str | None = None
+    ) -> list[LayerRecord] | list[GroupRecord]:
         """One record per op (`level` layer, or any level for a model that is not ResNet-like), block or stage;
         `memory`: a dtype, for the bytes each row moves."""
         if Level(level) is Level.layer or not self.resnet_like:
             return [self._layer_record(r, flops, memory) for r in self.rows]
-        return [self._group_record(name, stage, members, level, flops, memory)
-                for name, stage, members in self.grouped(level)]  # fmt: skip
+        return [
+            self._group_record(name, stage, members, level, flops, memory)
+            for name, stage, members in self.grouped(level)
+        ]
 
     def _layer_record(self, r: ModelRow, flops: bool, memory: str | None) -> LayerRecord:
         w = r.window
@@ -145,19 +182,41 @@ class ModelAnalysis(Result):
             itemsize = dtype_bytes(memory)
             weights, read, written = r.params * itemsize, prod(r.in_shape) * itemsize, prod(r.out_shape) * itemsize
             moved = weights + read + written
-            extra = {"weight_bytes": weights, "input_bytes": read, "output_bytes": written, "bytes_moved": moved,
-                     "macs_conv_linear_per_byte": round(r.macs_conv_linear / moved, 4) if moved else 0.0}  # fmt: skip
+            extra = {
+                "weight_bytes": weights,
+                "input_bytes": read,
+                "output_bytes": written,
+                "bytes_moved": moved,
+                "macs_conv_linear_per_byte": round(r.macs_conv_linear / moved, 4) if moved else 0.0,
+            }
         return LayerRecord(
-            name=r.name, stage=r.stage, block=r.block, kind=r.kind, op=r.op, kernel=w.get("kernel"),
-            stride=w.get("stride"), padding=w.get("padding"), dilation=w.get("dilation"), groups=w.get("groups", 1),
-            in_shape=r.in_shape, out_shape=r.out_shape, out_elements=prod(r.out_shape), out_size_expr=None,
-            params=r.params, macs_conv_linear=r.macs_conv_linear, macs_fvcore=r.macs_fvcore,
-            **self._shares(r.params, r.macs_conv_linear, r.macs_fvcore), **_flops(flops, r), verified=r.verified,
-            **(field_record(r.field) if r.field is not None else _NO_FIELD), **extra,
-        )  # fmt: skip
+            name=r.name,
+            stage=r.stage,
+            block=r.block,
+            kind=r.kind,
+            op=r.op,
+            kernel=w.get("kernel"),
+            stride=w.get("stride"),
+            padding=w.get("padding"),
+            dilation=w.get("dilation"),
+            groups=w.get("groups", 1),
+            in_shape=r.in_shape,
+            out_shape=r.out_shape,
+            out_elements=prod(r.out_shape),
+            out_size_expr=None,
+            params=r.params,
+            macs_conv_linear=r.macs_conv_linear,
+            macs_fvcore=r.macs_fvcore,
+            **self._shares(r.params, r.macs_conv_linear, r.macs_fvcore),
+            **_flops(flops, r),
+            verified=r.verified,
+            **(field_record(r.field) if r.field is not None else _NO_FIELD),
+            **extra,
+        )
 
-    def _group_record(self, name: str, stage: str, members: list[ModelRow], level: Level | str, flops: bool,
-                      memory: str | None) -> GroupRecord:  # fmt: skip
+    def _group_record(
+        self, name: str, stage: str, members: list[ModelRow], level: Level | str, flops: bool, memory: str | None
+    ) -> GroupRecord:
         params = sum(r.params for r in members)
         cl = sum(r.macs_conv_linear for r in members)
         fv = sum(r.macs_fvcore or 0 for r in members)
@@ -167,13 +226,21 @@ class ModelAnalysis(Result):
             extra = {"bytes_moved": moved, "macs_conv_linear_per_byte": round(cl / moved, 4) if moved else 0.0}
         last = members[-1]
         return GroupRecord(
-            name=name, stage=stage, op=self._group_words(name, stage, members, level), in_shape=members[0].in_shape,
-            out_shape=last.out_shape, params=params, macs_conv_linear=cl, macs_fvcore=fv,
+            name=name,
+            stage=stage,
+            op=self._group_words(name, stage, members, level),
+            in_shape=members[0].in_shape,
+            out_shape=last.out_shape,
+            params=params,
+            macs_conv_linear=cl,
+            macs_fvcore=fv,
             **self._shares(params, cl, fv),
             **({"flops_conv_linear": 2 * cl, "flops_fvcore": 2 * fv} if flops else {}),
             verified=all(r.verified for r in members),
-            **(field_record(last.field) if last.field is not None else _NO_FIELD), out_size_expr=None, **extra,
-        )  # fmt: skip
+            **(field_record(last.field) if last.field is not None else _NO_FIELD),
+            out_size_expr=None,
+            **extra,
+        )
 
     def _group_words(self, name: str, stage: str, members: list[ModelRow], level: Level | str) -> str:
         if stage in ("stem", "head"):
@@ -185,34 +252,54 @@ class ModelAnalysis(Result):
 
     def totals(self, *, flops: bool = False) -> TotalsRecord:
         cl, fv = self.macs_conv_linear, self.macs_fvcore
-        return TotalsRecord(params=self.params, model_params=self.params_total,
-                            trainable_params=self.params_total - self.frozen_params, frozen_params=self.frozen_params,
-                            macs_conv_linear=cl, macs_fvcore=fv,
-                            **({"flops_conv_linear": 2 * cl, "flops_fvcore": 2 * fv} if flops else {}),
-                            verified=self.verified)  # fmt: skip
+        return TotalsRecord(
+            params=self.params,
+            model_params=self.params_total,
+            trainable_params=self.params_total - self.frozen_params,
+            frozen_params=self.frozen_params,
+            macs_conv_linear=cl,
+            macs_fvcore=fv,
+            **({"flops_conv_linear": 2 * cl, "flops_fvcore": 2 * fv} if flops else {}),
+            verified=self.verified,
+        )
 
     def document(self, *, flops: bool = False, memory: str | None = None) -> TableDocument:
         return TableDocument(
-            arch=self.name, input=self.input_shape, spec=None, units=MACS_NOTE,
+            arch=self.name,
+            input=self.input_shape,
+            spec=None,
+            units=MACS_NOTE,
             layers=self.records(Level.layer, flops=flops, memory=memory),
             blocks=self.records(Level.block, flops=flops) if self.resnet_like else [],
             stages=self.records(Level.stage, flops=flops) if self.resnet_like else [],
-            totals=self.totals(flops=flops), problems=list(self.problems), run=self.probe, dtype=self.dtype,
-            resnet_like=self.resnet_like, params_read_by_the_forward=self.params, not_counted=list(self.uncounted),
-        )  # fmt: skip
+            totals=self.totals(flops=flops),
+            problems=list(self.problems),
+            run=self.probe,
+            dtype=self.dtype,
+            resnet_like=self.resnet_like,
+            params_read_by_the_forward=self.params,
+            not_counted=list(self.uncounted),
+        )
 
     def sections(self) -> list[Section]:
         columns = ["name", "op", "out_shape", "params", "macs_conv_linear", "macs_fvcore", "verified"]
         level = Level.stage if self.resnet_like else Level.layer
-        return [Section(f"{self.name} at {shape_text(self.input_shape)}", self.records(level), columns,
-                        [Line(f"Run: {self.probe}, {self.dtype}, on a copy of your model (yours is not touched)",
-                              "note")])]  # fmt: skip
+        return [
+            Section(
+                f"{self.name} at {shape_text(self.input_shape)}",
+                self.records(level),
+                columns,
+                [Line(f"Run: {self.probe}, {self.dtype}, on a copy of your model (yours is not touched)", "note")],
+            )
+        ]
 
     def __repr__(self) -> str:
         layout = "+".join(map(str, self.structure.layers)) + " blocks" if self.resnet_like else "not ResNet-like"
-        return (f"<ModelAnalysis of {self.name} at input {shape_text(self.input_shape)}: {len(self.rows)} ops, "
-                f"{layout}; params {self.params_total:,}; MACs {self.macs_conv_linear:,} conv + linear, "
-                f"{self.macs_fvcore:,} fvcore>")  # fmt: skip
+        return (
+            f"<ModelAnalysis of {self.name} at input {shape_text(self.input_shape)}: {len(self.rows)} ops, "
+            f"{layout}; params {self.params_total:,}; MACs {self.macs_conv_linear:,} conv + linear, "
+            f"{self.macs_fvcore:,} fvcore>"
+        )
 
 
 _NO_FIELD = {"receptive_field": None, "jump": None, "rf_start": None, "rf_global": None}
@@ -221,12 +308,20 @@ _NO_FIELD = {"receptive_field": None, "jump": None, "rf_start": None, "rf_global
 def _flops(flops: bool, r: ModelRow) -> dict[str, int | None]:
     if not flops:
         return {}
-    return {"flops_conv_linear": 2 * r.macs_conv_linear,
-            "flops_fvcore": None if r.macs_fvcore is None else 2 * r.macs_fvcore}  # fmt: skip
+    return {
+        "flops_conv_linear": 2 * r.macs_conv_linear,
+        "flops_fvcore": None if r.macs_fvcore is None else 2 * r.macs_fvcore,
+    }
 
 
-def analyze_model(model: Any, size: int | str | tuple[int, int] | None = None, *, batch: int = 1,
-                  in_channels: int | None = None, name: str | None = None) -> ModelAnalysis:  # fmt: skip
+def analyze_model(
+    model: Any,
+    size: int | str | tuple[int, int] | None = None,
+    *,
+    batch: int = 1,
+    in_channels: int | None = None,
+    name: str | None = None,
+) -> ModelAnalysis:
     """Shapes, parameters and MACs of every op of `model` at `size` (224 by default), batch `batch`."""
     import torch.nn as nn
 
@@ -243,8 +338,16 @@ def analyze_model(model: Any, size: int | str | tuple[int, int] | None = None, *
     structure = recover(graph)
     rows = _rows(graph, structure, batch)
     frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
-    return ModelAnalysis(name or type(model).__name__, (batch, channels, height, width), rows,
-                         sum(graph.param_names.values()), frozen, structure, graph.probe, graph.dtype)  # fmt: skip
+    return ModelAnalysis(
+        name or type(model).__name__,
+        (batch, channels, height, width),
+        rows,
+        sum(graph.param_names.values()),
+        frozen,
+        structure,
+        graph.probe,
+        graph.dtype,
+    )
 
 
 def _places(structure: Structure) -> dict[int, tuple[str, str]]:
@@ -296,9 +399,23 @@ def _rows(graph: Graph, structure: Structure, batch: int) -> tuple[ModelRow, ...
         macs = None
         if rule is not None:
             macs = KINDS[rule.kind].count_fvcore(rule, in_shape, out_shape)
-        rows.append(ModelRow(name, _words(node), node.kind, stage, block, in_shape, out_shape,
-                             sum(graph.param_names[p] for p in fresh), macs_of(node) * batch, macs,
-                             _formula_ok(node), _window(node), fields.get(node.index)))  # fmt: skip
+        rows.append(
+            ModelRow(
+                name,
+                _words(node),
+                node.kind,
+                stage,
+                block,
+                in_shape,
+                out_shape,
+                sum(graph.param_names[p] for p in fresh),
+                macs_of(node) * batch,
+                macs,
+                _formula_ok(node),
+                _window(node),
+                fields.get(node.index),
+            )
+        )
     return tuple(rows)
 
 
@@ -321,13 +438,31 @@ def _rule_of(node: Node) -> Op | None:
     if kind == "conv":
         if a["kernel"][0] != a["kernel"][1]:
             return None
-        return Op(node.module, "conv", a["in_channels"], a["out_channels"], a["kernel"][0], a["stride"][0],
-                  a["padding"][0], a["dilation"][0], a["groups"], a["bias"])  # fmt: skip
+        return Op(
+            node.module,
+            "conv",
+            a["in_channels"],
+            a["out_channels"],
+            a["kernel"][0],
+            a["stride"][0],
+            a["padding"][0],
+            a["dilation"][0],
+            a["groups"],
+            a["bias"],
+        )
     if kind in ("maxpool", "downpool"):
         if a["kernel"][0] != a["kernel"][1]:
             return None
-        return Op(node.module, kind, cin, cout, a["kernel"][0], a["stride"][0], a["padding"][0],
-                  ceil_mode=a.get("ceil_mode", False))  # fmt: skip
+        return Op(
+            node.module,
+            kind,
+            cin,
+            cout,
+            a["kernel"][0],
+            a["stride"][0],
+            a["padding"][0],
+            ceil_mode=a.get("ceil_mode", False),
+        )
     if kind == "avgpool" and a.get("output_size") != (1, 1):
         return None
     if kind == "linear":
@@ -363,10 +498,16 @@ def _formula_ok(node: Node) -> bool | None:
     a = node.attrs
     try:
         expected = tuple(
-            conv_output_size(node.in_shape[2 + i], a["kernel"][i], a["stride"][i], a["padding"][i],
-                             dilation=a.get("dilation", (1, 1))[i], ceil_mode=a.get("ceil_mode", False))
+            conv_output_size(
+                node.in_shape[2 + i],
+                a["kernel"][i],
+                a["stride"][i],
+                a["padding"][i],
+                dilation=a.get("dilation", (1, 1))[i],
+                ceil_mode=a.get("ceil_mode", False),
+            )
             for i in (0, 1)
-        )  # fmt: skip
+        )
     except InspectError:
         return False
     return expected == tuple(node.out_shape[2:])
@@ -377,5 +518,10 @@ def _window(node: Node) -> dict[str, Any]:
     if node.kind not in ("conv", "maxpool", "downpool"):
         return {}
     a = node.attrs
-    return {"kernel": a["kernel"], "stride": a["stride"], "padding": a["padding"],
-            "dilation": a.get("dilation", (1, 1)), "groups": a.get("groups", 1)}  # fmt: skip
+    return {
+        "kernel": a["kernel"],
+        "stride": a["stride"],
+        "padding": a["padding"],
+        "dilation": a.get("dilation", (1, 1)),
+        "groups": a.get("groups", 1),
+    }

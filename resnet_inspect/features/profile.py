@@ -81,20 +81,34 @@ class Profile(Result):
     def records(self, level: str = "stage") -> list[ProfileStageRecord] | list[ProfileBlockRecord]:
         """One record per stage, or per block (`level="block"`)."""
         if level == "block":
-            return [ProfileBlockRecord(block=b.name, stage=b.stage, median_ms=round(b.timing.median, 4),
-                                       min_ms=round(b.timing.low, 4), max_ms=round(b.timing.high, 4),
-                                       macs_conv_linear=b.macs_conv_linear,
-                                       gmacs_conv_linear_per_s=_rate(b.macs_conv_linear, b.timing.median))
-                    for b in self.blocks]  # fmt: skip
+            return [
+                ProfileBlockRecord(
+                    block=b.name,
+                    stage=b.stage,
+                    median_ms=round(b.timing.median, 4),
+                    min_ms=round(b.timing.low, 4),
+                    max_ms=round(b.timing.high, 4),
+                    macs_conv_linear=b.macs_conv_linear,
+                    gmacs_conv_linear_per_s=_rate(b.macs_conv_linear, b.timing.median),
+                )
+                for b in self.blocks
+            ]
         total_ms = self.segments_ms
-        return [ProfileStageRecord(stage=s.name, median_ms=round(s.timing.median, 4), min_ms=round(s.timing.low, 4),
-                                   max_ms=round(s.timing.high, 4),
-                                   time_share=round(s.timing.median / total_ms, 4) if total_ms else 0.0,
-                                   macs_conv_linear=s.macs_conv_linear,
-                                   macs_share_conv_linear=round(s.macs_conv_linear / self.macs_conv_linear, 4)
-                                   if self.macs_conv_linear else 0.0,
-                                   gmacs_conv_linear_per_s=_rate(s.macs_conv_linear, s.timing.median))
-                for s in self.stages]  # fmt: skip
+        return [
+            ProfileStageRecord(
+                stage=s.name,
+                median_ms=round(s.timing.median, 4),
+                min_ms=round(s.timing.low, 4),
+                max_ms=round(s.timing.high, 4),
+                time_share=round(s.timing.median / total_ms, 4) if total_ms else 0.0,
+                macs_conv_linear=s.macs_conv_linear,
+                macs_share_conv_linear=round(s.macs_conv_linear / self.macs_conv_linear, 4)
+                if self.macs_conv_linear
+                else 0.0,
+                gmacs_conv_linear_per_s=_rate(s.macs_conv_linear, s.timing.median),
+            )
+            for s in self.stages
+        ]
 
     def headline(self) -> str:
         """Where time and MACs disagree most, both ways, in words (`headlines.time_headline`)."""
@@ -105,21 +119,33 @@ class Profile(Result):
     def document(self) -> ProfileDocument:
         """The JSON contract of `profile`."""
         return ProfileDocument(
-            arch=self.spec.name, input=self.input_shape, device=self.device, dtype=self.dtype,
-            channels_last=self.channels_last, compiled=self.compiled, whole_model_ms=round(self.whole.median, 4),
-            segments_ms=round(self.segments_ms, 4), gmacs_conv_linear_per_s=round(self.gmacs_conv_linear_per_s, 2),
+            arch=self.spec.name,
+            input=self.input_shape,
+            device=self.device,
+            dtype=self.dtype,
+            channels_last=self.channels_last,
+            compiled=self.compiled,
+            whole_model_ms=round(self.whole.median, 4),
+            segments_ms=round(self.segments_ms, 4),
+            gmacs_conv_linear_per_s=round(self.gmacs_conv_linear_per_s, 2),
             peak_activation_bytes_measured=self.peak_memory_bytes,
-            peak_activation_bytes_analytic=self.analytic_peak_bytes, headline=self.headline(),
-            stages=self.records("stage"), blocks=self.records("block"),
-        )  # fmt: skip
+            peak_activation_bytes_analytic=self.analytic_peak_bytes,
+            headline=self.headline(),
+            stages=self.records("stage"),
+            blocks=self.records("block"),
+        )
 
     def sections(self) -> list[Section]:
-        return [Section(f"{self.spec.name} on {self.device}", self.records("stage"), lines=[Line(self.headline())]),
-                Section("Per block", self.records("block"), folded=True)]  # fmt: skip
+        return [
+            Section(f"{self.spec.name} on {self.device}", self.records("stage"), lines=[Line(self.headline())]),
+            Section("Per block", self.records("block"), folded=True),
+        ]
 
     def __repr__(self) -> str:
-        return (f"<Profile of {self.spec.name} at {shape_text(self.input_shape)} on {self.device}, {self.dtype}: "
-                f"{self.whole.median:,.3f} ms>")  # fmt: skip
+        return (
+            f"<Profile of {self.spec.name} at {shape_text(self.input_shape)} on {self.device}, {self.dtype}: "
+            f"{self.whole.median:,.3f} ms>"
+        )
 
 
 def _rate(macs: int, ms: float) -> float:
@@ -170,8 +196,11 @@ def profile(
     # Weights, then the largest set of activations alive at once (the input included), before any is allocated.
     needed = traced.params * dtype_bytes(dtype) + peak_inference(traced, dtype).bytes
     what = f"timing {spec.name} on a {'×'.join(map(str, traced.input_shape))} {dtype} batch"
-    check_memory(what, needed, (f"cuda: {torch.cuda.get_device_name()}", torch.cuda.mem_get_info()[0])
-                 if device == "cuda" else None)  # fmt: skip
+    check_memory(
+        what,
+        needed,
+        (f"cuda: {torch.cuda.get_device_name()}", torch.cuda.mem_get_info()[0]) if device == "cuda" else None,
+    )
     block_macs: dict[str, int] = {}
     for layer in traced.layers:
         block_macs[layer.block] = block_macs.get(layer.block, 0) + layer.macs_conv_linear
@@ -206,8 +235,19 @@ def profile(
     name = "cpu" if not cuda else f"cuda: {torch.cuda.get_device_name()}"
     # The measured peak's baseline already holds the input: leave it out of the analytic live set too.
     analytic = peak_inference(traced, dtype, include_input=False).bytes
-    return Profile(spec, traced.input_shape, name, dtype, channels_last, compile, blocks, tuple(stages),
-                   Timing(tuple(whole)), peak, analytic)  # fmt: skip
+    return Profile(
+        spec,
+        traced.input_shape,
+        name,
+        dtype,
+        channels_last,
+        compile,
+        blocks,
+        tuple(stages),
+        Timing(tuple(whole)),
+        peak,
+        analytic,
+    )
 
 
 def _run(segments, whole_fn, x, warmup: int, repeats: int, cuda: bool, progress):

@@ -83,8 +83,10 @@ def explain_field(traced: Trace, name: str) -> list[str]:
         parts = " ∪ ".join(f"{f.h.size} from {s}" for f, s in zip(before, layer.inputs, strict=True))
         lines.append(f"  paths meet: r = union of {parts} = {after.h.size}")
     if after.is_global and not any(f.is_global for f in before):
-        lines.append(f"  every output reads the whole map: the field is global from here on "
-                     f"(the convolutional path's is {after.h.size}×{after.w.size})")  # fmt: skip
+        lines.append(
+            f"  every output reads the whole map: the field is global from here on "
+            f"(the convolutional path's is {after.h.size}×{after.w.size})"
+        )
         return lines
     if len(before) == 1 and layer.kernel:
         field = before[0]
@@ -98,12 +100,16 @@ def explain_field(traced: Trace, name: str) -> list[str]:
             f"({_number((k - 1) * d / 2)} − {p})·{field.h.jump} = {_number(after.h.start)}",
         ]
     elif len(before) == 1:
-        lines.append(f"  {layer.kind} reads {layer.inputs[0]} position by position: r = {after.h.size}, "
-                     f"j = {after.h.jump}, start = {_number(after.h.start)} (unchanged)")  # fmt: skip
+        lines.append(
+            f"  {layer.kind} reads {layer.inputs[0]} position by position: r = {after.h.size}, "
+            f"j = {after.h.jump}, start = {_number(after.h.start)} (unchanged)"
+        )
     _, _, height, width = traced.input_shape
     if after.is_global:
-        lines.append(f"  global: every output depends on the whole {height}×{width} image "
-                     f"(convolutional path {after.h.size}×{after.w.size})")  # fmt: skip
+        lines.append(
+            f"  global: every output depends on the whole {height}×{width} image "
+            f"(convolutional path {after.h.size}×{after.w.size})"
+        )
     elif after.covers(height, width):
         lines.append(f"  {after.text()} is more than the {height}×{width} image: a unit sees zero padding")
     return lines
@@ -144,8 +150,14 @@ class FieldVerification:
 
 def narrow(spec: ResNetSpec, width: int = PROBE_WIDTH) -> ResNetSpec:
     """`spec` with few channels and no groups: the same windows, strides and wiring, so the same fields."""
-    knobs: dict[str, Any] = {"widths": (width,) * len(spec.widths), "stem_widths": (width,) * len(spec.stem_widths),
-                             "groups": 1, "width_per_group": 64, "num_classes": 2, "in_channels": 1}  # fmt: skip
+    knobs: dict[str, Any] = {
+        "widths": (width,) * len(spec.widths),
+        "stem_widths": (width,) * len(spec.stem_widths),
+        "groups": 1,
+        "width_per_group": 64,
+        "num_classes": 2,
+        "in_channels": 1,
+    }
     if spec.shortcut == "A":  # zero-padding needs widths that never shrink: keep their growth, scaled down
         knobs["widths"] = tuple(max(1, w * width // spec.widths[0]) for w in spec.widths)
         knobs["stem_widths"] = (max(1, spec.stem_widths[-1] * width // spec.widths[0]),)
@@ -162,8 +174,14 @@ def _probed_layers(traced: Trace, names: Sequence[str] | None) -> list[TracedLay
     return [layer for layer in traced.layers if layer.name in wanted]
 
 
-def verify_fields(spec: ResNetSpec, names: Sequence[str] | None = None, *, max_side: int = PROBE_MAX_SIDE,
-                  budget_bytes: int = PROBE_BUDGET_BYTES, points: int = PROBE_POINTS) -> FieldVerification:  # fmt: skip
+def verify_fields(
+    spec: ResNetSpec,
+    names: Sequence[str] | None = None,
+    *,
+    max_side: int = PROBE_MAX_SIDE,
+    budget_bytes: int = PROBE_BUDGET_BYTES,
+    points: int = PROBE_POINTS,
+) -> FieldVerification:
     """Measure the field of block outputs (or of the layers `names`) on a narrow float64 copy of the real model and
     hold it to the arithmetic: the same extent and the same first pixel on both axes; global where global.
 
@@ -208,8 +226,9 @@ def verify_fields(spec: ResNetSpec, names: Sequence[str] | None = None, *, max_s
                 return None
         else:
             try:
-                side = choose_probe_size({layer.name: (field.h.size, field.h.jump, field.h.start)}, out_side,
-                                         limit=max_side)  # fmt: skip
+                side = choose_probe_size(
+                    {layer.name: (field.h.size, field.h.jump, field.h.start)}, out_side, limit=max_side
+                )
             except InspectError:
                 return None
         # float64 activations up to this layer, kept for the backward pass (a few copies each: clones, BN, ReLU)
@@ -238,10 +257,24 @@ def verify_fields(spec: ResNetSpec, names: Sequence[str] | None = None, *, max_s
     checks = []
     for layer, target in zip(probed, targets, strict=True):
         field, result = fields[layer.name], measured[target]
-        first = tuple(centre_unit_span(out_side(layer.name, side), axis.size, axis.jump, axis.start)[0]
-                      for axis in (field.h, field.w)) if len(layer.out_shape) == 4 else (0.0, 0.0)  # fmt: skip
-        checks.append(FieldCheck(target, field, None if result.global_ else result.size,
-                                 None if result.global_ else result.first, first, result.global_))  # fmt: skip
+        first = (
+            tuple(
+                centre_unit_span(out_side(layer.name, side), axis.size, axis.jump, axis.start)[0]
+                for axis in (field.h, field.w)
+            )
+            if len(layer.out_shape) == 4
+            else (0.0, 0.0)
+        )
+        checks.append(
+            FieldCheck(
+                target,
+                field,
+                None if result.global_ else result.size,
+                None if result.global_ else result.first,
+                first,
+                result.global_,
+            )
+        )
     return FieldVerification(spec, side, tuple(checks), skipped)
 
 
@@ -291,8 +324,16 @@ class EffectiveField:
     channels: int  # per stage, in the copy measured
 
 
-def effective_field(spec: ResNetSpec, height: int, width: int, stage: str | None = None, *, samples: int = 4,
-                    seed: int = 0, channels: int = ERF_CHANNELS) -> EffectiveField:  # fmt: skip
+def effective_field(
+    spec: ResNetSpec,
+    height: int,
+    width: int,
+    stage: str | None = None,
+    *,
+    samples: int = 4,
+    seed: int = 0,
+    channels: int = ERF_CHANNELS,
+) -> EffectiveField:
     """Measure `stage`'s (by default the last residual stage's) effective receptive field on a randomly initialised
     copy of `spec` at `height`×`width`, with `channels` per stage: the map's shape follows from the windows and the
     depth (Luo et al.: a Gaussian whose spread grows like √depth), and a narrow copy measures it in seconds rather
@@ -304,8 +345,10 @@ def effective_field(spec: ResNetSpec, height: int, width: int, stage: str | None
     from ..runtime.receptive_field_probe import effective_receptive_field, erf_spread
 
     if max(height, width) > ERF_MAX_SIDE:
-        raise InspectError(f"size {height}×{width} is too large for the effective field (real forwards and "
-                           f"backwards in float64); use at most {ERF_MAX_SIDE}×{ERF_MAX_SIDE}")  # fmt: skip
+        raise InspectError(
+            f"size {height}×{width} is too large for the effective field (real forwards and "
+            f"backwards in float64); use at most {ERF_MAX_SIDE}×{ERF_MAX_SIDE}"
+        )
     traced = trace(spec, height, width)
     stages = [s for s in dict.fromkeys(layer.stage for layer in traced.layers) if s != "head"]
     stage = stages[-1] if stage is None else stage
@@ -315,8 +358,13 @@ def effective_field(spec: ResNetSpec, height: int, width: int, stage: str | None
     field = receptive_fields(traced)[last.name]
     block_ends = {layer.name for layer in _probed_layers(traced, None)}
     model = build_model(narrow(spec, channels).with_io(in_channels=spec.in_channels, num_classes=2))
-    heat = effective_receptive_field(model.to(torch.float64), (1, spec.in_channels, height, width),
-                                     _module_name(last, block_ends), seed=seed, samples=samples)  # fmt: skip
+    heat = effective_receptive_field(
+        model.to(torch.float64),
+        (1, spec.in_channels, height, width),
+        _module_name(last, block_ends),
+        seed=seed,
+        samples=samples,
+    )
     top, bottom = centre_unit_span(last.out_shape[2], field.h.size, field.h.jump, field.h.start)
     left, right = centre_unit_span(last.out_shape[3], field.w.size, field.w.jump, field.w.start)
     box = (top, left, bottom, right)
@@ -326,13 +374,16 @@ def effective_field(spec: ResNetSpec, height: int, width: int, stage: str | None
 
 def verification_lines(verification: FieldVerification) -> list[str]:
     """The proof in words: one line of ✓ layers, one per disagreement, one for what could not be probed."""
-    good = [c.name + (" (global)" if c.analytic.is_global else f" {c.analytic.text()}")
-            for c in verification.checks if c.ok]  # fmt: skip
+    good = [
+        c.name + (" (global)" if c.analytic.is_global else f" {c.analytic.text()}") for c in verification.checks if c.ok
+    ]
     side = verification.probe_side
     lines = []
     if good:
-        lines.append(f"receptive fields ✓ equal the gradient support on the real model ({side}×{side} probe, "
-                     f"linearized narrow copy): {', '.join(good)}")  # fmt: skip
+        lines.append(
+            f"receptive fields ✓ equal the gradient support on the real model ({side}×{side} probe, "
+            f"linearized narrow copy): {', '.join(good)}"
+        )
     for check in verification.checks:
         if not check.ok:
             measured = (
@@ -340,10 +391,14 @@ def verification_lines(verification: FieldVerification) -> list[str]:
                 if check.measured_global
                 else (f"{check.measured_size[0]}×{check.measured_size[1]} from pixel {check.measured_first}")
             )
-            lines.append(f"✗ {check.name}: the arithmetic says {check.analytic.text()} from pixel "
-                         f"{tuple(_number(v) for v in check.expected_first)}, the model {measured}")  # fmt: skip
+            lines.append(
+                f"✗ {check.name}: the arithmetic says {check.analytic.text()} from pixel "
+                f"{tuple(_number(v) for v in check.expected_first)}, the model {measured}"
+            )
     if verification.skipped:
-        lines.append(f"not probed: {', '.join(verification.skipped[:3])}{'…' if len(verification.skipped) > 3 else ''}"
-                     f" ({len(verification.skipped)} layers whose fields need a probe larger than "
-                     f"{PROBE_MAX_SIDE}×{PROBE_MAX_SIDE} or {PROBE_BUDGET_BYTES >> 30} GiB)")  # fmt: skip
+        lines.append(
+            f"not probed: {', '.join(verification.skipped[:3])}{'…' if len(verification.skipped) > 3 else ''}"
+            f" ({len(verification.skipped)} layers whose fields need a probe larger than "
+            f"{PROBE_MAX_SIDE}×{PROBE_MAX_SIDE} or {PROBE_BUDGET_BYTES >> 30} GiB)"
+        )
     return lines

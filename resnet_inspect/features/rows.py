@@ -40,8 +40,9 @@ class LayerRow:
     def problems(self) -> tuple[str, ...]:
         found = self.check.problems
         if self.traced.kind in COUNTED_KINDS and self.macs_fvcore != self.traced.macs_conv_linear:
-            found += (f"{self.name}: {self.traced.macs_conv_linear:,} MACs by the formula, "
-                      f"{self.macs_fvcore:,} by fvcore",)  # fmt: skip
+            found += (
+                f"{self.name}: {self.traced.macs_conv_linear:,} MACs by the formula, {self.macs_fvcore:,} by fvcore",
+            )
         return found
 
     @property
@@ -124,5 +125,7 @@ def rows(spec: ResNetSpec, layers: Sequence[LayerRow], level: Level | str = Leve
     if level is Level.layer:
         return [summed(row.name, row.traced.stage, row.traced.label, [row]) for row in layers]
     key = (lambda r: r.traced.block) if level is Level.block else (lambda r: r.traced.stage)
-    return [summed(name, members[0].traced.stage, group_op(spec, members), members)
-            for name, members in _grouped(layers, key).items()]  # fmt: skip
+    return [
+        summed(name, members[0].traced.stage, group_op(spec, members), members)
+        for name, members in _grouped(layers, key).items()
+    ]

@@ -121,28 +121,40 @@ class Sweep(Result):
         jumped = jumps(self.points)
         return [
             SweepPointRecord(
-                size=p.size, batch=p.batch, final_map=p.final_map, params=p.params,
-                macs_conv_linear=p.macs_conv_linear, macs_fvcore=p.macs_fvcore,
-                macs_conv_linear_per_pixel=round(p.macs_conv_linear_per_pixel, 1), activation_bytes=p.activation_bytes,
-                activation_bytes_per_sample=p.activation_bytes // p.batch, jump=i in jumped,
+                size=p.size,
+                batch=p.batch,
+                final_map=p.final_map,
+                params=p.params,
+                macs_conv_linear=p.macs_conv_linear,
+                macs_fvcore=p.macs_fvcore,
+                macs_conv_linear_per_pixel=round(p.macs_conv_linear_per_pixel, 1),
+                activation_bytes=p.activation_bytes,
+                activation_bytes_per_sample=p.activation_bytes // p.batch,
+                jump=i in jumped,
                 jump_cause=jump_words(self.forms, jumped[i].size, p.size) if i in jumped and self.forms else None,
                 verified=p.verified,
             )
             for i, p in enumerate(self.points)
-        ]  # fmt: skip
+        ]
 
     def document(self) -> SweepDocument:
-        return SweepDocument(arch=self.spec.name, dtype=self.dtype, verified_by=self.verified_by,
-                             points=self.records())  # fmt: skip
+        return SweepDocument(arch=self.spec.name, dtype=self.dtype, verified_by=self.verified_by, points=self.records())
 
     def sections(self) -> list[Section]:
-        return [Section(f"{self.spec.name} over {len(self.points)} sizes", self.records(),
-                        lines=[Line(f"verified by: {self.verified_by}", "note")])]  # fmt: skip
+        return [
+            Section(
+                f"{self.spec.name} over {len(self.points)} sizes",
+                self.records(),
+                lines=[Line(f"verified by: {self.verified_by}", "note")],
+            )
+        ]
 
     def __repr__(self) -> str:
         first, last = (self.points[0].size, self.points[-1].size) if self.points else ((0, 0), (0, 0))
-        return (f"<Sweep of {self.spec.name}: {len(self.points)} points, {shape_text(first)} to {shape_text(last)}, "
-                f"{'verified' if not self.failures else 'NOT verified'}>")  # fmt: skip
+        return (
+            f"<Sweep of {self.spec.name}: {len(self.points)} points, {shape_text(first)} to {shape_text(last)}, "
+            f"{'verified' if not self.failures else 'NOT verified'}>"
+        )
 
 
 def sweep(
@@ -173,8 +185,12 @@ def sweep(
     for batch in batches:
         if batch < 1:
             raise InspectError(f"batch {batch} is not valid; it must be ≥ 1")
-    check_count(f"sizes × batches = {len(sizes):,} × {len(batches):,} =", len(sizes) * len(batches), MAX_POINTS,
-                "sweep fewer sizes or batches at once")  # fmt: skip
+    check_count(
+        f"sizes × batches = {len(sizes):,} × {len(batches):,} =",
+        len(sizes) * len(batches),
+        MAX_POINTS,
+        "sweep fewer sizes or batches at once",
+    )
     try:
         forms = closed_forms(spec)
     except InspectError:
@@ -210,9 +226,11 @@ def analytic_disagreements(spec: ResNetSpec, forms: Any, size: tuple[int, int], 
         observed, seen = row.check.observed_out_shape, row.check.observed
         expected = (row.name, observed, seen.params if seen else None, row.macs_conv_linear, row.macs_fvcore)
         if (name, y, params, macs, fvcore) != expected:
-            found.append(f"{name} at {size[0]}×{size[1]}: closed form {shape_text(y)}, {params:,} params, "
-                         f"{fvcore:,} MACs; hooked model {shape_text(observed) if observed else 'none'}, "
-                         f"{row.macs_fvcore:,} MACs")  # fmt: skip
+            found.append(
+                f"{name} at {size[0]}×{size[1]}: closed form {shape_text(y)}, {params:,} params, "
+                f"{fvcore:,} MACs; hooked model {shape_text(observed) if observed else 'none'}, "
+                f"{row.macs_fvcore:,} MACs"
+            )
     if (
         not found
         and activation_bytes(a.trace, "float32") != 4 * Counter(forms).totals([size], batch)[0].activation_elements
@@ -221,8 +239,14 @@ def analytic_disagreements(spec: ResNetSpec, forms: Any, size: tuple[int, int], 
     return found
 
 
-def _sweep_analytic(spec: ResNetSpec, forms: Any, sizes: list[tuple[int, int]], batches: Sequence[int], dtype: str,
-                    progress: Callable[[int], None] | None) -> list[SweepPoint]:  # fmt: skip
+def _sweep_analytic(
+    spec: ResNetSpec,
+    forms: Any,
+    sizes: list[tuple[int, int]],
+    batches: Sequence[int],
+    dtype: str,
+    progress: Callable[[int], None] | None,
+) -> list[SweepPoint]:
     from ..core.closed_form import Counter
     from ..runtime.model import build_model
 
@@ -238,15 +262,31 @@ def _sweep_analytic(spec: ResNetSpec, forms: Any, sizes: list[tuple[int, int]], 
     for i, size in enumerate(sizes):
         for batch in batches:
             c = by_batch[batch][i]
-            points.append(SweepPoint(size, batch, c.final_map, c.params, c.macs_conv_linear, c.macs_fvcore,
-                                     c.activation_elements * width, verified, how))  # fmt: skip
+            points.append(
+                SweepPoint(
+                    size,
+                    batch,
+                    c.final_map,
+                    c.params,
+                    c.macs_conv_linear,
+                    c.macs_fvcore,
+                    c.activation_elements * width,
+                    verified,
+                    how,
+                )
+            )
     if progress is not None:
         progress(len(sizes))
     return points
 
 
-def _sweep_per_size(spec: ResNetSpec, sizes: Sequence[tuple[int, int]], batches: Sequence[int], dtype: str,
-                    progress: Callable[[int], None] | None) -> list[SweepPoint]:  # fmt: skip
+def _sweep_per_size(
+    spec: ResNetSpec,
+    sizes: Sequence[tuple[int, int]],
+    batches: Sequence[int],
+    dtype: str,
+    progress: Callable[[int], None] | None,
+) -> list[SweepPoint]:
     """Every size traced and hook-verified against one reused model, and counted."""
     from ..runtime.model import build_model
 
@@ -257,9 +297,17 @@ def _sweep_per_size(spec: ResNetSpec, sizes: Sequence[tuple[int, int]], batches:
             a = analyze_trace(trace(spec, *size, batch=batch), model)
             last = next(row.traced.out_shape for row in reversed(a.rows) if row.traced.kind == "add")
             points.append(
-                SweepPoint(size, batch, (last[2], last[3]), a.params, a.macs_conv_linear, a.macs_fvcore,
-                           activation_bytes(a.trace, dtype), a.verified)
-            )  # fmt: skip
+                SweepPoint(
+                    size,
+                    batch,
+                    (last[2], last[3]),
+                    a.params,
+                    a.macs_conv_linear,
+                    a.macs_fvcore,
+                    activation_bytes(a.trace, dtype),
+                    a.verified,
+                )
+            )
         if progress is not None:
             progress(1)
     return points

@@ -32,6 +32,7 @@ from .rows import rows as group_rows
 if TYPE_CHECKING:  # verify imports torch; the CLI's --help and the analytic path must not pay for it
     from ..runtime.verify import Probe, Verification
 
+
 @dataclass(frozen=True)
 class MemoryView:
     """The analytic memory of a trace at one dtype: per layer, the inference peak, training storage."""
@@ -42,8 +43,12 @@ class MemoryView:
     training_bytes: int
 
     def record(self) -> MemoryRecord:
-        return MemoryRecord(dtype=self.dtype, peak_inference_bytes=self.peak.bytes, peak_during=self.peak.at,
-                            training_storage_bytes=self.training_bytes)  # fmt: skip
+        return MemoryRecord(
+            dtype=self.dtype,
+            peak_inference_bytes=self.peak.bytes,
+            peak_during=self.peak.at,
+            training_storage_bytes=self.training_bytes,
+        )
 
     def moved(self, names: Sequence[str]) -> int:
         return sum(self.layers[name].bytes_moved for name in names)
@@ -52,8 +57,12 @@ class MemoryView:
 def memory_view(traced: Trace, dtype: str = "float32") -> MemoryView:
     from ..core.memory import layer_memory, peak_inference, training_storage
 
-    return MemoryView(dtype, {m.name: m for m in layer_memory(traced, dtype)}, peak_inference(traced, dtype),
-                      training_storage(traced, dtype))  # fmt: skip
+    return MemoryView(
+        dtype,
+        {m.name: m for m in layer_memory(traced, dtype)},
+        peak_inference(traced, dtype),
+        training_storage(traced, dtype),
+    )
 
 
 def _per_byte(macs: int, moved: int) -> float:
@@ -151,39 +160,60 @@ class Analysis(Result):
 
     # ------------------------------------------------------------------------------------------ records
 
-    def records(self, level: Level | str = Level.layer, *, flops: bool = False,
-                memory: MemoryView | None = None) -> list[LayerRecord] | list[GroupRecord]:  # fmt: skip
+    def records(
+        self, level: Level | str = Level.layer, *, flops: bool = False, memory: MemoryView | None = None
+    ) -> list[LayerRecord] | list[GroupRecord]:
         """One record per row at `level` (`records.vocabulary`): layers, or blocks or stages summed."""
         if Level(level) is Level.layer:
             return [self._layer_record(row, flops, memory) for row in self.rows]
         return [self._group_record(row, flops, memory) for row in self.grouped(level)]
 
     def _shares(self, params: int, macs_conv_linear: int, macs_fvcore: int) -> dict[str, float]:
-        return {"params_share": round(share(params, self.params), 6),
-                "macs_share_conv_linear": round(share(macs_conv_linear, self.macs_conv_linear), 6),
-                "macs_share_fvcore": round(share(macs_fvcore, self.macs_fvcore), 6)}  # fmt: skip
+        return {
+            "params_share": round(share(params, self.params), 6),
+            "macs_share_conv_linear": round(share(macs_conv_linear, self.macs_conv_linear), 6),
+            "macs_share_fvcore": round(share(macs_fvcore, self.macs_fvcore), 6),
+        }
 
     def _layer_record(self, row: LayerRow, flops: bool, memory: MemoryView | None) -> LayerRecord:
         t = row.traced
         extra: dict[str, Any] = {}
         if memory is not None:
             m = memory.layers[t.name]
-            extra |= {"weight_bytes": m.weight_bytes, "input_bytes": m.input_bytes, "output_bytes": m.output_bytes,
-                      "bytes_moved": m.bytes_moved,
-                      "macs_conv_linear_per_byte": _per_byte(m.macs_conv_linear, m.bytes_moved)}  # fmt: skip
+            extra |= {
+                "weight_bytes": m.weight_bytes,
+                "input_bytes": m.input_bytes,
+                "output_bytes": m.output_bytes,
+                "bytes_moved": m.bytes_moved,
+                "macs_conv_linear_per_byte": _per_byte(m.macs_conv_linear, m.bytes_moved),
+            }
         if not row.verified:
             observed = row.check.observed_out_shape
             extra |= {"model_out_shape": list(observed) if observed else None, "problems": list(row.problems)}
         return LayerRecord(
-            name=t.name, stage=t.stage, block=t.block, kind=t.kind, op=t.label,
-            kernel=t.kernel, stride=t.stride, padding=t.padding, dilation=t.dilation, groups=t.groups,
-            in_shape=t.in_shape, out_shape=t.out_shape, out_elements=t.out_elements,
-            out_size_expr=self.out_size_exprs.get(t.name), params=t.params,
-            macs_conv_linear=row.macs_conv_linear, macs_fvcore=row.macs_fvcore,
+            name=t.name,
+            stage=t.stage,
+            block=t.block,
+            kind=t.kind,
+            op=t.label,
+            kernel=t.kernel,
+            stride=t.stride,
+            padding=t.padding,
+            dilation=t.dilation,
+            groups=t.groups,
+            in_shape=t.in_shape,
+            out_shape=t.out_shape,
+            out_elements=t.out_elements,
+            out_size_expr=self.out_size_exprs.get(t.name),
+            params=t.params,
+            macs_conv_linear=row.macs_conv_linear,
+            macs_fvcore=row.macs_fvcore,
             **self._shares(t.params, row.macs_conv_linear, row.macs_fvcore),
-            **_flops(flops, row.macs_conv_linear, row.macs_fvcore), verified=row.verified,
-            **field_record(self.fields[t.name]), **extra,
-        )  # fmt: skip
+            **_flops(flops, row.macs_conv_linear, row.macs_fvcore),
+            verified=row.verified,
+            **field_record(self.fields[t.name]),
+            **extra,
+        )
 
     def _group_record(self, row: Row, flops: bool, memory: MemoryView | None) -> GroupRecord:
         extra = {}
@@ -191,35 +221,61 @@ class Analysis(Result):
             moved = memory.moved([layer.name for layer in row.layers])
             extra = {"bytes_moved": moved, "macs_conv_linear_per_byte": _per_byte(row.macs_conv_linear, moved)}
         return GroupRecord(
-            name=row.name, stage=row.stage, op=row.op, in_shape=row.in_shape, out_shape=row.out_shape,
-            params=row.params, macs_conv_linear=row.macs_conv_linear, macs_fvcore=row.macs_fvcore,
+            name=row.name,
+            stage=row.stage,
+            op=row.op,
+            in_shape=row.in_shape,
+            out_shape=row.out_shape,
+            params=row.params,
+            macs_conv_linear=row.macs_conv_linear,
+            macs_fvcore=row.macs_fvcore,
             **self._shares(row.params, row.macs_conv_linear, row.macs_fvcore),
-            **_flops(flops, row.macs_conv_linear, row.macs_fvcore), verified=row.verified,
-            **field_record(self.fields[row.last]), out_size_expr=self.out_size_exprs.get(row.last), **extra,
-        )  # fmt: skip
+            **_flops(flops, row.macs_conv_linear, row.macs_fvcore),
+            verified=row.verified,
+            **field_record(self.fields[row.last]),
+            out_size_expr=self.out_size_exprs.get(row.last),
+            **extra,
+        )
 
     def totals(self, *, flops: bool = False) -> TotalsRecord:
-        return TotalsRecord(params=self.params, model_params=self.verification.model_params,
-                            trainable_params=self.trainable_params, frozen_params=self.frozen_params,
-                            macs_conv_linear=self.macs_conv_linear, macs_fvcore=self.macs_fvcore,
-                            **_flops(flops, self.macs_conv_linear, self.macs_fvcore),
-                            verified=self.verified)  # fmt: skip
+        return TotalsRecord(
+            params=self.params,
+            model_params=self.verification.model_params,
+            trainable_params=self.trainable_params,
+            frozen_params=self.frozen_params,
+            macs_conv_linear=self.macs_conv_linear,
+            macs_fvcore=self.macs_fvcore,
+            **_flops(flops, self.macs_conv_linear, self.macs_fvcore),
+            verified=self.verified,
+        )
 
-    def document(self, *, flops: bool = False, cross_checks: Sequence[CrossCheck] = (),
-                 memory: MemoryView | None = None) -> TableDocument:  # fmt: skip
+    def document(
+        self, *, flops: bool = False, cross_checks: Sequence[CrossCheck] = (), memory: MemoryView | None = None
+    ) -> TableDocument:
         """The JSON contract: every layer, every block, every stage, and the totals."""
         spec = {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self.spec).items()}
         return TableDocument(
-            arch=self.spec.name, input=self.input_shape, spec=spec, units=MACS_NOTE,
+            arch=self.spec.name,
+            input=self.input_shape,
+            spec=spec,
+            units=MACS_NOTE,
             layers=self.records(Level.layer, flops=flops, memory=memory),
-            blocks=self.records(Level.block, flops=flops), stages=self.records(Level.stage, flops=flops),
-            totals=self.totals(flops=flops), problems=list(self.problems),
+            blocks=self.records(Level.block, flops=flops),
+            stages=self.records(Level.stage, flops=flops),
+            totals=self.totals(flops=flops),
+            problems=list(self.problems),
             cross_check=[check.record() for check in cross_checks] or None,
             memory=memory.record() if memory is not None else None,
-        )  # fmt: skip
+        )
 
-    def to_dataframe(self, level: Level | str = Level.layer, *, flops: bool = False, memory: MemoryView | None = None,
-                     columns: Sequence[str] | None = None):  # fmt: skip
+    def to_dataframe(
+        self,
+        level: Level | str = Level.layer,
+        *,
+        flops: bool = False,
+        memory: MemoryView | None = None,
+        columns: Sequence[str] | None = None,
+    ):
         """The rows at `level` as a pandas DataFrame, with the output shape also as numbers a DataFrame can sort
         and plot (`out_c`, `out_h`, `out_w`: channels, height, width; missing after the pool)."""
         from ..records.serialize import dataframe
@@ -233,17 +289,31 @@ class Analysis(Result):
 
     def sections(self) -> list[Section]:
         columns = ["name", "op", "out_shape", "params", "params_share", "macs_conv_linear", "macs_fvcore", "verified"]
-        verdict = (Line("✓ every layer agrees: formula, hooked model and fvcore", "ok") if self.verified else
-                   Line(f"✗ {len(self.problems)} disagreements; first: {self.problems[0]}", "bad"))  # fmt: skip
+        verdict = (
+            Line("✓ every layer agrees: formula, hooked model and fvcore", "ok")
+            if self.verified
+            else Line(f"✗ {len(self.problems)} disagreements; first: {self.problems[0]}", "bad")
+        )
         stages = self.records(Level.stage)
         return [
-            Section(lines=[Line(f"{self.spec.name} · input {shape_text(self.input_shape)} (N×C×H×W)", "title"),
-                           Line(self.headline, "headline")]),
-            Section("Per stage", stages, columns,
-                    [Line(f"Receptive field: {self.field_sentence}"), *map(Line, totals_lines(self)), verdict]),
-            *(Section(f"{len(records)} {level.value}s", records, columns, folded=True)
-              for level in (Level.block, Level.layer) for records in [self.records(level)]),
-        ]  # fmt: skip
+            Section(
+                lines=[
+                    Line(f"{self.spec.name} · input {shape_text(self.input_shape)} (N×C×H×W)", "title"),
+                    Line(self.headline, "headline"),
+                ]
+            ),
+            Section(
+                "Per stage",
+                stages,
+                columns,
+                [Line(f"Receptive field: {self.field_sentence}"), *map(Line, totals_lines(self)), verdict],
+            ),
+            *(
+                Section(f"{len(records)} {level.value}s", records, columns, folded=True)
+                for level in (Level.block, Level.layer)
+                for records in [self.records(level)]
+            ),
+        ]
 
     def __repr__(self) -> str:
         # A few lines, not the 200,000 characters of every row: the rows are in to_dataframe and the views.
@@ -264,8 +334,11 @@ def _flops(flops: bool, macs_conv_linear: int, macs_fvcore: int | None) -> dict[
 
 def shape_columns(shape: Sequence[int]) -> dict[str, int | None]:
     """An output shape as numbers: channels, height, width (None past the pool)."""
-    return {"out_c": shape[1], "out_h": shape[2] if len(shape) > 2 else None,
-            "out_w": shape[3] if len(shape) > 3 else None}  # fmt: skip
+    return {
+        "out_c": shape[1],
+        "out_h": shape[2] if len(shape) > 2 else None,
+        "out_w": shape[3] if len(shape) > 3 else None,
+    }
 
 
 def totals_lines(analysis: Analysis, *, flops: bool = False) -> list[str]:
@@ -426,11 +499,15 @@ class Table(Result):
         if not self.of_model and (note := size_note(self.analysis)):
             notes.append(note)
         if self.of_model and Level(self.level) is not Level.layer and not self.analysis.resnet_like:
-            notes.append(f"note: --level {Level(self.level).value}: no residual add was found, so there are no blocks "
-                         "or stages to sum; one row per op")  # fmt: skip
+            notes.append(
+                f"note: --level {Level(self.level).value}: no residual add was found, so there are no blocks "
+                "or stages to sum; one row per op"
+            )
         if self.of_model and self.memory_dtype:
-            notes.append("note: with --model, --memory gives the bytes each row moves; the peak and training storage "
-                         "are computed for the configs this tool builds")  # fmt: skip
+            notes.append(
+                "note: with --model, --memory gives the bytes each row moves; the peak and training storage "
+                "are computed for the configs this tool builds"
+            )
         notes += verification_lines(self.field_proof) if self.field_proof is not None else []
         notes += [self.proof.summary] if self.proof is not None else []
         return notes
@@ -446,10 +523,21 @@ class Table(Result):
         return tuple(found)
 
 
-def table(arch: ResNetSpec | str | int = 50, size: int | str | tuple[int, int] | None = None, *, batch: int = 1,
-          level: Level | str = Level.layer, flops: bool = False, memory: str | None = None, cross_check: bool = False,
-          symbolic: bool = False, verify_rf: bool = False, fields: bool = False, model: Any = None,
-          model_name: str | None = None) -> Table:  # fmt: skip
+def table(
+    arch: ResNetSpec | str | int = 50,
+    size: int | str | tuple[int, int] | None = None,
+    *,
+    batch: int = 1,
+    level: Level | str = Level.layer,
+    flops: bool = False,
+    memory: str | None = None,
+    cross_check: bool = False,
+    symbolic: bool = False,
+    verify_rf: bool = False,
+    fields: bool = False,
+    model: Any = None,
+    model_name: str | None = None,
+) -> Table:
     """The table of `arch` (or of `model`, an nn.Module) at `size`, with what the options ask for: `memory` (a
     dtype), `cross_check` (torch's and fvcore's own counters), `symbolic` (closed forms proven on PyTorch's
     symbolic shapes), `verify_rf` (receptive fields proven on the model by gradients), `fields` (their columns)."""
@@ -477,6 +565,14 @@ def table(arch: ResNetSpec | str | int = 50, size: int | str | tuple[int, int] |
         from .receptive_field import verify_fields
 
         field_proof = verify_fields(analysis.spec)
-    return Table(analysis, level, flops, memory_view(analysis.trace, dtype) if dtype else None,
-                 tuple(count_again(analysis)) if cross_check else (),
-                 closed_form_cells(analysis, level) if symbolic else None, proof, field_proof, fields)  # fmt: skip
+    return Table(
+        analysis,
+        level,
+        flops,
+        memory_view(analysis.trace, dtype) if dtype else None,
+        tuple(count_again(analysis)) if cross_check else (),
+        closed_form_cells(analysis, level) if symbolic else None,
+        proof,
+        field_proof,
+        fields,
+    )

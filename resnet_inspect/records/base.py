@@ -170,8 +170,13 @@ def _object_schema(cls: type) -> dict[str, Any]:
         properties[name] = {**_schema_of(hints[name]), "description": meaning + (f" (present {when})" if when else "")}
         if not when:
             required.append(name)
-    return {"type": "object", "description": f"Written by {cls.WHERE}.", "properties": properties,
-            "required": required, "additionalProperties": False}  # fmt: skip
+    return {
+        "type": "object",
+        "description": f"Written by {cls.WHERE}.",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }
 
 
 def json_schema(document: type) -> dict[str, Any]:

@@ -111,8 +111,10 @@ def dataframe(records: Sequence[Record | Row], columns: Sequence[str] | None = N
         columns = [columns] if isinstance(columns, str) else list(columns)
         known = list(dict.fromkeys(k for r in rows for k in r))
         if unknown := [c for c in columns if c not in known]:
-            raise InspectError(f"columns {', '.join(map(repr, unknown))} are not columns of these records; "
-                               f"use any of {', '.join(known)}")  # fmt: skip
+            raise InspectError(
+                f"columns {', '.join(map(repr, unknown))} are not columns of these records; "
+                f"use any of {', '.join(known)}"
+            )
         rows = [{c: r.get(c) for c in columns} for r in rows]
     return pd.DataFrame.from_records(rows)
 
@@ -142,8 +144,13 @@ class Section:
 
 _TABLE = "border-collapse:collapse;font-variant-numeric:tabular-nums;margin:0.3em 0"
 _CELL = "padding:2px 8px;border-bottom:1px solid #ddd"
-_TONES = {"ok": "color:#1a7f37", "bad": "color:#cf222e;font-weight:bold", "note": "color:#57606a",
-          "title": "font-weight:bold", "headline": "font-style:italic"}  # fmt: skip
+_TONES = {
+    "ok": "color:#1a7f37",
+    "bad": "color:#cf222e;font-weight:bold",
+    "note": "color:#57606a",
+    "title": "font-weight:bold",
+    "headline": "font-style:italic",
+}
 
 
 def _html_cell(column: str, value: Any) -> str:
@@ -176,8 +183,11 @@ def sections_html(sections: Sequence[Section]) -> str:
     parts = []
     for section in sections:
         lines = "".join(f'<div style="{_TONES.get(line.tone, "")}">{escape(line.text)}</div>' for line in section.lines)
-        table = records_html(section.records, columns=section.columns,
-                             caption="" if section.folded else section.caption) if section.records else ""  # fmt: skip
+        table = (
+            records_html(section.records, columns=section.columns, caption="" if section.folded else section.caption)
+            if section.records
+            else ""
+        )
         if section.folded:
             parts.append(f"<details><summary>{escape(section.caption)}</summary>{table}</details>{lines}")
         else:

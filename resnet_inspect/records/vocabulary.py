@@ -65,12 +65,14 @@ def _share(what: str) -> str:
 
 @record("table.layer", "`table --format json` (`layers`), `table --format csv` at --level layer")
 class LayerRecord(Record):
-    name: str = field("the module that computes it (`layer2.0.conv2`); with --model, its op too when a module runs "
-                      "several")
+    name: str = field(
+        "the module that computes it (`layer2.0.conv2`); with --model, its op too when a module runs several"
+    )
     stage: str | None = field("stem, layer1…layerN or head (null with --model for a network that is not ResNet-like)")
     block: str | None = field("the residual block (`layer2.0`), or the stage for stem and head (null as stage is)")
-    kind: str = field("the op kind: conv, bn, relu, maxpool, avgpool, add, linear, … (with --model: what the capture "
-                      "calls it)")
+    kind: str = field(
+        "the op kind: conv, bn, relu, maxpool, avgpool, add, linear, … (with --model: what the capture calls it)"
+    )
     op: str = field("the op in words: `conv 3×3 /2 p1`")
     kernel: Pair | None = field("[kh, kw] (null for ops without a window)")
     stride: Pair | None = field("[sh, sw] (null for ops without a window)")
@@ -80,9 +82,11 @@ class LayerRecord(Record):
     in_shape: Shape = field("the input shape [N, C, H, W]")
     out_shape: Shape = field("the output shape [N, C, H, W], or [N, classes] after the pool")
     out_elements: int = field("the number of values in the output")
-    out_size_expr: list[str] | None = field("its output size per axis as a closed form in H and W "
-                                            "(`[\"ceil(H/32)\", \"ceil(W/32)\"]`; empty for a 2-D output; null "
-                                            "without closed forms)")  # fmt: skip
+    out_size_expr: list[str] | None = field(
+        "its output size per axis as a closed form in H and W "
+        '(`["ceil(H/32)", "ceil(W/32)"]`; empty for a 2-D output; null '
+        "without closed forms)"
+    )
     params: int = field("parameters (with --model: those this op reads first; a shared one counts once)")
     params_share: float = field(_share("parameters"))
     macs_conv_linear: int = field(MACS_CL + ": 0 for every other op")
@@ -92,24 +96,31 @@ class LayerRecord(Record):
     flops_conv_linear: int | None = field(FLOPS, when=WITH_FLOPS)
     flops_fvcore: int | None = field(FLOPS, when=WITH_FLOPS)
     verified: bool = field(VERIFIED + " (with --model: the formula agrees with the model's output size)")
-    receptive_field: Pair | None = field("[h, w]: the input pixels one output value sees, through every path (null "
-                                         "where an op's field is unknown)")
+    receptive_field: Pair | None = field(
+        "[h, w]: the input pixels one output value sees, through every path (null where an op's field is unknown)"
+    )
     jump: Pair | None = field("[h, w]: input pixels between neighbouring output values")
     rf_start: list[float] | None = field("[h, w]: the input coordinate the first output value's field is centred on")
-    rf_global: bool | None = field("true after a global pool or SE gate: every output sees the whole image at any "
-                                   "size; the numbers are then its convolutional path's")
+    rf_global: bool | None = field(
+        "true after a global pool or SE gate: every output sees the whole image at any "
+        "size; the numbers are then its convolutional path's"
+    )
     weight_bytes: int | None = field("bytes of its parameters", when=WITH_MEMORY)
     input_bytes: int | None = field("bytes it reads", when=WITH_MEMORY)
     output_bytes: int | None = field("bytes it writes", when=WITH_MEMORY)
     bytes_moved: int | None = field("weights + inputs read + output written, at the memory dtype", when=WITH_MEMORY)
-    macs_conv_linear_per_byte: float | None = field("conv + linear MACs per byte moved (arithmetic intensity)",
-                                                    when=WITH_MEMORY)
+    macs_conv_linear_per_byte: float | None = field(
+        "conv + linear MACs per byte moved (arithmetic intensity)", when=WITH_MEMORY
+    )
     model_out_shape: Shape | None = field("the shape the model produced", when="when not verified")
     problems: list[str] | None = field("what disagrees, in words", when="when not verified")
 
 
-@record("table.group", "`table --format json` (`blocks`, `stages`), `table --format csv` at --level block|stage, "
-        "`compare` (each network's `stages`)")
+@record(
+    "table.group",
+    "`table --format json` (`blocks`, `stages`), `table --format csv` at --level block|stage, "
+    "`compare` (each network's `stages`)",
+)
 class GroupRecord(Record):
     name: str = field("the block (`layer2.0`) or stage (`layer2`); stem and head count as one of each")
     stage: str = field("the stage it belongs to")
@@ -129,8 +140,9 @@ class GroupRecord(Record):
     jump: Pair | None = field("[h, w]: input pixels between neighbouring output values")
     rf_start: list[float] | None = field("[h, w]: the input coordinate its first output value's field is centred on")
     rf_global: bool | None = field("true after a global pool or SE gate (see table.layer)")
-    out_size_expr: list[str] | None = field("its output size per axis as a closed form in H and W (its last "
-                                            "layer's; null without closed forms)")
+    out_size_expr: list[str] | None = field(
+        "its output size per axis as a closed form in H and W (its last layer's; null without closed forms)"
+    )
     bytes_moved: int | None = field("bytes its layers read and write, weights included", when=WITH_MEMORY)
     macs_conv_linear_per_byte: float | None = field("conv + linear MACs per byte moved", when=WITH_MEMORY)
 
@@ -154,8 +166,9 @@ class CrossCheckRecord(Record):
     convention: str = field("which MACs it counts: conv_linear (torch's FlopCounterMode) or fvcore (FlopCountAnalysis)")
     reported: int = field("the analysis's total MACs in that convention")
     counted: int | None = field("the counter's total MACs in that convention (null when skipped)")
-    verified: bool = field("true when the two agree (and, for a per-layer counter, every layer does); true when "
-                           "skipped")
+    verified: bool = field(
+        "true when the two agree (and, for a per-layer counter, every layer does); true when skipped"
+    )
     note: str = field("what was counted or why it was skipped")
 
 
@@ -174,22 +187,28 @@ class TableDocument(Document):
     spec: dict[str, Any] | None = field("every field of the network's spec (null with --model)")
     units: str = field("the units and conventions, in words")
     layers: list[LayerRecord] = field("one record per layer (with --model: per op), in execution order")
-    blocks: list[GroupRecord] = field("one record per block (stem and head count as one each); empty with --model "
-                                      "for a network that is not ResNet-like")
+    blocks: list[GroupRecord] = field(
+        "one record per block (stem and head count as one each); empty with --model "
+        "for a network that is not ResNet-like"
+    )
     stages: list[GroupRecord] = field("one record per stage: stem, layer1…layerN, head (empty as blocks is)")
     totals: TotalsRecord = field("the totals")
-    problems: list[str] = field("every disagreement between the formula and the model, in words (empty when "
-                                "verified)")
-    cross_check: list[CrossCheckRecord] | None = field("the totals counted again by torch's FlopCounterMode and "
-                                                       "fvcore's FlopCountAnalysis", when="with --cross-check")
+    problems: list[str] = field("every disagreement between the formula and the model, in words (empty when verified)")
+    cross_check: list[CrossCheckRecord] | None = field(
+        "the totals counted again by torch's FlopCounterMode and fvcore's FlopCountAnalysis", when="with --cross-check"
+    )
     memory: MemoryRecord | None = field("peak and training activations", when=WITH_MEMORY)
     run: str | None = field("how the model was run", when="with --model")
     dtype: str | None = field("the model's dtype", when="with --model")
-    resnet_like: bool | None = field("true when a residual structure was recovered (rows grouped into stem, stages "
-                                     "and head)", when="with --model")
+    resnet_like: bool | None = field(
+        "true when a residual structure was recovered (rows grouped into stem, stages and head)", when="with --model"
+    )
     params_read_by_the_forward: int | None = field("parameters some op of the forward read", when="with --model")
-    not_counted: list[str] | None = field("ops of a kind with no counting rule, by name (`native_group_norm in "
-                                          "layer1.0.bn1`): listed, never counted as 0 in silence", when="with --model")
+    not_counted: list[str] | None = field(
+        "ops of a kind with no counting rule, by name (`native_group_norm in "
+        "layer1.0.bn1`): listed, never counted as 0 in silence",
+        when="with --model",
+    )
 
 
 # ------------------------------------------------------------------------------------------ the catalog
@@ -327,12 +346,14 @@ class SweepPointRecord(Record):
     macs_conv_linear: int = field(MACS_CL + ", for the batch")
     macs_fvcore: int = field(MACS_FV + ", for the batch")
     macs_conv_linear_per_pixel: float = field("conv + linear MACs per input pixel, per image")
-    activation_bytes: int = field("bytes of every layer output that allocates a tensor, for the batch, at the "
-                                  "document's dtype")
+    activation_bytes: int = field(
+        "bytes of every layer output that allocates a tensor, for the batch, at the document's dtype"
+    )
     activation_bytes_per_sample: int = field("the same, per image")
     jump: bool = field("true when MACs per pixel rose more than 5% over the previous size at this batch")
-    jump_cause: str | None = field("which rounding made the jump, in words (null without a jump, or without closed "
-                                   "forms)")
+    jump_cause: str | None = field(
+        "which rounding made the jump, in words (null without a jump, or without closed forms)"
+    )
     verified: bool = field("true when the closed forms and count rules agree with the hooked model wherever it ran")
 
 
@@ -390,8 +411,7 @@ class DifferenceRecord(Record):
 @record("check.stage", "`check MODEL --format json` (`stages`), `check MODEL --format csv`")
 class CheckStageRecord(Record):
     stage: str = field("stem, layer1…layerN, head")
-    reference_out_shape: Shape = field("the reference's output shape [N, C, H, W] (empty where it has no such "
-                                       "stage)")
+    reference_out_shape: Shape = field("the reference's output shape [N, C, H, W] (empty where it has no such stage)")
     your_out_shape: Shape = field("your model's")
     reference_params: int = field("the reference's parameters")
     your_params: int = field("your model's")
@@ -405,8 +425,9 @@ class CheckDocument(Document):
     target: str = field("what was checked")
     arch: str = field("the reference config it was held against")
     verdict: Verdict = field("matches, differs or not_a_resnet")
-    equals: str | None = field("a config (`--arch` string) that builds the same network, when it is not the "
-                               "reference (or null)")
+    equals: str | None = field(
+        "a config (`--arch` string) that builds the same network, when it is not the reference (or null)"
+    )
     run: str = field("how the model was run")
     differences: list[DifferenceRecord] = field("where and how it departs, one record per kind")
     structure: dict[str, Any] = field("your model's structure as the check captured it")
@@ -419,8 +440,10 @@ class CheckDocument(Document):
 @record("check.checkpoint", "`check CHECKPOINT --format json|csv`")
 class CheckpointDocument(Document):
     target: str = field("the checkpoint")
-    verdict: Verdict = field("matches (the reference's architecture), recognised (no reference: a config it loads "
-                             "into strictly), differs, or not_a_resnet")
+    verdict: Verdict = field(
+        "matches (the reference's architecture), recognised (no reference: a config it loads "
+        "into strictly), differs, or not_a_resnet"
+    )
     arch: str | None = field("the reference config (null when none was given)")
     inferred: dict[str, Any] | None = field("the spec inferred from its keys and shapes (null when none)")
     recognised_as: str | None = field("the named config it equals (or null)")
@@ -484,6 +507,16 @@ class ExplainDocument(Document):
     lines: list[str] = field("its arithmetic with the numbers put in, line by line")
 
 
-DOCUMENTS: tuple[type[Document], ...] = (TableDocument, CatalogDocument, PaperDocument, BlocksDocument,
-                                         CompareDocument, DiffDocument, SweepDocument, CheckDocument,
-                                         CheckpointDocument, ProfileDocument, ExplainDocument)  # fmt: skip
+DOCUMENTS: tuple[type[Document], ...] = (
+    TableDocument,
+    CatalogDocument,
+    PaperDocument,
+    BlocksDocument,
+    CompareDocument,
+    DiffDocument,
+    SweepDocument,
+    CheckDocument,
+    CheckpointDocument,
+    ProfileDocument,
+    ExplainDocument,
+)

@@ -10,8 +10,16 @@ from typing import Any
 from ..core.errors import InspectError, first_line
 
 
-def copy_model(model: Any, device: str, *, dtype: Any = None, values: bool = False, zeros: bool = False,
-               grad: bool | None = None, what: str = "run") -> Any:  # fmt: skip
+def copy_model(
+    model: Any,
+    device: str,
+    *,
+    dtype: Any = None,
+    values: bool = False,
+    zeros: bool = False,
+    grad: bool | None = None,
+    what: str = "run",
+) -> Any:
     """A deep copy whose parameters and buffers are new tensors on `device` (float ones in `dtype` when given) with
     requires_grad as the model's (or `grad`): the model's values (`values`, copied detached, never on the model's own
     device first: a CUDA model costs no GPU memory), or uninitialised (`zeros`: zero) where the values never matter.

@@ -28,17 +28,48 @@ DTYPE = torch.float64
 # --------------------------------------------------------------------------------------------------------------
 
 _ACTIVATION_NAMES = (
-    "ReLU", "ReLU6", "LeakyReLU", "PReLU", "RReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Hardswish",
-    "Hardsigmoid", "Sigmoid", "Tanh", "Hardtanh", "Softplus", "Softsign", "LogSigmoid", "Threshold", "Hardshrink",
-    "Softshrink", "Tanhshrink",
-)  # fmt: skip
+    "ReLU",
+    "ReLU6",
+    "LeakyReLU",
+    "PReLU",
+    "RReLU",
+    "ELU",
+    "SELU",
+    "CELU",
+    "GELU",
+    "SiLU",
+    "Mish",
+    "Hardswish",
+    "Hardsigmoid",
+    "Sigmoid",
+    "Tanh",
+    "Hardtanh",
+    "Softplus",
+    "Softsign",
+    "LogSigmoid",
+    "Threshold",
+    "Hardshrink",
+    "Softshrink",
+    "Tanhshrink",
+)
 _ACTIVATIONS = tuple(getattr(nn, name) for name in _ACTIVATION_NAMES if hasattr(nn, name))
 NORMS = tuple(
     getattr(nn, name)
-    for name in ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "InstanceNorm1d", "InstanceNorm2d",
-                 "InstanceNorm3d", "GroupNorm", "LayerNorm", "LocalResponseNorm", "RMSNorm")
+    for name in (
+        "BatchNorm1d",
+        "BatchNorm2d",
+        "BatchNorm3d",
+        "SyncBatchNorm",
+        "InstanceNorm1d",
+        "InstanceNorm2d",
+        "InstanceNorm3d",
+        "GroupNorm",
+        "LayerNorm",
+        "LocalResponseNorm",
+        "RMSNorm",
+    )
     if hasattr(nn, name)
-)  # fmt: skip
+)
 # Norm classes from elsewhere that subclass none of torch's (torchvision's FrozenBatchNorm2d, timm's LayerNorm2d,
 # BatchNormAct2d): matched by name, strictly, so that a "ConvNorm" block keeps its convolution.
 _NORM_CLASS_NAME = re.compile(r"(Frozen|Sync|Lazy)?(Batch|Group|Layer|Instance|RMS)Norm(Act)?(\dd)?")
@@ -260,23 +291,105 @@ def _functions(owner: object, names: Sequence[str]) -> list[Callable[..., object
 
 def _handlers() -> dict[object, Callable[[tuple, dict], object]]:
     passthrough_f = (
-        "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrelu_", "elu", "elu_", "selu",
-        "celu", "gelu", "silu", "mish", "hardswish", "hardsigmoid", "sigmoid", "tanh", "hardtanh", "hardtanh_",
-        "softplus", "softsign", "logsigmoid", "threshold", "threshold_", "hardshrink", "softshrink", "tanhshrink",
-        "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
-        "batch_norm", "instance_norm", "layer_norm", "group_norm", "local_response_norm", "rms_norm", "normalize",
-    )  # fmt: skip
+        "relu",
+        "relu_",
+        "relu6",
+        "leaky_relu",
+        "leaky_relu_",
+        "prelu",
+        "rrelu",
+        "rrelu_",
+        "elu",
+        "elu_",
+        "selu",
+        "celu",
+        "gelu",
+        "silu",
+        "mish",
+        "hardswish",
+        "hardsigmoid",
+        "sigmoid",
+        "tanh",
+        "hardtanh",
+        "hardtanh_",
+        "softplus",
+        "softsign",
+        "logsigmoid",
+        "threshold",
+        "threshold_",
+        "hardshrink",
+        "softshrink",
+        "tanhshrink",
+        "dropout",
+        "dropout1d",
+        "dropout2d",
+        "dropout3d",
+        "alpha_dropout",
+        "feature_alpha_dropout",
+        "batch_norm",
+        "instance_norm",
+        "layer_norm",
+        "group_norm",
+        "local_response_norm",
+        "rms_norm",
+        "normalize",
+    )
     passthrough_torch = (
-        "relu", "relu_", "sigmoid", "sigmoid_", "tanh", "tanh_", "selu", "selu_", "celu", "celu_", "prelu", "rrelu",
-        "rrelu_", "threshold", "threshold_", "hardshrink", "clamp", "clamp_", "clamp_min", "clamp_min_", "clamp_max",
-        "clamp_max_", "clip", "clip_", "dropout", "dropout_", "alpha_dropout", "alpha_dropout_", "feature_dropout",
-        "feature_dropout_", "feature_alpha_dropout", "feature_alpha_dropout_", "batch_norm", "instance_norm",
-        "layer_norm", "group_norm", "rms_norm",
-    )  # fmt: skip
+        "relu",
+        "relu_",
+        "sigmoid",
+        "sigmoid_",
+        "tanh",
+        "tanh_",
+        "selu",
+        "selu_",
+        "celu",
+        "celu_",
+        "prelu",
+        "rrelu",
+        "rrelu_",
+        "threshold",
+        "threshold_",
+        "hardshrink",
+        "clamp",
+        "clamp_",
+        "clamp_min",
+        "clamp_min_",
+        "clamp_max",
+        "clamp_max_",
+        "clip",
+        "clip_",
+        "dropout",
+        "dropout_",
+        "alpha_dropout",
+        "alpha_dropout_",
+        "feature_dropout",
+        "feature_dropout_",
+        "feature_alpha_dropout",
+        "feature_alpha_dropout_",
+        "batch_norm",
+        "instance_norm",
+        "layer_norm",
+        "group_norm",
+        "rms_norm",
+    )
     passthrough_tensor = (
-        "relu", "relu_", "sigmoid", "sigmoid_", "tanh", "tanh_", "clamp", "clamp_", "clamp_min", "clamp_min_",
-        "clamp_max", "clamp_max_", "clip", "clip_", "hardshrink",
-    )  # fmt: skip
+        "relu",
+        "relu_",
+        "sigmoid",
+        "sigmoid_",
+        "tanh",
+        "tanh_",
+        "clamp",
+        "clamp_",
+        "clamp_min",
+        "clamp_min_",
+        "clamp_max",
+        "clamp_max_",
+        "clip",
+        "clip_",
+        "hardshrink",
+    )
     handlers: dict[object, Callable[[tuple, dict], object]] = {}
     for func in [
         *_functions(F, passthrough_f),
@@ -299,9 +412,28 @@ def _handlers() -> dict[object, Callable[[tuple, dict], object]]:
 
 _HANDLERS = _handlers()
 _REDUCTIONS = frozenset(
-    {"mean", "sum", "nansum", "nanmean", "amax", "amin", "max", "min", "std", "var", "std_mean", "var_mean",
-     "logsumexp", "prod", "median", "nanmedian", "norm", "vector_norm", "aminmax"}
-)  # fmt: skip
+    {
+        "mean",
+        "sum",
+        "nansum",
+        "nanmean",
+        "amax",
+        "amin",
+        "max",
+        "min",
+        "std",
+        "var",
+        "std_mean",
+        "var_mean",
+        "logsumexp",
+        "prod",
+        "median",
+        "nanmedian",
+        "norm",
+        "vector_norm",
+        "aminmax",
+    }
+)
 _POOL = re.compile(r"(avg|max|lp)_pool(\d)d(_with_indices)?")
 _ADAPTIVE_POOL = re.compile(r"adaptive_(avg|max)_pool(\d)d(_with_indices)?")
 

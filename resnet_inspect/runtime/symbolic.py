@@ -69,8 +69,12 @@ class SymbolicVerification:
 
     @property
     def failures(self) -> tuple[str, ...]:
-        bad = [f"{p.layer} ({p.axis}): PyTorch gives {p.torch_expr}, the closed form {p.closed}; they differ at "
-               f"{p.axis} = {p.witness}" for p in self.proofs if not p.ok]  # fmt: skip
+        bad = [
+            f"{p.layer} ({p.axis}): PyTorch gives {p.torch_expr}, the closed form {p.closed}; they differ at "
+            f"{p.axis} = {p.witness}"
+            for p in self.proofs
+            if not p.ok
+        ]
         return (*self.problems, *bad)
 
     @property
@@ -86,12 +90,16 @@ class SymbolicVerification:
                 how += f", {counts['exhaustive']} exhaustively over {f.min_height}..{f.max_size}"
             facts = f"; {len(self.facts)} branch facts proven exhaustively" if self.facts else ""
             refs = f"; {', '.join(self.references)} by torch._refs" if self.references else ""
-            return (f"✓ every size from {f.range_text} verified at once: PyTorch's symbolic shapes of all "
-                    f"{len(f.layers)} layers equal the closed forms ({how}{facts}{refs})")  # fmt: skip
+            return (
+                f"✓ every size from {f.range_text} verified at once: PyTorch's symbolic shapes of all "
+                f"{len(f.layers)} layers equal the closed forms ({how}{facts}{refs})"
+            )
         small, large = (f(self.sizes_checked, key=lambda s: s[0] * s[1]) for f in (min, max))
-        return (f"✓ checked per size at {len(self.sizes_checked)} sizes from {small[0]}×{small[1]} to "
-                f"{large[0]}×{large[1]} only, not proven for the others: the symbolic trace specialises "
-                f"({self.fallback})")  # fmt: skip
+        return (
+            f"✓ checked per size at {len(self.sizes_checked)} sizes from {small[0]}×{small[1]} to "
+            f"{large[0]}×{large[1]} only, not proven for the others: the symbolic trace specialises "
+            f"({self.fallback})"
+        )
 
 
 class Specialised(Exception):
@@ -215,8 +223,10 @@ def _settle(cond: Any, symbols: dict[Any, tuple[int, int]]) -> Any | None:
 def _hooks(model: Any, seen: list[tuple[str, tuple]]) -> Iterator[None]:
     from .verify import leaf_modules
 
-    handles = [module.register_forward_hook(lambda m, i, o, name=name: seen.append((name, tuple(o.shape))))
-               for name, module in leaf_modules(model)]  # fmt: skip
+    handles = [
+        module.register_forward_hook(lambda m, i, o, name=name: seen.append((name, tuple(o.shape))))
+        for name, module in leaf_modules(model)
+    ]
     try:
         yield
     finally:
@@ -248,8 +258,9 @@ def _reference_kernels(used: set[str]) -> Iterator[None]:
 Shapes = list[tuple[str, tuple]]  # (leaf module name, output shape) per call
 
 
-def symbolic_shapes(model: Any, forms: ClosedForms,
-                    references: set[str] | None = None) -> tuple[Shapes, tuple[Any, Any], list[str]]:  # fmt: skip
+def symbolic_shapes(
+    model: Any, forms: ClosedForms, references: set[str] | None = None
+) -> tuple[Shapes, tuple[Any, Any], list[str]]:
     """One forward of `model` on a symbolic H×W input: (leaf name, output shape) per call, (H, W), facts used.
     The ops run through `torch._refs` are added to `references`."""
     import torch
@@ -266,8 +277,12 @@ def symbolic_shapes(model: Any, forms: ClosedForms,
     level = quiet.level
     quiet.setLevel(logging.CRITICAL)
     used = set() if references is None else references
-    with (FakeTensorMode(shape_env=env, allow_non_fake_inputs=True), torch.no_grad(), _hooks(model, seen),
-          _reference_kernels(used)):  # fmt: skip
+    with (
+        FakeTensorMode(shape_env=env, allow_non_fake_inputs=True),
+        torch.no_grad(),
+        _hooks(model, seen),
+        _reference_kernels(used),
+    ):
         model.eval()
         h, w = env.create_unbacked_symint(), env.create_unbacked_symint()
         for value, low in ((h, forms.min_height), (w, forms.min_width)):
@@ -291,8 +306,11 @@ def symbolic_shapes(model: Any, forms: ClosedForms,
                         del seen[mark:]
                         fact = _settle(asked.cond, ranges) if asked.cond is not None else None
                         if fact is None:
-                            what = "a concrete value of" if asked.cond is not None and asked.cond.is_integer else (
-                                "a branch on")  # fmt: skip
+                            what = (
+                                "a concrete value of"
+                                if asked.cond is not None and asked.cond.is_integer
+                                else ("a branch on")
+                            )
                             raise Specialised(f"{stuck} needs {what} {shown(asked.cond)}") from None
                         env.guard_or_defer_runtime_assert(fact, "proven over the whole range")
                         facts.append(f"{stuck}: {shown(fact)}")
@@ -333,8 +351,9 @@ def verify_symbolic(spec: ResNetSpec, *, forms: ClosedForms | None = None, model
         proofs, problems = _prove_all(forms, seen, h, w)
     except Specialised as why:
         return _per_size(spec, forms, model, str(why))
-    return SymbolicVerification(forms, "symbolic", tuple(proofs), tuple(facts), tuple(problems),
-                                references=tuple(sorted(references)))  # fmt: skip
+    return SymbolicVerification(
+        forms, "symbolic", tuple(proofs), tuple(facts), tuple(problems), references=tuple(sorted(references))
+    )
 
 
 def _prove_all(forms: ClosedForms, seen: list[tuple[str, tuple]], h: Any, w: Any) -> tuple[list[AxisProof], list[str]]:
@@ -343,17 +362,22 @@ def _prove_all(forms: ClosedForms, seen: list[tuple[str, tuple]], h: Any, w: Any
     names = [layer.name for layer in forms.layers]
     if [name for name, _ in seen] != names:
         called = [n for n, _ in seen]
-        first = next((i for i, (a, b) in enumerate(zip(names, called, strict=False)) if a != b),
-                     min(len(called), len(names)))  # fmt: skip
-        problems.append(f"the model's calls depart from the plan at call {first + 1}: "
-                        f"{seen[first][0] if first < len(seen) else 'none'} for "
-                        f"{names[first] if first < len(names) else 'none'}")  # fmt: skip
+        first = next(
+            (i for i, (a, b) in enumerate(zip(names, called, strict=False)) if a != b), min(len(called), len(names))
+        )
+        problems.append(
+            f"the model's calls depart from the plan at call {first + 1}: "
+            f"{seen[first][0] if first < len(seen) else 'none'} for "
+            f"{names[first] if first < len(names) else 'none'}"
+        )
     for layer, (_, shape) in zip(forms.layers, seen, strict=False):
         rank = 4 if layer.height is not None else 2
         static = [None if hasattr(d, "node") else int(d) for d in shape[:2]]  # batch and channels never vary
         if len(shape) != rank or static != [1, layer.channels]:
-            problems.append(f"{layer.name}: PyTorch's output has shape {tuple(map(str, shape))}, the closed form "
-                            f"{layer.channels} channels and {rank} axes")  # fmt: skip
+            problems.append(
+                f"{layer.name}: PyTorch's output has shape {tuple(map(str, shape))}, the closed form "
+                f"{layer.channels} channels and {rank} axes"
+            )
             continue
         if layer.height is not None and layer.width is not None:
             for axis, symbol, dim, form in (("H", h, shape[2], layer.height), ("W", w, shape[3], layer.width)):
@@ -368,8 +392,9 @@ def _integer(value: int) -> Any:
     return sympy.Integer(int(value))
 
 
-def _per_size(spec: ResNetSpec, forms: ClosedForms, model: Any, why: str,
-              sizes: Sequence[tuple[int, int]] | None = None) -> SymbolicVerification:  # fmt: skip
+def _per_size(
+    spec: ResNetSpec, forms: ClosedForms, model: Any, why: str, sizes: Sequence[tuple[int, int]] | None = None
+) -> SymbolicVerification:
     """The fallback: the hooked model at each of `sizes`, against the closed forms evaluated there."""
     from ..core.shapes import trace
     from .verify import verify
@@ -384,9 +409,13 @@ def _per_size(spec: ResNetSpec, forms: ClosedForms, model: Any, why: str,
             if layer.height is None or layer.width is None or observed is None:
                 continue
             for axis, x, got, form in (("H", h, observed[2], layer.height), ("W", w, observed[3], layer.width)):
-                proofs.append(AxisProof(layer.name, axis, str(got), form.text(axis), "per size",
-                                        witness=None if form(x) == got else x))  # fmt: skip
+                proofs.append(
+                    AxisProof(
+                        layer.name, axis, str(got), form.text(axis), "per size", witness=None if form(x) == got else x
+                    )
+                )
     if not sizes:
         raise InspectError(f"{spec.name}: no size to check")
-    return SymbolicVerification(forms, "per size", tuple(proofs), problems=tuple(problems), fallback=why,
-                                sizes_checked=tuple(sizes))  # fmt: skip
+    return SymbolicVerification(
+        forms, "per size", tuple(proofs), problems=tuple(problems), fallback=why, sizes_checked=tuple(sizes)
+    )

@@ -57,8 +57,13 @@ def _first(value) -> int:
 def module_window(module: nn.Module) -> tuple[int, int, int, int, bool] | None:
     if isinstance(module, nn.Conv2d):
         padding = module.padding if not isinstance(module.padding, str) else (module.kernel_size[0] // 2,)
-        return (_first(module.kernel_size), _first(module.stride), _first(padding), module.groups,
-                module.bias is not None)  # fmt: skip
+        return (
+            _first(module.kernel_size),
+            _first(module.stride),
+            _first(padding),
+            module.groups,
+            module.bias is not None,
+        )
     if isinstance(module, nn.MaxPool2d | nn.AvgPool2d):
         stride = module.stride if module.stride is not None else module.kernel_size
         return (_first(module.kernel_size), _first(stride), _first(module.padding), 1, False)

@@ -28,9 +28,19 @@ SHORTCUT_STYLE = {
     "zero-pad": ("--", "s", "zero-padding shortcut (option A)"),
     "avgdown": ("-.", "^", "avg pool, then 1×1 conv (avg-down)"),
 }
-BOX_FACE = {"conv": "white", "linear": "white", "se": "#FBF6C4", "maxpool": "#E6E6E6", "avgpool": "#E6E6E6",
-            "mean": "#E6E6E6", "downpool": "#E6E6E6", "pad": "#E6E6E6", "bn": "#DCEEF9", "relu": "#F6E3C2",
-            "sigmoid": "#F6E3C2"}  # fmt: skip
+BOX_FACE = {
+    "conv": "white",
+    "linear": "white",
+    "se": "#FBF6C4",
+    "maxpool": "#E6E6E6",
+    "avgpool": "#E6E6E6",
+    "mean": "#E6E6E6",
+    "downpool": "#E6E6E6",
+    "pad": "#E6E6E6",
+    "bn": "#DCEEF9",
+    "relu": "#F6E3C2",
+    "sigmoid": "#F6E3C2",
+}
 FONT = 8.0  # points, at natural size
 SMALL = 7.0
 
@@ -119,10 +129,18 @@ class _Canvas:
                             pieces.append((c, [(x0, a), (x1, b)]))
                 for i, (c, points) in enumerate(pieces):
                     mark_at = item["mark_at"] if item["mark"] and column(item["mark_at"][1]) == c else None
-                    out.items.append(("line", {**item, "points": [moved(c, *p) for p in points],
-                                               "arrow": item["arrow"] and i == len(pieces) - 1,
-                                               "mark": item["mark"] if mark_at else None,
-                                               "mark_at": moved(c, *mark_at) if mark_at else None}))  # fmt: skip
+                    out.items.append(
+                        (
+                            "line",
+                            {
+                                **item,
+                                "points": [moved(c, *p) for p in points],
+                                "arrow": item["arrow"] and i == len(pieces) - 1,
+                                "mark": item["mark"] if mark_at else None,
+                                "mark_at": moved(c, *mark_at) if mark_at else None,
+                            },
+                        )
+                    )
                     out._grow(*moved(c, max(p[0] for p in points), max(p[1] for p in points)))
                 continue
             if kind == "band":
@@ -175,38 +193,106 @@ class _Canvas:
         ax.set_axis_off()
         for kind, item in drawing.items:
             if kind == "band":
-                ax.add_patch(FancyBboxPatch((item["x0"], item["y0"]), item["x1"] - item["x0"],
-                                            item["y1"] - item["y0"], boxstyle="round,pad=0,rounding_size=0.08",
-                                            facecolor=item["colour"], alpha=0.18, linewidth=0, zorder=0))  # fmt: skip
+                ax.add_patch(
+                    FancyBboxPatch(
+                        (item["x0"], item["y0"]),
+                        item["x1"] - item["x0"],
+                        item["y1"] - item["y0"],
+                        boxstyle="round,pad=0,rounding_size=0.08",
+                        facecolor=item["colour"],
+                        alpha=0.18,
+                        linewidth=0,
+                        zorder=0,
+                    )
+                )
             elif kind == "box":
                 x, y, bw, bh = item["x"], item["y"], item["w"], item["h"]
-                ax.add_patch(FancyBboxPatch((x - bw / 2, y - bh / 2), bw, bh, boxstyle="round,pad=0,rounding_size=0.05",
-                                            facecolor=item["face"], edgecolor=OKABE_ITO["black"],
-                                            linewidth=0.8 * scale, zorder=2))  # fmt: skip
+                ax.add_patch(
+                    FancyBboxPatch(
+                        (x - bw / 2, y - bh / 2),
+                        bw,
+                        bh,
+                        boxstyle="round,pad=0,rounding_size=0.05",
+                        facecolor=item["face"],
+                        edgecolor=OKABE_ITO["black"],
+                        linewidth=0.8 * scale,
+                        zorder=2,
+                    )
+                )
                 ax.text(x, y, item["text"], ha="center", va="center", fontsize=item["size"] * scale, zorder=3)
             elif kind == "circle":
-                ax.add_patch(Circle((item["x"], item["y"]), item["r"], facecolor="white", edgecolor=OKABE_ITO["black"],
-                                    linewidth=0.8 * scale, zorder=2))  # fmt: skip
-                ax.text(item["x"], item["y"], item["text"], ha="center", va="center_baseline",
-                        fontsize=FONT * scale, zorder=3)  # fmt: skip
+                ax.add_patch(
+                    Circle(
+                        (item["x"], item["y"]),
+                        item["r"],
+                        facecolor="white",
+                        edgecolor=OKABE_ITO["black"],
+                        linewidth=0.8 * scale,
+                        zorder=2,
+                    )
+                )
+                ax.text(
+                    item["x"],
+                    item["y"],
+                    item["text"],
+                    ha="center",
+                    va="center_baseline",
+                    fontsize=FONT * scale,
+                    zorder=3,
+                )
             elif kind == "text":
                 style = {k: v for k, v in item.items() if k not in ("x", "y", "text", "size")}
-                ax.text(item["x"], item["y"], item["text"], fontsize=item["size"] * scale, zorder=3,
-                        **{"va": "center", **style})  # fmt: skip
+                ax.text(
+                    item["x"],
+                    item["y"],
+                    item["text"],
+                    fontsize=item["size"] * scale,
+                    zorder=3,
+                    **{"va": "center", **style},
+                )
             elif kind == "line":
                 xs, ys = zip(*item["points"], strict=True)
                 if item["arrow"]:
-                    ax.plot(xs, ys, linestyle=item["style"], color=OKABE_ITO["black"],
-                            linewidth=item["width"] * scale, zorder=1, solid_capstyle="butt")  # fmt: skip
-                    ax.add_patch(FancyArrowPatch(item["points"][-2], item["points"][-1], arrowstyle="-|>",
-                                                 mutation_scale=8 * scale, linewidth=0, color=OKABE_ITO["black"],
-                                                 shrinkA=0, shrinkB=0, zorder=1))  # fmt: skip
+                    ax.plot(
+                        xs,
+                        ys,
+                        linestyle=item["style"],
+                        color=OKABE_ITO["black"],
+                        linewidth=item["width"] * scale,
+                        zorder=1,
+                        solid_capstyle="butt",
+                    )
+                    ax.add_patch(
+                        FancyArrowPatch(
+                            item["points"][-2],
+                            item["points"][-1],
+                            arrowstyle="-|>",
+                            mutation_scale=8 * scale,
+                            linewidth=0,
+                            color=OKABE_ITO["black"],
+                            shrinkA=0,
+                            shrinkB=0,
+                            zorder=1,
+                        )
+                    )
                 else:
-                    ax.plot(xs, ys, linestyle=item["style"], color=OKABE_ITO["black"], linewidth=item["width"] * scale,
-                            zorder=1)  # fmt: skip
+                    ax.plot(
+                        xs,
+                        ys,
+                        linestyle=item["style"],
+                        color=OKABE_ITO["black"],
+                        linewidth=item["width"] * scale,
+                        zorder=1,
+                    )
                 if item["mark"]:
-                    ax.plot(*([v] for v in item["mark_at"]), marker=item["mark"], markersize=6 * scale,
-                            markerfacecolor="white", markeredgecolor=OKABE_ITO["black"], zorder=3)  # fmt: skip
+                    ax.plot(
+                        *([v] for v in item["mark_at"]),
+                        marker=item["mark"],
+                        markersize=6 * scale,
+                        markerfacecolor="white",
+                        markeredgecolor=OKABE_ITO["black"],
+                        zorder=3,
+                    )
         fig.suptitle(title, fontsize=(FONT + 2) * scale, y=1 - 0.06 / size[1], va="top")
         return fig
 
@@ -290,8 +376,7 @@ def network_figure(diagram: NetworkDiagram, *, figsize: FigSize = None) -> Figur
             drawn_kinds.append(group.shortcut)
         words = [n.text for n in group.shortcut_nodes] or ["identity"]
         canvas.text(NOTE_X, (branch + add_y) / 2, "\n".join(words), size=SMALL, ha="left")
-        canvas.text(COUNT_X, (group_top + add_y) / 2, f"×{group.count}", size=FONT + 3, ha="center",
-                    fontweight="bold")  # fmt: skip
+        canvas.text(COUNT_X, (group_top + add_y) / 2, f"×{group.count}", size=FONT + 3, ha="center", fontweight="bold")
         shape = group.out_shape
     for node in diagram.head:
         top_of.setdefault("head", edge(shape))
@@ -313,13 +398,19 @@ def network_figure(diagram: NetworkDiagram, *, figsize: FigSize = None) -> Figur
         canvas.band(0.02, low, right, high, STAGE_COLOURS[stage])
         count = diagram.stage_blocks(stage)
         paper = paper_stage_name(stage)
-        words = stage + (f"\n({paper})" if paper != stage else "") + (f"\n{count} block{'s' if count != 1 else ''}"
-                                                                       if count else "")  # fmt: skip
+        words = (
+            stage
+            + (f"\n({paper})" if paper != stage else "")
+            + (f"\n{count} block{'s' if count != 1 else ''}" if count else "")
+        )
         # At the band's top left, clear of the shapes (right-aligned at LABEL_X) on the same rows.
         canvas.text(STAGE_X, low + 0.08, words, size=SMALL, ha="left", va="top", fontweight="bold")
     canvas._grow(right, y)
-    order = ("BN and ReLU before every conv (pre-activation; not drawn)" if diagram.pre_activation
-             else "BN after every conv, ReLU after BN and after each add (not drawn)")  # fmt: skip
+    order = (
+        "BN and ReLU before every conv (pre-activation; not drawn)"
+        if diagram.pre_activation
+        else "BN after every conv, ReLU after BN and after each add (not drawn)"
+    )
     y = _legend(canvas, 0.1, y + 0.15, drawn_kinds, ["+ adds the shortcut to the block's output", order])
     canvas._grow(right, y)
     n, _, height, width = diagram.input_shape
@@ -363,8 +454,15 @@ def _block_column(canvas: _Canvas, diagram: BlockDiagram, x0: float, y0: float) 
             small = node.kind in ("bn", "relu", "sigmoid")
             height = B_SMALL_H if small else B_H
             face = BOX_FACE["se"] if ".se." in node.name and not small else BOX_FACE.get(node.kind, "white")
-            canvas.box(centre, y + height / 2, B_SMALL_W if small else B_W, height, node.text, face,
-                       size=SMALL if small else FONT)  # fmt: skip
+            canvas.box(
+                centre,
+                y + height / 2,
+                B_SMALL_W if small else B_W,
+                height,
+                node.text,
+                face,
+                size=SMALL if small else FONT,
+            )
             y += height
         below[node.name] = y + B_EDGE / 2
         # Inputs beyond the op before it: the shortcut into the add (right), SE's gated branch into its scale (left).
@@ -372,11 +470,24 @@ def _block_column(canvas: _Canvas, diagram: BlockDiagram, x0: float, y0: float) 
         if extra and node.kind == "mul":
             x, target, start_y = x0 + 0.15, centre_y[node.name], below.get(extra[0], block_input)
             canvas.line([(centre, start_y), (x, start_y), (x, target), (centre - 0.09, target)], arrow=True)
-            canvas.text(x + 0.05, (start_y + target) / 2, "squeeze-and-excitation", size=SMALL, rotation=90,
-                        ha="left", va="center")  # fmt: skip
+            canvas.text(
+                x + 0.05,
+                (start_y + target) / 2,
+                "squeeze-and-excitation",
+                size=SMALL,
+                rotation=90,
+                ha="left",
+                va="center",
+            )
         elif extra and node.kind == "add":
-            _shortcut(canvas, diagram, centre, side, below.get(source_of_shortcut(diagram, extra[0]), block_input),
-                      centre_y[node.name])  # fmt: skip
+            _shortcut(
+                canvas,
+                diagram,
+                centre,
+                side,
+                below.get(source_of_shortcut(diagram, extra[0]), block_input),
+                centre_y[node.name],
+            )
         previous = node
     end = y
     y += B_EDGE + 0.05
@@ -396,12 +507,24 @@ def _shortcut(canvas: _Canvas, diagram: BlockDiagram, centre: float, side: float
     step = (add - top) / (len(diagram.shortcut_nodes) + 1)
     for i, node in enumerate(diagram.shortcut_nodes, start=1):
         small = node.kind in ("bn", "relu")
-        canvas.box(side, top + i * step, SIDE_W * (0.7 if small else 1), B_SMALL_H if small else B_H, node.text,
-                   BOX_FACE.get(node.kind, "white"), size=SMALL if small else FONT)  # fmt: skip
+        canvas.box(
+            side,
+            top + i * step,
+            SIDE_W * (0.7 if small else 1),
+            B_SMALL_H if small else B_H,
+            node.text,
+            BOX_FACE.get(node.kind, "white"),
+            size=SMALL if small else FONT,
+        )
     style, mark, _ = SHORTCUT_STYLE[diagram.shortcut]
     # The mark on the first, horizontal run: the vertical one holds the boxes.
-    canvas.line([(centre, top), (side, top), (side, add), (centre + 0.09, add)], style, arrow=True, mark=mark,
-                mark_at=((centre + side) / 2, top))  # fmt: skip
+    canvas.line(
+        [(centre, top), (side, top), (side, add), (centre + 0.09, add)],
+        style,
+        arrow=True,
+        mark=mark,
+        mark_at=((centre + side) / 2, top),
+    )
 
 
 def block_figure(diagrams: Sequence[BlockDiagram], *, title: str, figsize: FigSize = None) -> Figure:

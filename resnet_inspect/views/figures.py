@@ -70,8 +70,10 @@ def parse_figsize(value: FigSize) -> tuple[float, float | None] | None:
         width = height = float("nan")
     low, high = FIGSIZE_LIMITS
     if not (low <= width <= high and low <= height <= high):
-        raise InspectError(f"--figsize {value!r} is not valid; give W,H in inches from {low:g} to {high:g} "
-                           f"(like 7,4), or {' or '.join(FIGSIZE_PRESETS)}")  # fmt: skip
+        raise InspectError(
+            f"--figsize {value!r} is not valid; give W,H in inches from {low:g} to {high:g} "
+            f"(like 7,4), or {' or '.join(FIGSIZE_PRESETS)}"
+        )
     return width, height
 
 
@@ -246,11 +248,19 @@ def layers_figure(analysis: Analysis, *, log: bool = False, figsize: FigSize = N
     colours = [STAGE_COLOURS[row.traced.stage] for row in weighted]
     fig, (ax_m, ax_p) = _figure((11, 6.5), figsize, nrows=2, sharex=True)
     panels = (
-        (ax_m, [row.macs_conv_linear / 1e6 for row in weighted], "MACs per layer (millions)",
-         "cumulative share of MACs"),
-        (ax_p, [row.traced.params / 1e6 for row in weighted], "parameters per layer (millions)",
-         "cumulative share of parameters"),
-    )  # fmt: skip
+        (
+            ax_m,
+            [row.macs_conv_linear / 1e6 for row in weighted],
+            "MACs per layer (millions)",
+            "cumulative share of MACs",
+        ),
+        (
+            ax_p,
+            [row.traced.params / 1e6 for row in weighted],
+            "parameters per layer (millions)",
+            "cumulative share of parameters",
+        ),
+    )
     for ax, values, label, cumulative_label in panels:
         ax.bar(x, values, width=1.0, color=colours, linewidth=0)
         logarithmic = log or max(values) / max(min(v for v in values if v > 0), 1e-9) > 100
@@ -282,8 +292,9 @@ def layers_figure(analysis: Analysis, *, log: bool = False, figsize: FigSize = N
     handles = [Patch(color=STAGE_COLOURS[s], label=s if narrow else f"{s} ({paper_stage(s)})") for s in present]
     # One row where the figure is wide enough for every stage (a 6-stage row needs about 10 in), else rows of 3.
     ncols = len(handles) if fig.get_figwidth() >= 10 or len(handles) <= 3 else 3
-    ax_m.legend(handles=handles, ncols=ncols, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False,
-                fontsize="small")  # fmt: skip
+    ax_m.legend(
+        handles=handles, ncols=ncols, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize="small"
+    )
     ax_p.set_xlabel(f"conv and linear layers in execution order ({len(weighted)} of them)")
     ax_p.set_xlim(-0.5, len(weighted) - 0.5)
     fig.suptitle(f"{analysis.spec.name} at {_input_text(analysis)}: MACs and parameters layer by layer")
@@ -305,8 +316,14 @@ def depths_figure(analyses: Sequence[Analysis], *, figsize: FigSize = None) -> F
             ax.bar(names, values, bottom=bottoms, color=STAGE_COLOURS[stage], label=f"{stage} ({paper_stage(stage)})")
             bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
         for i, total in enumerate(bottoms):
-            ax.text(i, total, f"{total:.1f}" if metric == "params" else f"{total:.2f}", ha="center", va="bottom",
-                    fontsize="x-small")  # fmt: skip
+            ax.text(
+                i,
+                total,
+                f"{total:.1f}" if metric == "params" else f"{total:.2f}",
+                ha="center",
+                va="bottom",
+                fontsize="x-small",
+            )
         ax.set_ylabel(unit)
         ax.set_ylim(0, max(bottoms) * 1.1)
     size = _input_text(analyses[0])
@@ -315,8 +332,9 @@ def depths_figure(analyses: Sequence[Analysis], *, figsize: FigSize = None) -> F
     handles, labels = ax_m.get_legend_handles_labels()
     # Top to bottom, as the segments are stacked.
     if fig.get_figwidth() < 7:  # no room beside the panels: below them, in rows
-        fig.legend(handles, [label.split(" ")[0] for label in labels], loc="outside lower center", frameon=False,
-                   ncols=3)  # fmt: skip
+        fig.legend(
+            handles, [label.split(" ")[0] for label in labels], loc="outside lower center", frameon=False, ncols=3
+        )
     else:
         fig.legend(handles[::-1], labels[::-1], loc="outside right center", frameon=False)
     short = [n.removeprefix("resnet") if n.startswith("resnet") and n[6:].isdigit() else n for n in names]
@@ -394,13 +412,24 @@ def sweep_figure(result: Sweep, *, log: bool = False, figsize: FigSize = None) -
     marks: dict[tuple[str, str, str], list[int]] = {}  # (label, colour, stage) → the jumps it marks
     for i in jumped:
         cause = causes.get(points[i].size)
-        key = ((f"{cause.feature_map} grows: {cause.rounding}", STAGE_COLOURS[cause.stage], cause.stage) if cause else
-               (f"MACs per pixel jump > {threshold:.0%}", OKABE_ITO["orange"], ""))  # fmt: skip
+        key = (
+            (f"{cause.feature_map} grows: {cause.rounding}", STAGE_COLOURS[cause.stage], cause.stage)
+            if cause
+            else (f"MACs per pixel jump > {threshold:.0%}", OKABE_ITO["orange"], "")
+        )
         marks.setdefault(key, []).append(i)
     order = {stage: i for i, stage in enumerate(stage_names(spec))}
     for (label, colour, _), idx in sorted(marks.items(), key=lambda m: -order.get(m[0][2], -1)):  # coarsest first
-        ax_px.plot([sides[i] for i in idx], [per_pixel[i] for i in idx], "^", color=colour, label=label,
-                   markersize=6, markeredgecolor=OKABE_ITO["black"], markeredgewidth=0.4)  # fmt: skip
+        ax_px.plot(
+            [sides[i] for i in idx],
+            [per_pixel[i] for i in idx],
+            "^",
+            color=colour,
+            label=label,
+            markersize=6,
+            markeredgecolor=OKABE_ITO["black"],
+            markeredgewidth=0.4,
+        )
     ax_px.set_ylabel("thousand MACs\nper input pixel")
     ax_px.set_xlabel("input size (pixels per side)" + (", log scale" if log else ""))
     if jumped:  # the staircase runs along the top
@@ -418,8 +447,9 @@ def sweep_figure(result: Sweep, *, log: bool = False, figsize: FigSize = None) -
         ax_px.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     stride = total_stride(spec)
     claim = f": sizes just past a multiple of {stride} cost more per pixel" if jumped else ": MACs per input pixel"
-    ax_m.set_title(f"{spec.name} from {sides[0]} to {sides[-1]} pixels" + (f", batch {batch}" if batch != 1 else "")
-                   + claim)  # fmt: skip
+    ax_m.set_title(
+        f"{spec.name} from {sides[0]} to {sides[-1]} pixels" + (f", batch {batch}" if batch != 1 else "") + claim
+    )
     _fit_labels(fig)
     return fig
 
@@ -435,16 +465,33 @@ def shapes_figure(analysis: Analysis, *, figsize: FigSize = None) -> Figure:
         points.append((r.name, r.stage, r.out_shape[2], r.out_shape[3], r.out_shape[1]))
     x = list(range(len(points)))
     fig, ax = _figure((10, 4.8), figsize)
-    lines = ax.step(x, [p[2] for p in points], where="mid", color=MACS_COLOUR, linewidth=2, marker="o",
-                    markersize=3, label="feature-map height")  # fmt: skip
+    lines = ax.step(
+        x,
+        [p[2] for p in points],
+        where="mid",
+        color=MACS_COLOUR,
+        linewidth=2,
+        marker="o",
+        markersize=3,
+        label="feature-map height",
+    )
     if any(p[2] != p[3] for p in points):
-        lines += ax.step(x, [p[3] for p in points], where="mid", color=MACS_COLOUR, linestyle=":",
-                         label="feature-map width")  # fmt: skip
+        lines += ax.step(
+            x, [p[3] for p in points], where="mid", color=MACS_COLOUR, linestyle=":", label="feature-map width"
+        )
     ax.set_yscale("log", base=2)
     ax.set_ylabel("feature-map side (pixels, log₂ scale)")
     twin = ax.twinx()
-    lines += twin.step(x, [p[4] for p in points], where="mid", color=PARAMS_COLOUR, linewidth=2, marker="s",
-                       markersize=3, label="channels")  # fmt: skip
+    lines += twin.step(
+        x,
+        [p[4] for p in points],
+        where="mid",
+        color=PARAMS_COLOUR,
+        linewidth=2,
+        marker="s",
+        markersize=3,
+        label="channels",
+    )
     twin.set_yscale("log", base=2)
     twin.set_ylabel("channels (log₂ scale)")
     twin.spines["right"].set_visible(True)
@@ -471,8 +518,9 @@ def shapes_figure(analysis: Analysis, *, figsize: FigSize = None) -> Figure:
     ax.set_xticks(ticks, labels)
     ax.set_xlabel("the input, the stem's convs and pool, then every block's output (ticks: each stage's output, C×H×W)")
     if fig.get_figwidth() < 7:  # no room above the lines: below the axes
-        fig.legend(lines, [line.get_label() for line in lines], frameon=False, loc="outside lower center",
-                   ncols=len(lines))  # fmt: skip
+        fig.legend(
+            lines, [line.get_label() for line in lines], frameon=False, loc="outside lower center", ncols=len(lines)
+        )
     else:
         ax.legend(lines, [line.get_label() for line in lines], frameon=False, loc="upper center", ncols=len(lines))
     ax.set_title(f"{analysis.spec.name} at {_input_text(analysis)}: the feature map narrows and deepens")
@@ -494,9 +542,15 @@ def _significant(value: float, digits: int = 3) -> str:
 
 
 def roofline_figure(
-    analysis: Analysis, layers: Sequence[LayerMemory], *, peak_macs_per_s: float, bandwidth: float, device: str,
-    dtype: str, figsize: FigSize = None,
-) -> Figure:  # fmt: skip
+    analysis: Analysis,
+    layers: Sequence[LayerMemory],
+    *,
+    peak_macs_per_s: float,
+    bandwidth: float,
+    device: str,
+    dtype: str,
+    figsize: FigSize = None,
+) -> Figure:
     """Each conv and linear layer at its arithmetic intensity, on the roofline of a device."""
     stage_of = {row.name: row.traced.stage for row in analysis.rows}
     weighted = [m for m in layers if m.macs_conv_linear > 0]
@@ -507,11 +561,17 @@ def roofline_figure(
     low, high = min(min(intensities), ridge) / 2, max(max(intensities), ridge) * 2
     xs = sorted({low, high, ridge} | set(intensities))
     roof = f"roofline: {bandwidth / 1e9:,.0f} GB/s, {_significant(2 * peak_macs_per_s / 1e12, 4)} TFLOP/s {dtype}"
-    ax.plot(xs, [min(peak_macs_per_s, bandwidth * x) / 1e9 for x in xs], color=OKABE_ITO["black"], linewidth=1.5,
-            label=roof)  # fmt: skip
+    ax.plot(
+        xs, [min(peak_macs_per_s, bandwidth * x) / 1e9 for x in xs], color=OKABE_ITO["black"], linewidth=1.5, label=roof
+    )
     ax.axvline(ridge, color=OKABE_ITO["grey"], linestyle=":", linewidth=1)
-    ax.annotate(f"ridge: {_significant(ridge)} MACs/byte", (ridge, peak_macs_per_s / 1e9), textcoords="offset points",
-                xytext=(6, -14), fontsize="x-small")  # fmt: skip
+    ax.annotate(
+        f"ridge: {_significant(ridge)} MACs/byte",
+        (ridge, peak_macs_per_s / 1e9),
+        textcoords="offset points",
+        xytext=(6, -14),
+        fontsize="x-small",
+    )
     largest = max(m.macs_conv_linear for m in weighted)
     for stage in dict.fromkeys(stage_of.values()):
         members = [m for m in weighted if stage_of[m.name] == stage]
@@ -521,9 +581,13 @@ def roofline_figure(
             [m.intensity for m in members],
             [min(peak_macs_per_s, bandwidth * m.intensity) / 1e9 for m in members],
             s=[15 + 135 * m.macs_conv_linear / largest for m in members],
-            color=STAGE_COLOURS[stage], edgecolor="white", linewidth=0.5, alpha=0.9,
-            label=f"{stage} ({paper_stage(stage)})", zorder=3,
-        )  # fmt: skip
+            color=STAGE_COLOURS[stage],
+            edgecolor="white",
+            linewidth=0.5,
+            alpha=0.9,
+            label=f"{stage} ({paper_stage(stage)})",
+            zorder=3,
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(low, high)

@@ -124,16 +124,27 @@ class Fitted:
         if compact_:
             notes.append("Rounded to fit: widen the terminal, or use --format csv, for exact counts")
         table = Table(
-            title=self.title, title_style="bold", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
-            show_edge=False, padding=(0, 0 if tight else 1, 0, 0), show_header=self.show_header,
+            title=self.title,
+            title_style="bold",
+            header_style="bold",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            show_edge=False,
+            padding=(0, 0 if tight else 1, 0, 0),
+            show_header=self.show_header,
             caption="\n".join(notes) or None,
-        )  # fmt: skip
+        )
         for i in shown:
             column = self.columns[i]
             natural, narrowest = self._widths(i, compact_, capped, tight)
-            table.add_column(self._header(i, tight), justify=column.justify, no_wrap=not column.fold,  # type: ignore[arg-type]
-                             overflow="fold", min_width=narrowest,
-                             max_width=natural if column.fold else None)  # fmt: skip
+            table.add_column(
+                self._header(i, tight),
+                justify=column.justify,
+                no_wrap=not column.fold,  # type: ignore[arg-type]
+                overflow="fold",
+                min_width=narrowest,
+                max_width=natural if column.fold else None,
+            )
         for row, style, section in zip(self.rows, self.row_styles, self.sections, strict=True):
             table.add_row(*(_cell(row[i], compact_) for i in shown), style=style, end_section=section)
         return table

@@ -10,9 +10,28 @@ from typing import Any
 # What each glyph the tool prints becomes on a stream that cannot encode it (PYTHONIOENCODING=ascii, a C locale):
 # the one place that decides, for every line printed to stdout and stderr, rich's included.
 ASCII_GLYPHS = {
-    "×": "x", "·": "*", "→": "->", "✓": "ok", "✗": "FAIL", "−": "-", "…": "...", "≥": ">=", "≤": "<=", "–": "-",
-    "—": "-", "▲": "^", "▼": "v", "█": "#", "▌": "|", "•": "*", "Δ": "d", "÷": "/", "∝": "~", "⁹": "^9", "₂": "2",
-}  # fmt: skip
+    "×": "x",
+    "·": "*",
+    "→": "->",
+    "✓": "ok",
+    "✗": "FAIL",
+    "−": "-",
+    "…": "...",
+    "≥": ">=",
+    "≤": "<=",
+    "–": "-",
+    "—": "-",
+    "▲": "^",
+    "▼": "v",
+    "█": "#",
+    "▌": "|",
+    "•": "*",
+    "Δ": "d",
+    "÷": "/",
+    "∝": "~",
+    "⁹": "^9",
+    "₂": "2",
+}
 _ASCII = "resnet_inspect_ascii"  # a codec of its own: click re-wraps a stream whose codec is plain ASCII as UTF-8
 
 
@@ -30,8 +49,13 @@ def _ascii_codec(name: str) -> Any:
         def encode(self, text: str, final: bool = False) -> bytes:
             return encode(text)[0]
 
-    return codecs.CodecInfo(encode, codecs.ascii_decode, name=_ASCII, incrementalencoder=Encoder,
-                            incrementaldecoder=codecs.getincrementaldecoder("ascii"))  # fmt: skip
+    return codecs.CodecInfo(
+        encode,
+        codecs.ascii_decode,
+        name=_ASCII,
+        incrementalencoder=Encoder,
+        incrementaldecoder=codecs.getincrementaldecoder("ascii"),
+    )
 
 
 def ascii_fallback() -> None:

@@ -87,13 +87,21 @@ def layer_table(
     """
     level = Level(level)
     unit, scale = ("FLOPs", 2) if flops else ("MACs", 1)
-    shares = [Col("Moved", "right", 2), Col("MACs/B", "right", 3)] if memory else [
-        Col(f"%{unit}", "right", 2), Col("%Params", "right", 3)]  # fmt: skip
+    shares = (
+        [Col("Moved", "right", 2), Col("MACs/B", "right", 3)]
+        if memory
+        else [Col(f"%{unit}", "right", 2), Col("%Params", "right", 3)]
+    )
     columns = [
-        Col(level.value.title()), Col("Op", fold=True, min_width=6, max_width=16), Col("Channels", "right", 1),
-        Col("Size", fold=True, min_width=5, max_width=13), Col("Params", "right"), Col(unit, "right"), *shares,
+        Col(level.value.title()),
+        Col("Op", fold=True, min_width=6, max_width=16),
+        Col("Channels", "right", 1),
+        Col("Size", fold=True, min_width=5, max_width=13),
+        Col("Params", "right"),
+        Col(unit, "right"),
+        *shares,
         Col("✓", "center"),
-    ]  # fmt: skip
+    ]
     if fields is not None:
         columns += [Col("RF", "right"), Col("Jump", "right", 1), Col("Start", "right", 2)]
     if symbolic is not None:
@@ -107,20 +115,30 @@ def layer_table(
             cells.append([Text(f"{row.stage} ({paper_stage(row.stage)})", style=stage_style(row.stage, "bold"))])
             styles.append(None)
             sections.append(False)
-        cells.append([
-            Text(row.name, style="" if level is Level.layer else stage_style(row.stage, "")),
-            row.op, channels_text(row.in_shape, row.out_shape), _size_cell(row),
-            Num.count(row.params), Num.count(row.macs_fvcore * scale),
-            *(_memory_cells(row, memory) if memory else
-              (_share(row.macs_fvcore, analysis.macs_fvcore), _share(row.params, analysis.params))),
-            mark(row.verified),
-            *(_field_cells(fields[row.last]) if fields is not None else ()),
-            *((symbolic.get(row.name, ""),) if symbolic is not None else ()),
-        ])  # fmt: skip
+        cells.append(
+            [
+                Text(row.name, style="" if level is Level.layer else stage_style(row.stage, "")),
+                row.op,
+                channels_text(row.in_shape, row.out_shape),
+                _size_cell(row),
+                Num.count(row.params),
+                Num.count(row.macs_fvcore * scale),
+                *(
+                    _memory_cells(row, memory)
+                    if memory
+                    else (_share(row.macs_fvcore, analysis.macs_fvcore), _share(row.params, analysis.params))
+                ),
+                mark(row.verified),
+                *(_field_cells(fields[row.last]) if fields is not None else ()),
+                *((symbolic.get(row.name, ""),) if symbolic is not None else ()),
+            ]
+        )
         styles.append(None if row.verified else "red")
         sections.append(last_of_stage and level is not Level.stage)
-    caption = (f"{'FLOPs = 2 × MACs; MACs' if flops else 'MACs'}: fvcore's count per layer, batch norm and avg pool "
-               "included (see totals)")  # fmt: skip
+    caption = (
+        f"{'FLOPs = 2 × MACs; MACs' if flops else 'MACs'}: fvcore's count per layer, batch norm and avg pool "
+        "included (see totals)"
+    )
     if memory:
         caption += "\nMoved: weights + inputs read + outputs written; MACs/B: conv + linear MACs per byte moved"
     title = f"{analysis.spec.name} · input {shape_text(analysis.input_shape)} (N×C×H×W) · {level.value}s"
@@ -178,16 +196,30 @@ def stage_summary(analysis: Analysis, *, flops: bool = False) -> Fitted:
     for row in analysis.grouped(Level.stage):
         p_share = share(row.params, analysis.params)
         m_share = share(row.macs_conv_linear, analysis.macs_conv_linear)
-        cells.append([
-            Text(row.name, style=stage_style(row.name, "")), paper_stage(row.name), shape_text(row.out_shape[1:]),
-            Num.count(row.params), f"{100 * p_share:.1f}%", Text(_bar(p_share), style="blue"),
-            Num.count(row.macs_conv_linear * scale), f"{100 * m_share:.1f}%", Text(_bar(m_share), style="yellow"),
-        ])  # fmt: skip
+        cells.append(
+            [
+                Text(row.name, style=stage_style(row.name, "")),
+                paper_stage(row.name),
+                shape_text(row.out_shape[1:]),
+                Num.count(row.params),
+                f"{100 * p_share:.1f}%",
+                Text(_bar(p_share), style="blue"),
+                Num.count(row.macs_conv_linear * scale),
+                f"{100 * m_share:.1f}%",
+                Text(_bar(m_share), style="yellow"),
+            ]
+        )
     columns = [
-        Col("Stage"), Col("Paper", priority=2), Col("Output", priority=1), Col("Params", "right"),
-        Col("%Params", "right"), Col("", priority=3), Col(f"{unit}, conv+linear", "right"),
-        Col(f"%{unit.split(' ')[0]}", "right"), Col("", priority=3),
-    ]  # fmt: skip
+        Col("Stage"),
+        Col("Paper", priority=2),
+        Col("Output", priority=1),
+        Col("Params", "right"),
+        Col("%Params", "right"),
+        Col("", priority=3),
+        Col(f"{unit}, conv+linear", "right"),
+        Col(f"%{unit.split(' ')[0]}", "right"),
+        Col("", priority=3),
+    ]
     return Fitted(columns, cells, title=f"Per stage: {analysis.headline}")
 
 
@@ -231,8 +263,15 @@ def table_view(
     The tables fit whatever they are printed on (`width` is kept for callers that pass it; it is not needed).
     """
     fields_ = analysis.fields if fields else None
-    parts = [layer_table(analysis, level, flops=flops, memory=memory.layers if memory else None, symbolic=symbolic,
-                         fields=fields_), "", stage_summary(analysis, flops=flops), "", totals(analysis, flops=flops)]
+    parts = [
+        layer_table(
+            analysis, level, flops=flops, memory=memory.layers if memory else None, symbolic=symbolic, fields=fields_
+        ),
+        "",
+        stage_summary(analysis, flops=flops),
+        "",
+        totals(analysis, flops=flops),
+    ]
     parts[3:3] = ["", Text(f"Receptive field: {analysis.field_sentence}")]
     if memory:
         parts.append(memory_summary(memory.peak, memory.training_bytes, memory.dtype))
@@ -242,20 +281,41 @@ def table_view(
 
 
 def catalog_table(entries: Sequence[CatalogEntry]) -> Fitted:
-    columns = [Col("Arch"), Col("Design", fold=True, priority=2, max_width=24), Col("Size", "right", 1),
-               Col("Params", "right"), Col("MACs", "right"), Col("GMACs", "right", 3), Col("✓", "center")]  # fmt: skip
-    cells = [[e.name, e.design, e.size, Num.count(e.params), Num.count(e.macs_conv_linear),
-              f"{e.macs_conv_linear / 1e9:.2f}", mark(e.verified)]
-             for e in entries]  # fmt: skip
-    return Fitted(columns, cells, title="Named configs, each at its input size",
-                  caption="MACs: conv + linear (the paper's and torchvision's count); each row verified against its "
-                  "model")  # fmt: skip
+    columns = [
+        Col("Arch"),
+        Col("Design", fold=True, priority=2, max_width=24),
+        Col("Size", "right", 1),
+        Col("Params", "right"),
+        Col("MACs", "right"),
+        Col("GMACs", "right", 3),
+        Col("✓", "center"),
+    ]
+    cells = [
+        [
+            e.name,
+            e.design,
+            e.size,
+            Num.count(e.params),
+            Num.count(e.macs_conv_linear),
+            f"{e.macs_conv_linear / 1e9:.2f}",
+            mark(e.verified),
+        ]
+        for e in entries
+    ]
+    return Fitted(
+        columns,
+        cells,
+        title="Named configs, each at its input size",
+        caption="MACs: conv + linear (the paper's and torchvision's count); each row verified against its model",
+    )
 
 
 def paper_view(result: PaperTable) -> Group:
-    columns = [Col("layer name", fold=True, max_width=10, short="layer"),
-               Col("output size", priority=1, fold=True, max_width=11, short="size"),
-               *(Col(f"{depth}-layer", fold=True, short=str(depth)) for depth in result.depths)]  # fmt: skip
+    columns = [
+        Col("layer name", fold=True, max_width=10, short="layer"),
+        Col("output size", priority=1, fold=True, max_width=11, short="size"),
+        *(Col(f"{depth}-layer", fold=True, short=str(depth)) for depth in result.depths),
+    ]
     cells = [[row.name, row.output, *("\n".join(cell) for cell in row.cells)] for row in result.rows]
     cells.append([Text(result.total_label, style="bold"), "", *(Text(v, style="bold") for v in result.totals)])
     table = Fitted(columns, cells, title=result.title, sections=[True] * len(cells))
@@ -275,30 +335,78 @@ def blocks_view(comparison: BlockComparison) -> Group:
         for i, conv in enumerate(design.convs):
             kernel = f"{conv.kernel[0]}×{conv.kernel[1]}" + (f" /{conv.stride[0]}" if conv.stride[0] > 1 else "")
             kernel += f" g{conv.groups}" if conv.groups > 1 else ""
-            channels = (channels_text(conv.in_shape, conv.out_shape) if conv.in_shape[1] != conv.out_shape[1]
-                        else f"{conv.out_shape[1]}")  # fmt: skip
-            cells.append([Text(design.label, style="bold") if i == 0 else "", conv.name.removeprefix("block."), kernel,
-                          channels, size_text(conv.in_shape, conv.out_shape), Num.count(conv.params),
-                          Num.count(conv.macs_conv_linear)])  # fmt: skip
+            channels = (
+                channels_text(conv.in_shape, conv.out_shape)
+                if conv.in_shape[1] != conv.out_shape[1]
+                else f"{conv.out_shape[1]}"
+            )
+            cells.append(
+                [
+                    Text(design.label, style="bold") if i == 0 else "",
+                    conv.name.removeprefix("block."),
+                    kernel,
+                    channels,
+                    size_text(conv.in_shape, conv.out_shape),
+                    Num.count(conv.params),
+                    Num.count(conv.macs_conv_linear),
+                ]
+            )
             sections.append(False)
-        cells.append(["", Text("total", style="bold"), "", "", "", Num.count(design.conv_params, "bold"),
-                      Num.count(design.macs_conv_linear, "bold")])  # fmt: skip
+        cells.append(
+            [
+                "",
+                Text("total", style="bold"),
+                "",
+                "",
+                "",
+                Num.count(design.conv_params, "bold"),
+                Num.count(design.macs_conv_linear, "bold"),
+            ]
+        )
         sections.append(True)
-    columns = [Col("Design"), Col("Conv"), Col("Kernel", priority=2), Col("Channels", "right", 1),
-               Col("Size", fold=True, priority=3), Col("Params", "right"), Col("MACs", "right")]  # fmt: skip
-    table = Fitted(columns, cells, sections=sections,
-                   title=f"Block designs at {comparison.place}"
-                   + (", stride 2 (first block of a stage)" if comparison.stride == 2 else ""),
-                   caption="convs only: batch norm adds the summary's params with BN")  # fmt: skip
+    columns = [
+        Col("Design"),
+        Col("Conv"),
+        Col("Kernel", priority=2),
+        Col("Channels", "right", 1),
+        Col("Size", fold=True, priority=3),
+        Col("Params", "right"),
+        Col("MACs", "right"),
+    ]
+    table = Fitted(
+        columns,
+        cells,
+        sections=sections,
+        title=f"Block designs at {comparison.place}"
+        + (", stride 2 (first block of a stage)" if comparison.stride == 2 else ""),
+        caption="convs only: batch norm adds the summary's params with BN",
+    )
     base = comparison.designs[0]
     summary = Fitted(
-        [Col("Design"), Col("Channels", priority=2), Col("Conv params", "right", 1), Col("Params+BN", "right", 3),
-         Col("MACs", "right"), Col("MACs ×basic", "right"), Col("Params ×basic", "right", 2), Col("✓", "center")],
-        [[d.label, f"{d.in_channels}→{d.out_channels}", Num.count(d.conv_params), Num.count(d.params),
-          Num.count(d.macs_conv_linear), f"{d.macs_conv_linear / base.macs_conv_linear:.3f}",
-          f"{d.conv_params / base.conv_params:.3f}",
-          mark(d.analysis.verified)] for d in comparison.designs],
-    )  # fmt: skip
+        [
+            Col("Design"),
+            Col("Channels", priority=2),
+            Col("Conv params", "right", 1),
+            Col("Params+BN", "right", 3),
+            Col("MACs", "right"),
+            Col("MACs ×basic", "right"),
+            Col("Params ×basic", "right", 2),
+            Col("✓", "center"),
+        ],
+        [
+            [
+                d.label,
+                f"{d.in_channels}→{d.out_channels}",
+                Num.count(d.conv_params),
+                Num.count(d.params),
+                Num.count(d.macs_conv_linear),
+                f"{d.macs_conv_linear / base.macs_conv_linear:.3f}",
+                f"{d.conv_params / base.conv_params:.3f}",
+                mark(d.analysis.verified),
+            ]
+            for d in comparison.designs
+        ],
+    )
     delta = base.macs_conv_linear - comparison.designs[1].macs_conv_linear
     words = Text()
     words.append(f"basic − bottleneck: {comparison.difference_formula()} MACs", style="bold")
@@ -334,8 +442,11 @@ def compare_view(analyses: Sequence[Analysis], size: tuple[int, int]) -> Group:
         for a in analyses:
             total_cells += [Num.count(a.params if metric == "params" else a.macs_conv_linear, "bold"), ""]
         cells.append(total_cells)
-        tables.append(Fitted(columns, cells, title=f"{unit} per stage at {size[0]}×{size[1]}, with each stage's "
-                                                   "share of its network"))  # fmt: skip
+        tables.append(
+            Fitted(
+                columns, cells, title=f"{unit} per stage at {size[0]}×{size[1]}, with each stage's share of its network"
+            )
+        )
         tables.append("")
     verdict = Text("✓ every network verified against its model", "green")
     if not all(a.verified for a in analyses):
@@ -348,13 +459,25 @@ def diff_view(diff: NetworkDiff) -> Group:
     cells, sections = [], []
     for block, layer_diffs in differences:
         for i, d in enumerate(layer_diffs):
-            cells.append([block if i == 0 else "", d.name.removeprefix(f"{block}."), d.side("a"), d.side("b"),
-                          Num.count(d.params_delta, signed=True) if d.params_delta else "",
-                          Num.count(d.macs_conv_linear_delta, signed=True) if d.macs_conv_linear_delta
-                          else ""])  # fmt: skip
+            cells.append(
+                [
+                    block if i == 0 else "",
+                    d.name.removeprefix(f"{block}."),
+                    d.side("a"),
+                    d.side("b"),
+                    Num.count(d.params_delta, signed=True) if d.params_delta else "",
+                    Num.count(d.macs_conv_linear_delta, signed=True) if d.macs_conv_linear_delta else "",
+                ]
+            )
             sections.append(i == len(layer_diffs) - 1)
-    columns = [Col("Block"), Col("Layer"), Col("A", fold=True, max_width=20), Col("B", fold=True, max_width=20),
-               Col("Δ params", "right", 1), Col("Δ MACs", "right")]  # fmt: skip
+    columns = [
+        Col("Block"),
+        Col("Layer"),
+        Col("A", fold=True, max_width=20),
+        Col("B", fold=True, max_width=20),
+        Col("Δ params", "right", 1),
+        Col("Δ MACs", "right"),
+    ]
     table = Fitted(
         columns,
         cells,
@@ -379,19 +502,44 @@ JUMPS_SHOWN = 8  # jump explanations under a terminal sweep; --format json gives
 
 def sweep_view(result: Sweep) -> Group:
     records = result.records()
-    columns = [Col("Size"), Col("Batch", "right", 3), Col("Final map", priority=1), Col("MACs", "right"),
-               Col("MACs/pixel", "right", 2), Col(""), Col("Act./batch", "right", 2), Col("Act./sample", "right", 3),
-               Col("✓", "center")]  # fmt: skip
-    cells = [[shape_text(r.size), str(r.batch), shape_text(r.final_map), Num.count(r.macs_conv_linear),
-              Num(r.macs_conv_linear_per_pixel, f"{r.macs_conv_linear_per_pixel:,.1f}",
-                  compact(r.macs_conv_linear_per_pixel)),
-              Text("▲", style="bold yellow") if r.jump else "", _bytes(r.activation_bytes),
-              _bytes(r.activation_bytes_per_sample), mark(r.verified)] for r in records]  # fmt: skip
-    table = Fitted(columns, cells, title=f"{result.spec.name} over {len(records)} input sizes",
-                   row_styles=["yellow" if r.jump else None for r in records],
-                   caption=f"▲ marks a size whose MACs per pixel rise more than {result.jump_threshold:.0%} over the "
-                   f"previous one; activations: every layer output that allocates a tensor, {result.dtype}; MACs: "
-                   "conv + linear")  # fmt: skip
+    columns = [
+        Col("Size"),
+        Col("Batch", "right", 3),
+        Col("Final map", priority=1),
+        Col("MACs", "right"),
+        Col("MACs/pixel", "right", 2),
+        Col(""),
+        Col("Act./batch", "right", 2),
+        Col("Act./sample", "right", 3),
+        Col("✓", "center"),
+    ]
+    cells = [
+        [
+            shape_text(r.size),
+            str(r.batch),
+            shape_text(r.final_map),
+            Num.count(r.macs_conv_linear),
+            Num(
+                r.macs_conv_linear_per_pixel,
+                f"{r.macs_conv_linear_per_pixel:,.1f}",
+                compact(r.macs_conv_linear_per_pixel),
+            ),
+            Text("▲", style="bold yellow") if r.jump else "",
+            _bytes(r.activation_bytes),
+            _bytes(r.activation_bytes_per_sample),
+            mark(r.verified),
+        ]
+        for r in records
+    ]
+    table = Fitted(
+        columns,
+        cells,
+        title=f"{result.spec.name} over {len(records)} input sizes",
+        row_styles=["yellow" if r.jump else None for r in records],
+        caption=f"▲ marks a size whose MACs per pixel rise more than {result.jump_threshold:.0%} over the "
+        f"previous one; activations: every layer output that allocates a tensor, {result.dtype}; MACs: "
+        "conv + linear",
+    )
     causes = [r.jump_cause for r in records if r.jump_cause]
     words = Text("".join(f"▲ {cause}\n" for cause in causes[:JUMPS_SHOWN]))
     if len(causes) > JUMPS_SHOWN:
@@ -424,14 +572,28 @@ def profile_view(result: Profile, level: Level | str = Level.stage) -> Group:
     cells = []
     for r in stages:
         gap = r.time_share - r.macs_share_conv_linear
-        marker = Text("▲ slower than its MACs" if gap > 0.05 else "▼ faster" if gap < -0.05 else "",
-                      style="yellow" if gap > 0.05 else "cyan")  # fmt: skip
-        cells.append([Text(r.stage, style=stage_style(r.stage, "")), paper_stage(r.stage),
-                      f"{r.median_ms:,.3f}", f"{r.min_ms:,.3f}–{r.max_ms:,.3f}",
-                      f"{100 * r.time_share:.1f}%", f"{100 * r.macs_share_conv_linear:.1f}%", marker,
-                      f"{r.gmacs_conv_linear_per_s:,.1f}"])  # fmt: skip
-    title = (f"{result.spec.name} at {h}×{w}, batch {n}, {result.dtype}" + (", channels-last" if result.channels_last
-             else "") + (", compiled" if result.compiled else "") + f" on {result.device}")  # fmt: skip
+        marker = Text(
+            "▲ slower than its MACs" if gap > 0.05 else "▼ faster" if gap < -0.05 else "",
+            style="yellow" if gap > 0.05 else "cyan",
+        )
+        cells.append(
+            [
+                Text(r.stage, style=stage_style(r.stage, "")),
+                paper_stage(r.stage),
+                f"{r.median_ms:,.3f}",
+                f"{r.min_ms:,.3f}–{r.max_ms:,.3f}",
+                f"{100 * r.time_share:.1f}%",
+                f"{100 * r.macs_share_conv_linear:.1f}%",
+                marker,
+                f"{r.gmacs_conv_linear_per_s:,.1f}",
+            ]
+        )
+    title = (
+        f"{result.spec.name} at {h}×{w}, batch {n}, {result.dtype}"
+        + (", channels-last" if result.channels_last else "")
+        + (", compiled" if result.compiled else "")
+        + f" on {result.device}"
+    )
     parts: list = [
         Fitted(
             columns,
@@ -441,13 +603,28 @@ def profile_view(result: Profile, level: Level | str = Level.stage) -> Group:
         )
     ]
     if blocks is not None:
-        parts.append(Fitted(
-            [Col("Block"), Col("Time (ms)", "right"), Col("min–max", "right", 2), Col("MACs", "right", 1),
-             Col("GMAC/s", "right", 1)],
-            [[r.block, f"{r.median_ms:,.3f}", f"{r.min_ms:,.3f}–{r.max_ms:,.3f}",
-              Num.count(r.macs_conv_linear), f"{r.gmacs_conv_linear_per_s:,.1f}"] for r in blocks],
-            title="Per block",
-        ))  # fmt: skip
+        parts.append(
+            Fitted(
+                [
+                    Col("Block"),
+                    Col("Time (ms)", "right"),
+                    Col("min–max", "right", 2),
+                    Col("MACs", "right", 1),
+                    Col("GMAC/s", "right", 1),
+                ],
+                [
+                    [
+                        r.block,
+                        f"{r.median_ms:,.3f}",
+                        f"{r.min_ms:,.3f}–{r.max_ms:,.3f}",
+                        Num.count(r.macs_conv_linear),
+                        f"{r.gmacs_conv_linear_per_s:,.1f}",
+                    ]
+                    for r in blocks
+                ],
+                title="Per block",
+            )
+        )
     text = Text()
     text.append(
         f"whole model {result.whole.median:,.3f} ms ({result.gmacs_conv_linear_per_s:,.1f} GMAC/s); "
@@ -462,9 +639,9 @@ def profile_view(result: Profile, level: Level | str = Level.stage) -> Group:
         )
     else:
         text.append(
-            f"peak activation memory by the analysis: {_bytes(result.analytic_peak_bytes)} "
-            "(measured only on CUDA)\n", style="dim",
-        )  # fmt: skip
+            f"peak activation memory by the analysis: {_bytes(result.analytic_peak_bytes)} (measured only on CUDA)\n",
+            style="dim",
+        )
     parts.append(text)
     return Group(*parts)
 
@@ -479,53 +656,76 @@ def check_view(comparison: Comparison) -> Group:
     name = comparison.reference.name
     if comparison.verdict == "matches":
         verdict.append(f"✓ matches {name}", style="bold green")
-        verdict.append(": the same stem, blocks, shortcuts, activations and head, with the same shapes, params "
-                       "and MACs\n")  # fmt: skip
+        verdict.append(
+            ": the same stem, blocks, shortcuts, activations and head, with the same shapes, params and MACs\n"
+        )
     elif comparison.verdict == "not_a_resnet":
         verdict.append("✗ not a ResNet", style="bold red")
-        verdict.append(": no residual add anywhere (every shortcut is missing); nothing to hold against "
-                       f"{name} block by block\n")  # fmt: skip
+        verdict.append(
+            f": no residual add anywhere (every shortcut is missing); nothing to hold against {name} block by block\n"
+        )
     else:
         kinds = ", ".join(d.kind for d in comparison.differences)
-        verdict.append(f"✗ differs from {name} in {counted(len(comparison.differences), 'way')} ({kinds}); first: ",
-                       style="bold red")  # fmt: skip
+        verdict.append(
+            f"✗ differs from {name} in {counted(len(comparison.differences), 'way')} ({kinds}); first: ",
+            style="bold red",
+        )
         verdict.append(comparison.differences[0].message + "\n", style="bold")
     if comparison.equals and comparison.verdict == "differs":
-        verdict.append(f"Your model equals {comparison.equals} (built and checked: same layers, shapes, params and "
-                       "MACs).\n", style="bold yellow")  # fmt: skip
+        verdict.append(
+            f"Your model equals {comparison.equals} (built and checked: same layers, shapes, params and MACs).\n",
+            style="bold yellow",
+        )
     elif comparison.verdict == "differs":
         verdict.append("No config of this tool builds your network exactly.\n", style="yellow")
     parts.append(verdict)
-    columns = [Col("Stage"), Col("Output (ref)", priority=2), Col("Output (yours)", priority=1),
-               Col("Params (ref)", "right", 3), Col("Params (yours)", "right"), Col("MACs (ref)", "right", 3),
-               Col("MACs (yours)", "right")]  # fmt: skip
+    columns = [
+        Col("Stage"),
+        Col("Output (ref)", priority=2),
+        Col("Output (yours)", priority=1),
+        Col("Params (ref)", "right", 3),
+        Col("Params (yours)", "right"),
+        Col("MACs (ref)", "right", 3),
+        Col("MACs (yours)", "right"),
+    ]
     cells = []
     for r in stages:
         style = "" if r.same else "bold red"
         ref_out, your_out = shape_text(r.reference_out_shape[1:]), shape_text(r.your_out_shape[1:])
-        cells.append([
-            Text(r.stage, style=stage_style(r.stage, "")), ref_out,
-            Text(your_out, style=style if your_out != ref_out else ""),
-            Num.count(r.reference_params),
-            Num.count(r.your_params, style if r.your_params != r.reference_params else ""),
-            Num.count(r.reference_macs_conv_linear),
-            Num.count(r.your_macs_conv_linear, style if r.your_macs_conv_linear != r.reference_macs_conv_linear
-                      else ""),
-        ])  # fmt: skip
+        cells.append(
+            [
+                Text(r.stage, style=stage_style(r.stage, "")),
+                ref_out,
+                Text(your_out, style=style if your_out != ref_out else ""),
+                Num.count(r.reference_params),
+                Num.count(r.your_params, style if r.your_params != r.reference_params else ""),
+                Num.count(r.reference_macs_conv_linear),
+                Num.count(
+                    r.your_macs_conv_linear, style if r.your_macs_conv_linear != r.reference_macs_conv_linear else ""
+                ),
+            ]
+        )
     table = Fitted(columns, cells, title="Per stage: yours against the reference")
     parts.append(table)
     notes = Text()
     for d in comparison.differences:
         notes.append(f"  • [{d.kind}] {d.message}\n", style="red")
     if comparison.shortcut_first:
-        notes.append(f"Your blocks run the shortcut before the main path ({', '.join(comparison.shortcut_first[:4])}"
-                     f"{' …' if len(comparison.shortcut_first) > 4 else ''}): the same network, not a difference.\n",
-                     style="dim")  # fmt: skip
-    notes.append(f"Run: {comparison.probe}, on a copy of your model (yours is not touched); every tensor op seen, "
-                 f"{counted(comparison.relu_calls, 'ReLU call')} among them.\n", style="dim")  # fmt: skip
+        notes.append(
+            f"Your blocks run the shortcut before the main path ({', '.join(comparison.shortcut_first[:4])}"
+            f"{' …' if len(comparison.shortcut_first) > 4 else ''}): the same network, not a difference.\n",
+            style="dim",
+        )
+    notes.append(
+        f"Run: {comparison.probe}, on a copy of your model (yours is not touched); every tensor op seen, "
+        f"{counted(comparison.relu_calls, 'ReLU call')} among them.\n",
+        style="dim",
+    )
     if comparison.unknown_ops:
-        notes.append(f"Not compared (ops with parameters of no known kind): {', '.join(comparison.unknown_ops[:5])}\n",
-                     style="yellow")  # fmt: skip
+        notes.append(
+            f"Not compared (ops with parameters of no known kind): {', '.join(comparison.unknown_ops[:5])}\n",
+            style="yellow",
+        )
     parts.append(notes)
     return Group(*parts)
 
@@ -536,8 +736,10 @@ def checkpoint_view(result: CheckpointResult) -> Text:
     if result.spec is None:
         text.append(f"✗ {result.path}: not a ResNet state_dict this tool can read\n", style="bold red")
     elif result.problems:
-        text.append(f"✗ {result.path}: laid out like {result.spec.name}, but it does not load into it strictly\n",
-                    style="bold red")  # fmt: skip
+        text.append(
+            f"✗ {result.path}: laid out like {result.spec.name}, but it does not load into it strictly\n",
+            style="bold red",
+        )
     else:
         name = result.recognised_as or "a config of its own"
         text.append(f"✓ {result.path}: {name}", style="bold green")
@@ -556,21 +758,33 @@ def checkpoint_view(result: CheckpointResult) -> Text:
 # ------------------------------------------------------------------------------------------ table --model
 
 
-def model_table_view(analysis: ModelAnalysis, level: Level | str = Level.layer, *, flops: bool = False,
-                     fields: bool = False) -> Group:  # fmt: skip
+def model_table_view(
+    analysis: ModelAnalysis, level: Level | str = Level.layer, *, flops: bool = False, fields: bool = False
+) -> Group:
     """`table --model`: any model's ops (or blocks, stages), with totals and what could not be counted."""
     layer_rows = Level(level) is Level.layer or not analysis.resnet_like
     records = analysis.records(level)
-    layout = ("ResNet-like: " + "+".join(map(str, analysis.structure.layers)) + " blocks" if analysis.resnet_like
-              else "no residual add: flat")  # fmt: skip
+    layout = (
+        "ResNet-like: " + "+".join(map(str, analysis.structure.layers)) + " blocks"
+        if analysis.resnet_like
+        else "no residual add: flat"
+    )
     n, _, h, w = analysis.input_shape
     names = ("Layer", "Op", "Input", "Output") if layer_rows else (Level(level).value.title(), "Output")
-    wide = {"Layer": Col("Layer"), "Op": Col("Op", fold=True, max_width=16), "Input": Col("Input", priority=2),
-            "Output": Col("Output", priority=1)}  # fmt: skip
+    wide = {
+        "Layer": Col("Layer"),
+        "Op": Col("Op", fold=True, max_width=16),
+        "Input": Col("Input", priority=2),
+        "Output": Col("Output", priority=1),
+    }
     unit, scale = ("FLOPs", 2) if flops else ("MACs", 1)
     columns = [wide.get(name, Col(name)) for name in names]
-    columns += [Col("Params", "right"), Col(f"{unit}, conv+linear", "right"), Col(f"{unit}, fvcore", "right", 3),
-                Col("✓", "center")]  # fmt: skip
+    columns += [
+        Col("Params", "right"),
+        Col(f"{unit}, conv+linear", "right"),
+        Col(f"{unit}, fvcore", "right", 3),
+        Col("✓", "center"),
+    ]
     if fields:
         columns += [Col("RF", "right"), Col("Jump", "right", 1), Col("Start", "right", 2)]
     cells, sections, styles = [], [], []
@@ -578,26 +792,46 @@ def model_table_view(analysis: ModelAnalysis, level: Level | str = Level.layer, 
         fv = Text("not counted", style="yellow") if r.macs_fvcore is None else Num.count(r.macs_fvcore * scale)
         out = shape_text(r.out_shape[1:])
         named = [r.name, r.op, shape_text(r.in_shape[1:]), out] if layer_rows else [r.name, out]
-        cells.append([*named, Num.count(r.params), Num.count(r.macs_conv_linear * scale), fv, mark(r.verified),
-                      *(_record_field_cells(r) if fields else ())])  # fmt: skip
+        cells.append(
+            [
+                *named,
+                Num.count(r.params),
+                Num.count(r.macs_conv_linear * scale),
+                fv,
+                mark(r.verified),
+                *(_record_field_cells(r) if fields else ()),
+            ]
+        )
         styles.append(None if r.verified else "red")
         following = records[i + 1].stage if i + 1 < len(records) else None
         sections.append(i == len(records) - 1 or (layer_rows and following != r.stage))
-    cells.append([Text("total", style="bold"), *[""] * (len(names) - 1), Num.count(analysis.params_total, "bold"),
-                  Num.count(analysis.macs_conv_linear * scale, "bold"), Num.count(analysis.macs_fvcore * scale, "bold"),
-                  mark(analysis.verified)])  # fmt: skip
+    cells.append(
+        [
+            Text("total", style="bold"),
+            *[""] * (len(names) - 1),
+            Num.count(analysis.params_total, "bold"),
+            Num.count(analysis.macs_conv_linear * scale, "bold"),
+            Num.count(analysis.macs_fvcore * scale, "bold"),
+            mark(analysis.verified),
+        ]
+    )
     sections.append(False)
     styles.append(None)
-    table = Fitted(columns, cells, title=f"Your model at {h}×{w}, batch {n} ({layout})", sections=sections,
-                   row_styles=styles)  # fmt: skip
+    table = Fitted(
+        columns, cells, title=f"Your model at {h}×{w}, batch {n} ({layout})", sections=sections, row_styles=styles
+    )
     notes = Text()
-    notes.append(f"Run: {analysis.probe}, {analysis.dtype}, on a copy of your model (yours is not touched).\n",
-                 style="dim")  # fmt: skip
+    notes.append(
+        f"Run: {analysis.probe}, {analysis.dtype}, on a copy of your model (yours is not touched).\n", style="dim"
+    )
     if analysis.unused_params:
         notes.append(f"{analysis.unused_params:,} parameters are never read by the forward.\n", style="yellow")
     if analysis.uncounted:
-        notes.append(f"Not counted (no rule for their kind): {', '.join(analysis.uncounted[:6])}"
-                     f"{' …' if len(analysis.uncounted) > 6 else ''}\n", style="yellow")  # fmt: skip
+        notes.append(
+            f"Not counted (no rule for their kind): {', '.join(analysis.uncounted[:6])}"
+            f"{' …' if len(analysis.uncounted) > 6 else ''}\n",
+            style="yellow",
+        )
     for problem in analysis.problems[:5]:
         notes.append(f"✗ {problem}\n", style="bold red")
     return Group(table, notes)
@@ -610,8 +844,15 @@ def table_result_view(result: Table) -> Group:
     """`table`: a named network's layers, stages, totals and whatever the options added; or a model's."""
     if result.of_model:
         return model_table_view(result.analysis, result.level, flops=result.flops, fields=result.fields)
-    return table_view(result.analysis, result.level, flops=result.flops, memory=result.memory,
-                      checks=result.cross_checks, symbolic=result.closed_forms, fields=result.fields)  # fmt: skip
+    return table_view(
+        result.analysis,
+        result.level,
+        flops=result.flops,
+        memory=result.memory,
+        checks=result.cross_checks,
+        symbolic=result.closed_forms,
+        fields=result.fields,
+    )
 
 
 def comparison_view(result: NetworkComparison | NetworkDiff) -> Group:

@@ -10,8 +10,7 @@ from torch import nn
 class Unit(nn.Module):
     """A basic residual unit, with knobs for the mistakes."""
 
-    def __init__(self, cin, cout, stride=1, second_kernel=3, projection_always=False, bias_first=False,
-                 zero_pad=False):  # fmt: skip
+    def __init__(self, cin, cout, stride=1, second_kernel=3, projection_always=False, bias_first=False, zero_pad=False):
         super().__init__()
         self.zero_pad = zero_pad and (stride != 1 or cin != cout)
         self.extra, self.stride = cout - cin, stride
@@ -47,12 +46,14 @@ class Net18(nn.Module):
                 stride = 2 if stage and not index else 1
                 units.append(
                     Unit(
-                        cin, cout, stride,
+                        cin,
+                        cout,
+                        stride,
                         second_kernel=1 if (mistake == "one_by_one" and stage == 0 and index == 0) else 3,
                         projection_always=mistake == "projection" and stage == 0 and index == 0,
                         zero_pad=mistake == "option_a",
                     )
-                )  # fmt: skip
+                )
                 cin = cout
         self.units = nn.Sequential(*units)
         self.pool = nn.AdaptiveAvgPool2d(1)
@@ -110,8 +111,9 @@ class Bottleneck(nn.Module):
 class Net50(nn.Module):
     def __init__(self, stride_on_first=False, num_classes=1000):
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
-                                  nn.MaxPool2d(3, 2, 1))  # fmt: skip
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(3, 2, 1)
+        )
         blocks, cin = [], 64
         for stage, (width, count) in enumerate(zip((64, 128, 256, 512), (3, 4, 6, 3), strict=True)):
             for index in range(count):

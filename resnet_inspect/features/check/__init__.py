@@ -17,9 +17,22 @@ from .checkpoint import CheckpointResult, check_checkpoint, check_state_dict, in
 from .diff import Comparison, Difference, compare_model, compare_structures
 from .infer import equal_config, spec_of
 
-__all__ = ["CheckpointResult", "Comparison", "Difference", "LoadError", "check", "check_checkpoint",
-           "check_state_dict", "compare_model", "compare_structures", "equal_config", "infer_spec", "is_model_target",
-           "load_factory", "spec_of"]  # fmt: skip
+__all__ = [
+    "CheckpointResult",
+    "Comparison",
+    "Difference",
+    "LoadError",
+    "check",
+    "check_checkpoint",
+    "check_state_dict",
+    "compare_model",
+    "compare_structures",
+    "equal_config",
+    "infer_spec",
+    "is_model_target",
+    "load_factory",
+    "spec_of",
+]
 
 DEFAULT_REFERENCE = "resnet50"
 
@@ -29,8 +42,13 @@ def is_model_target(target: str) -> bool:
     return ":" in target and not Path(target).is_file()
 
 
-def check(target: Any, arch: ResNetSpec | str | int | None = None, size: int | str | tuple[int, int] | None = None,
-          *, kwargs: str | None = None) -> Comparison | CheckpointResult:  # fmt: skip
+def check(
+    target: Any,
+    arch: ResNetSpec | str | int | None = None,
+    size: int | str | tuple[int, int] | None = None,
+    *,
+    kwargs: str | None = None,
+) -> Comparison | CheckpointResult:
     """Hold `target` against `arch`: an `nn.Module` or a `file.py:factory` string is captured and compared
     (`Comparison`), any other path is read as a checkpoint (`CheckpointResult`). `kwargs`: the factory's keyword
     arguments as JSON."""

@@ -66,26 +66,38 @@ class CheckpointResult(Result):
         """The JSON contract of `check` on a checkpoint."""
         difference = self.difference()
         return CheckpointDocument(
-            target=self.path, verdict=self.verdict, arch=self.reference.name if self.reference else None,
-            inferred=dataclasses.asdict(self.spec) if self.spec else None, recognised_as=self.recognised_as,
-            notes=list(self.notes), checked_by="names and shapes",
+            target=self.path,
+            verdict=self.verdict,
+            arch=self.reference.name if self.reference else None,
+            inferred=dataclasses.asdict(self.spec) if self.spec else None,
+            recognised_as=self.recognised_as,
+            notes=list(self.notes),
+            checked_by="names and shapes",
             problems=list(self.problems) + ([difference] if difference else []),
-        )  # fmt: skip
+        )
 
     def records(self) -> list[CheckpointDocument]:
         return [self.document()]
 
     def sections(self) -> list[Section]:
         ok = not self.failures
-        said = f"{'✓' if ok else '✗'} {self.path}: {self.verdict}" + (f" as {self.recognised_as}"
-                                                                      if self.recognised_as else "")
-        return [Section(lines=[Line(said, "ok" if ok else "bad"),
-                               *(Line(f"• {p}", "bad") for p in self.document().problems),
-                               *(Line(f"note: {n}", "note") for n in self.notes)])]  # fmt: skip
+        said = f"{'✓' if ok else '✗'} {self.path}: {self.verdict}" + (
+            f" as {self.recognised_as}" if self.recognised_as else ""
+        )
+        return [
+            Section(
+                lines=[
+                    Line(said, "ok" if ok else "bad"),
+                    *(Line(f"• {p}", "bad") for p in self.document().problems),
+                    *(Line(f"note: {n}", "note") for n in self.notes),
+                ]
+            )
+        ]
 
     def __repr__(self) -> str:
-        return f"<CheckpointResult {self.path}: {self.verdict}" + (f" ({self.recognised_as})>" if self.recognised_as
-                                                                  else ">")  # fmt: skip
+        return f"<CheckpointResult {self.path}: {self.verdict}" + (
+            f" ({self.recognised_as})>" if self.recognised_as else ">"
+        )
 
 
 def infer_spec(state: dict[str, Any]) -> tuple[ResNetSpec, list[str]]:
@@ -140,10 +152,20 @@ def infer_spec(state: dict[str, Any]) -> tuple[ResNetSpec, list[str]]:
         raise InspectError("no classifier: fc.weight is missing")
     num_classes = shapes["fc.weight"][0]
     spec = ResNetSpec(
-        name="inferred", block=block, layers=tuple(layers), widths=tuple(widths), stem=stem, stem_widths=stem_widths,
-        shortcut=shortcut, shortcut_norm=shortcut_norm, conv_bias=conv_bias, groups=groups,
-        width_per_group=width_per_group, in_channels=in_channels, num_classes=num_classes,
-    )  # fmt: skip
+        name="inferred",
+        block=block,
+        layers=tuple(layers),
+        widths=tuple(widths),
+        stem=stem,
+        stem_widths=stem_widths,
+        shortcut=shortcut,
+        shortcut_norm=shortcut_norm,
+        conv_bias=conv_bias,
+        groups=groups,
+        width_per_group=width_per_group,
+        in_channels=in_channels,
+        num_classes=num_classes,
+    )
     if block == "bottleneck":
         notes.append("v1 and v1.5 have the same weights: a checkpoint cannot say where the bottleneck's stride is")
     either = " either" if block == "bottleneck" else ""  # after the stride's note, which says the same of v1/v1.5
@@ -191,11 +213,15 @@ def check_state_dict(state: dict[str, Any], label: str, *, unwrapped: list[str] 
     unexpected = [k for k in found if k not in expected]
     mismatched = [k for k in expected if k in found and expected[k] != found[k]]
     if missing:
-        problems.append(f"{len(missing)} keys the inferred {named.name} needs are missing: {', '.join(missing[:4])}"
-                        + (" …" if len(missing) > 4 else ""))  # fmt: skip
+        problems.append(
+            f"{len(missing)} keys the inferred {named.name} needs are missing: {', '.join(missing[:4])}"
+            + (" …" if len(missing) > 4 else "")
+        )
     if unexpected:
-        problems.append(f"{len(unexpected)} keys fit no part of it: {', '.join(unexpected[:4])}"
-                        + (" …" if len(unexpected) > 4 else ""))  # fmt: skip
+        problems.append(
+            f"{len(unexpected)} keys fit no part of it: {', '.join(unexpected[:4])}"
+            + (" …" if len(unexpected) > 4 else "")
+        )
     for k in mismatched[:4]:
         problems.append(f"{k}: shape {found[k]} where the inferred {named.name} has {expected[k]}")
     notes.append("checked by key names and tensor shapes only: a checkpoint holds no strides, paddings or activations")

@@ -49,8 +49,9 @@ class Difference:
         return self.places[0]
 
     def record(self) -> DifferenceRecord:
-        return DifferenceRecord(kind=self.kind, places=list(self.places), yours=self.yours, reference=self.reference,
-                                message=self.message)  # fmt: skip
+        return DifferenceRecord(
+            kind=self.kind, places=list(self.places), yours=self.yours, reference=self.reference, message=self.message
+        )
 
 
 @dataclass(frozen=True)
@@ -93,11 +94,19 @@ class Comparison(Result):
         """The JSON contract of `check` on a model."""
         from ...capture.structure import summary
 
-        return CheckDocument(target=self.target, arch=self.reference.name, verdict=self.verdict, equals=self.equals,
-                             run=self.probe, differences=[d.record() for d in self.differences],
-                             structure=summary(self.yours), shortcut_runs_first_in=list(self.shortcut_first),
-                             relu_calls_seen=self.relu_calls, unrecognised_modules=list(self.unknown_ops),
-                             stages=self.records())  # fmt: skip
+        return CheckDocument(
+            target=self.target,
+            arch=self.reference.name,
+            verdict=self.verdict,
+            equals=self.equals,
+            run=self.probe,
+            differences=[d.record() for d in self.differences],
+            structure=summary(self.yours),
+            shortcut_runs_first_in=list(self.shortcut_first),
+            relu_calls_seen=self.relu_calls,
+            unrecognised_modules=list(self.unknown_ops),
+            stages=self.records(),
+        )
 
     def sections(self) -> list[Section]:
         lines = [Line(("✓ " if self.matches else "✗ ") + self.verdict_line(), "ok" if self.matches else "bad")]
@@ -111,8 +120,9 @@ class Comparison(Result):
         return f"<Comparison with {self.reference.name}: {self.verdict_line()}{first}>"
 
 
-def compare_model(model: Any, spec: ResNetSpec, size: tuple[int, int], *, batch: int = 1,
-                  target: str = "your model") -> Comparison:  # fmt: skip
+def compare_model(
+    model: Any, spec: ResNetSpec, size: tuple[int, int], *, batch: int = 1, target: str = "your model"
+) -> Comparison:
     """Capture `model` at `size` and hold its structure against `spec`'s, block by block (stage, index, path)."""
     from ...capture.graph import input_channels
     from .infer import equal_config, reference_structure, structure_of
@@ -128,11 +138,15 @@ def compare_model(model: Any, spec: ResNetSpec, size: tuple[int, int], *, batch:
     else:
         verdict, equals = Verdict.matches, arch_string(spec)
     relu_calls = sum(n.kind == "relu" for n in graph.nodes)
-    unknown = tuple(dict.fromkeys(f"{n.aten} in {n.module or 'the model'}" for n in graph.nodes
-                                  if n.kind == "other" and n.param_count))  # fmt: skip
+    unknown = tuple(
+        dict.fromkeys(
+            f"{n.aten} in {n.module or 'the model'}" for n in graph.nodes if n.kind == "other" and n.param_count
+        )
+    )
     first = tuple(b.where for b in yours.blocks if b.shortcut_first)
-    return Comparison(spec, yours, theirs, tuple(differences), verdict, equals, graph.probe, first, relu_calls,
-                      unknown, target)  # fmt: skip
+    return Comparison(
+        spec, yours, theirs, tuple(differences), verdict, equals, graph.probe, first, relu_calls, unknown, target
+    )
 
 
 # Differences, one per kind, in the order a reader meets them.
@@ -172,8 +186,9 @@ def _stem_words(layers) -> str:
 
 def _pool_words(layer) -> str:
     a = dict(layer.attrs)
-    return (f"{a['kernel'][0]}×{a['kernel'][1]}/{a['stride'][0]} padding {a['padding'][0]}"
-            + (", ceil_mode" if a.get("ceil_mode") else ""))  # fmt: skip
+    return f"{a['kernel'][0]}×{a['kernel'][1]}/{a['stride'][0]} padding {a['padding'][0]}" + (
+        ", ceil_mode" if a.get("ceil_mode") else ""
+    )
 
 
 class _Found:
@@ -197,9 +212,11 @@ class _Found:
                 places = tuple(self.places[kind])
                 more = len(places) - 1
                 if more:
-                    d = dataclasses.replace(d, places=places,
-                                            message=f"{d.message} (and in {more} more place{'s' * (more > 1)}: "
-                                                    f"{place_span(places[1:])})")  # fmt: skip
+                    d = dataclasses.replace(
+                        d,
+                        places=places,
+                        message=f"{d.message} (and in {more} more place{'s' * (more > 1)}: {place_span(places[1:])})",
+                    )
                 out.append(d)
         return out
 
@@ -212,9 +229,13 @@ def place_span(places: Sequence[str]) -> str:
 def compare_structures(yours: Structure, theirs: Structure) -> list[Difference]:
     found = _Found()
     if not yours.residual:
-        found.add("residual", "model", "no residual add anywhere",
-                  f"a residual add in each of its {len(theirs.blocks)} blocks",
-                  "your model adds no shortcut anywhere: a plain network, not a ResNet")  # fmt: skip
+        found.add(
+            "residual",
+            "model",
+            "no residual add anywhere",
+            f"a residual add in each of its {len(theirs.blocks)} blocks",
+            "your model adds no shortcut anywhere: a plain network, not a ResNet",
+        )
         return found.result()
     if yours.in_channels != theirs.in_channels:
         found.add(
@@ -227,22 +248,41 @@ def compare_structures(yours: Structure, theirs: Structure) -> list[Difference]:
     first = (yours.stem or (yours.blocks[0].main if yours.blocks else ()))[:1]
     if first and len(first[0].in_shape) == 4 and tuple(first[0].in_shape[2:]) != tuple(yours.input_size):
         seen, given = "×".join(map(str, first[0].in_shape[2:])), "×".join(map(str, yours.input_size))
-        found.add("input", "stem", f"resized to {seen}", f"{given} as given",
-                  f"your model resizes its input: its first layer sees {seen} where the input is {given}, so its "
-                  "sizes and MACs do not follow the input size")  # fmt: skip
+        found.add(
+            "input",
+            "stem",
+            f"resized to {seen}",
+            f"{given} as given",
+            f"your model resizes its input: its first layer sees {seen} where the input is {given}, so its "
+            "sizes and MACs do not follow the input size",
+        )
     if yours.num_classes != theirs.num_classes:
-        said = (f"your classifier has {yours.num_classes} outputs" if yours.num_classes is not None else
-                "your model ends without a classifier (its output is not N×classes)")  # fmt: skip
-        found.add("head", "head", f"{yours.num_classes} classes" if yours.num_classes else "no classifier",
-                  f"{theirs.num_classes} classes", f"{said}; the reference has {theirs.num_classes}")  # fmt: skip
+        said = (
+            f"your classifier has {yours.num_classes} outputs"
+            if yours.num_classes is not None
+            else "your model ends without a classifier (its output is not N×classes)"
+        )
+        found.add(
+            "head",
+            "head",
+            f"{yours.num_classes} classes" if yours.num_classes else "no classifier",
+            f"{theirs.num_classes} classes",
+            f"{said}; the reference has {theirs.num_classes}",
+        )
     if (yours.global_pool, _names(yours.head)) != (theirs.global_pool, _names(theirs.head)):
         yours_text, ref_text = ", ".join(x.words() for x in yours.head), ", ".join(x.words() for x in theirs.head)
         found.add("head", "head", yours_text, ref_text, f"your head is {yours_text}; the reference's is {ref_text}")
     same_order = yours.order == theirs.order
     if not same_order:
-        found.add("order", "layer1.0", f"{yours.order}-activation blocks", f"{theirs.order}-activation blocks",
-                  f"your blocks are {yours.order}-activation (BN → ReLU → conv)" if yours.order == "pre" else
-                  "your blocks are post-activation (conv → BN → ReLU, ReLU after the add)")  # fmt: skip
+        found.add(
+            "order",
+            "layer1.0",
+            f"{yours.order}-activation blocks",
+            f"{theirs.order}-activation blocks",
+            f"your blocks are {yours.order}-activation (BN → ReLU → conv)"
+            if yours.order == "pre"
+            else "your blocks are post-activation (conv → BN → ReLU, ReLU after the add)",
+        )
     _compare_stem(found, yours, theirs, same_order)
     _compare_blocks(found, yours, theirs, same_order)
     if same_order and (_norms(yours.tail), _acts(yours.tail)) != (_norms(theirs.tail), _acts(theirs.tail)):
@@ -269,27 +309,45 @@ def _compare_stem(found: _Found, yours: Structure, theirs: Structure, same_order
     # Kinds, not counts: a deep stem has three ReLUs where the reference has one, and says so as `stem`.
     y_acts, r_acts = sorted(set(_acts(yours.stem))), sorted(set(_acts(theirs.stem)))
     if (y_acts != r_acts) if same_order else (set(y_acts) - {"relu"}):
-        found.add("activation", "stem", ", ".join(y_acts) or "none", ", ".join(r_acts) or "none",
-                  f"your stem's activation is {', '.join(y_acts) or 'none'}; the reference's is "
-                  f"{', '.join(r_acts) or 'none'}")  # fmt: skip
+        found.add(
+            "activation",
+            "stem",
+            ", ".join(y_acts) or "none",
+            ", ".join(r_acts) or "none",
+            f"your stem's activation is {', '.join(y_acts) or 'none'}; the reference's is "
+            f"{', '.join(r_acts) or 'none'}",
+        )
     y_norms, r_norms = sorted(set(_norms(yours.stem))), sorted(set(_norms(theirs.stem)))
     if same_order and y_norms != r_norms:
-        found.add("norm", "stem", ", ".join(y_norms) or "none", ", ".join(r_norms) or "none",
-                  f"your stem normalises with {', '.join(y_norms) or 'nothing'}; the reference with "
-                  f"{', '.join(r_norms) or 'nothing'}")  # fmt: skip
+        found.add(
+            "norm",
+            "stem",
+            ", ".join(y_norms) or "none",
+            ", ".join(r_norms) or "none",
+            f"your stem normalises with {', '.join(y_norms) or 'nothing'}; the reference with "
+            f"{', '.join(r_norms) or 'nothing'}",
+        )
     y_bias = [dict(x.attrs)["bias"] for x in yours.stem if x.kind == "conv"]
     r_bias = [dict(x.attrs)["bias"] for x in theirs.stem if x.kind == "conv"]
     if any(y_bias) != any(r_bias):
-        found.add("bias", "stem", f"bias={any(y_bias)}", f"bias={any(r_bias)}",
-                  f"your stem conv {'has' if any(y_bias) else 'has no'} bias; the reference's "
-                  f"{'has' if any(r_bias) else 'has none'}")  # fmt: skip
+        found.add(
+            "bias",
+            "stem",
+            f"bias={any(y_bias)}",
+            f"bias={any(r_bias)}",
+            f"your stem conv {'has' if any(y_bias) else 'has no'} bias; the reference's "
+            f"{'has' if any(r_bias) else 'has none'}",
+        )
 
 
 def _compare_blocks(found: _Found, yours: Structure, theirs: Structure, same_order: bool) -> None:
     if yours.layers != theirs.layers:
         y, r = "+".join(map(str, yours.layers)), "+".join(map(str, theirs.layers))
-        stages = [f"layer{i + 1}" for i in range(max(len(yours.layers), len(theirs.layers)))
-                  if (yours.layers[i:i + 1] or (0,)) != (theirs.layers[i:i + 1] or (0,))]  # fmt: skip
+        stages = [
+            f"layer{i + 1}"
+            for i in range(max(len(yours.layers), len(theirs.layers)))
+            if (yours.layers[i : i + 1] or (0,)) != (theirs.layers[i : i + 1] or (0,))
+        ]
         found.add(
             "blocks",
             stages[0] if stages else "model",
@@ -302,9 +360,14 @@ def _compare_blocks(found: _Found, yours: Structure, theirs: Structure, same_ord
     for ys, rs in zip(y_stages, r_stages, strict=False):
         for yb, rb in zip(ys, rs, strict=False):
             if yb.block_type != rb.block_type:
-                found.add("block_type", yb.where, _block_words(yb.block_type), _block_words(rb.block_type),
-                          f"{yb.where}: your block is {_block_words(yb.block_type)} where the reference's is "
-                          f"{_block_words(rb.block_type)}")  # fmt: skip
+                found.add(
+                    "block_type",
+                    yb.where,
+                    _block_words(yb.block_type),
+                    _block_words(rb.block_type),
+                    f"{yb.where}: your block is {_block_words(yb.block_type)} where the reference's is "
+                    f"{_block_words(rb.block_type)}",
+                )
                 continue
             _compare_block(found, yb, rb, same_order, dilated)
 
@@ -323,10 +386,15 @@ def _compare_block(found: _Found, yb, rb, same_order: bool, dilated: bool) -> No
     y_dil, r_dil = [a["dilation"][0] for a in ya], [a["dilation"][0] for a in ra]
     y_str, r_str = [a["stride"][0] for a in ya], [a["stride"][0] for a in ra]
     if y_dil != r_dil or (y_str != r_str and prod(y_str) != prod(r_str) and dilated):
-        found.add("dilation", where, f"strides {y_str}, dilations {y_dil}", f"strides {r_str}, dilations {r_dil}",
-                  f"{where}: your convs are dilated {'/'.join(map(str, y_dil))} with strides "
-                  f"{'/'.join(map(str, y_str))}; the reference's {'/'.join(map(str, r_dil))} with "
-                  f"{'/'.join(map(str, r_str))}")  # fmt: skip
+        found.add(
+            "dilation",
+            where,
+            f"strides {y_str}, dilations {y_dil}",
+            f"strides {r_str}, dilations {r_dil}",
+            f"{where}: your convs are dilated {'/'.join(map(str, y_dil))} with strides "
+            f"{'/'.join(map(str, y_str))}; the reference's {'/'.join(map(str, r_dil))} with "
+            f"{'/'.join(map(str, r_str))}",
+        )
     elif y_str != r_str:
         y_at = next((i for i, s in enumerate(y_str) if s != 1), None)
         r_at = next((i for i, s in enumerate(r_str) if s != 1), None)
@@ -338,9 +406,14 @@ def _compare_block(found: _Found, yb, rb, same_order: bool, dilated: bool) -> No
             ordinal = ("first", "second", "third", "fourth")[at] if at < 4 else f"#{at + 1}"
             return f"stride {dict(convs[at].attrs)['stride'][0]} on the {ordinal} conv ({k}×{k})"
 
-        found.add("stride", where, said(y_at, y_convs), said(r_at, r_convs),
-                  f"{where}: {said(y_at, y_convs)} where the reference has {said(r_at, r_convs)}"
-                  + (" (v1 against v1.5)" if len(y_convs) == 3 and y_at == 0 and r_at == 1 else ""))  # fmt: skip
+        found.add(
+            "stride",
+            where,
+            said(y_at, y_convs),
+            said(r_at, r_convs),
+            f"{where}: {said(y_at, y_convs)} where the reference has {said(r_at, r_convs)}"
+            + (" (v1 against v1.5)" if len(y_convs) == 3 and y_at == 0 and r_at == 1 else ""),
+        )
     y_width, r_width = [c.out_shape[1] for c in y_convs], [c.out_shape[1] for c in r_convs]
     y_groups, r_groups = [a["groups"] for a in ya], [a["groups"] for a in ra]
     if y_width != r_width:
@@ -348,9 +421,14 @@ def _compare_block(found: _Found, yb, rb, same_order: bool, dilated: bool) -> No
         found.add("width", where, y, r, f"{where}: your convs are {y} channels wide; the reference's {r}")
     elif y_groups != r_groups:  # the same widths, split into other groups (ResNeXt's cardinality)
         y, r = "/".join(map(str, y_groups)), "/".join(map(str, r_groups))
-        found.add("groups", where, f"groups {y}", f"groups {r}",
-                  f"{where}: your convs have {y} groups; the reference's {r} (at the same widths, "
-                  f"{'/'.join(map(str, y_width))} channels)")  # fmt: skip
+        found.add(
+            "groups",
+            where,
+            f"groups {y}",
+            f"groups {r}",
+            f"{where}: your convs have {y} groups; the reference's {r} (at the same widths, "
+            f"{'/'.join(map(str, y_width))} channels)",
+        )
     if any(a["bias"] for a in ya) != any(a["bias"] for a in ra):
         found.add(
             "bias",
@@ -364,9 +442,14 @@ def _compare_block(found: _Found, yb, rb, same_order: bool, dilated: bool) -> No
         found.add("norm", where, y, r, f"{where}: your block normalises with {y}; the reference with {r}")
     y_acts, r_acts = _acts(yb.main), _acts(rb.main)
     if (y_acts != r_acts) if same_order else (set(y_acts) != set(r_acts)):
-        found.add("activation", where, ", ".join(y_acts) or "none", ", ".join(r_acts) or "none",
-                  f"{where}: your block's activations are {', '.join(y_acts) or 'none'}; the reference's "
-                  f"{', '.join(r_acts) or 'none'}")  # fmt: skip
+        found.add(
+            "activation",
+            where,
+            ", ".join(y_acts) or "none",
+            ", ".join(r_acts) or "none",
+            f"{where}: your block's activations are {', '.join(y_acts) or 'none'}; the reference's "
+            f"{', '.join(r_acts) or 'none'}",
+        )
     if same_order and _acts(yb.after_add) != _acts(rb.after_add):
         y, r = ", ".join(_acts(yb.after_add)) or "nothing", ", ".join(_acts(rb.after_add)) or "nothing"
         found.add(
@@ -417,9 +500,13 @@ def _compare_shortcut(found: _Found, yb, rb, same_order: bool) -> None:
         y, r = _shortcut_words(yb), _shortcut_words(rb)
         found.add("shortcut", yb.where, y, r, f"{yb.where}: your shortcut is {y}; the reference's is {r}")
     elif y_norm and r_norm and y_norm != r_norm and same_order:
-        found.add("norm", yb.where, ", ".join(y_norm), ", ".join(r_norm),
-                  f"{yb.where}: your shortcut normalises with {', '.join(y_norm)}; the reference's with "
-                  f"{', '.join(r_norm)}")  # fmt: skip
+        found.add(
+            "norm",
+            yb.where,
+            ", ".join(y_norm),
+            ", ".join(r_norm),
+            f"{yb.where}: your shortcut normalises with {', '.join(y_norm)}; the reference's with {', '.join(r_norm)}",
+        )
 
 
 def _fallback(yours: Structure, theirs: Structure) -> Difference:
@@ -451,7 +538,6 @@ def _fallback(yours: Structure, theirs: Structure) -> Difference:
     )
 
 
-
 def check_stage_records(comparison: Comparison) -> list[CheckStageRecord]:
     """Per stage (stem, layer1…, head): output shape, params and MACs, yours beside the reference's."""
     yours, theirs = _stage_totals(comparison.yours), _stage_totals(comparison.theirs)
@@ -459,11 +545,18 @@ def check_stage_records(comparison: Comparison) -> list[CheckStageRecord]:
     for stage in list(dict.fromkeys([*theirs, *yours])):
         r = theirs.get(stage, ((), 0, 0))
         y = yours.get(stage, ((), 0, 0))
-        records.append(CheckStageRecord(
-            stage=stage, reference_out_shape=[1, *r[0]] if r[0] else [], your_out_shape=[1, *y[0]] if y[0] else [],
-            reference_params=r[1], your_params=y[1], reference_macs_conv_linear=r[2], your_macs_conv_linear=y[2],
-            same=r == y,
-        ))  # fmt: skip
+        records.append(
+            CheckStageRecord(
+                stage=stage,
+                reference_out_shape=[1, *r[0]] if r[0] else [],
+                your_out_shape=[1, *y[0]] if y[0] else [],
+                reference_params=r[1],
+                your_params=y[1],
+                reference_macs_conv_linear=r[2],
+                your_macs_conv_linear=y[2],
+                same=r == y,
+            )
+        )
     return records
 
 
@@ -477,5 +570,6 @@ def _stage_totals(structure: Structure) -> dict[str, tuple[tuple[int, ...], int,
         outs[name] = blocks[-1].out_shape[1:]
     groups["head"] = [*structure.tail, *structure.head]
     outs["head"] = structure.head[-1].out_shape[1:] if structure.head else ()
-    return {k: (tuple(outs[k]), sum(x.params for x in v), sum(x.macs_conv_linear for x in v))
-            for k, v in groups.items()}  # fmt: skip
+    return {
+        k: (tuple(outs[k]), sum(x.params for x in v), sum(x.macs_conv_linear for x in v)) for k, v in groups.items()
+    }

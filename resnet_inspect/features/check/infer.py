@@ -98,12 +98,26 @@ def spec_of(structure: Structure, size: tuple[int, int]) -> ResNetSpec | None:
         output_stride = size[0] // last[2] if last[2] else 0
     try:
         return ResNetSpec(
-            name="yours", block=block, layers=structure.layers, widths=widths, stem=stem, stem_widths=stem_widths,
-            maxpool=bool(pools), maxpool_padding=padding, shortcut=shortcut, shortcut_norm=shortcut_norm,
-            conv_bias=any(dict(c.attrs)["bias"] for c in convs), stride_in=stride_in, groups=groups,
-            width_per_group=width_per_group, order=structure.order, se_reduction=se_reduction,
-            output_stride=output_stride, in_channels=structure.in_channels, num_classes=structure.num_classes,
-        )  # fmt: skip
+            name="yours",
+            block=block,
+            layers=structure.layers,
+            widths=widths,
+            stem=stem,
+            stem_widths=stem_widths,
+            maxpool=bool(pools),
+            maxpool_padding=padding,
+            shortcut=shortcut,
+            shortcut_norm=shortcut_norm,
+            conv_bias=any(dict(c.attrs)["bias"] for c in convs),
+            stride_in=stride_in,
+            groups=groups,
+            width_per_group=width_per_group,
+            order=structure.order,
+            se_reduction=se_reduction,
+            output_stride=output_stride,
+            in_channels=structure.in_channels,
+            num_classes=structure.num_classes,
+        )
     except InspectError:
         return None
 
@@ -120,7 +134,6 @@ def equal_config(structure: Structure, size: tuple[int, int], prefer: str | None
     except InspectError:
         return None
     return text if built.key() == structure.key() else None
-
 
 
 def candidate_specs(in_channels: int, num_classes: int):
