@@ -30,18 +30,6 @@ from resnet_inspect.views import diagrams
 from resnet_inspect.views import figures as plots
 from resnet_inspect.views.formats import catalog_markdown, paper_markdown, records_markdown, to_markdown
 
-# The columns of the depths table: each stage's share of its network, both conventions.
-DEPTH_COLUMNS = [
-    "arch",
-    "name",
-    "out_shape",
-    "params",
-    "params_share",
-    "macs_conv_linear",
-    "macs_share_conv_linear",
-    "verified",
-]
-
 FIGURES = {
     "resnet50_stages.png": "stages of ResNet-50 at 224×224",
     "resnet152_layers.png": "ResNet-152 layer by layer",
@@ -88,7 +76,7 @@ def generate(out: Path | str) -> list[Path]:
         "tables/paper_table1_option_b.md": paper_markdown(paper_table(shortcut="B")),
         "tables/paper_table6_cifar.md": paper_markdown(cifar_table()),
         "tables/blocks.md": records_markdown(_block_rows(blocks)),
-        "tables/depths.md": records_markdown(depths.records(), columns=DEPTH_COLUMNS),
+        "tables/depths.md": records_markdown(depths.records(), columns=depths.COLUMNS),
         "tables/v1_vs_v1.5.md": records_markdown(diff_networks(v1, r50).records()),
         "tables/archs.md": catalog_markdown(catalog([analyze(name) for name in REGISTRY]).entries),
     }

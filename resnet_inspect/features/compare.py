@@ -52,18 +52,21 @@ class NetworkComparison(Result):
         bad = [a.spec.name for a in self.analyses if not a.verified]
         return (f"{', '.join(bad)} disagree with their models",) if bad else ()
 
+    # The columns a comparison shows: each stage's params and conv + linear MACs with their shares of its network.
+    COLUMNS = (
+        "arch",
+        "name",
+        "out_shape",
+        "params",
+        "params_share",
+        "macs_conv_linear",
+        "macs_share_conv_linear",
+        "verified",
+    )
+
     def sections(self) -> list[Section]:
         names = ", ".join(a.spec.name for a in self.analyses)
-        columns = [
-            "arch",
-            "name",
-            "out_shape",
-            "params",
-            "params_share",
-            "macs_conv_linear",
-            "macs_share_conv_linear",
-            "verified",
-        ]
+        columns = list(self.COLUMNS)
         verdict = (
             Line("✓ every network verified against its model", "ok")
             if not self.failures
