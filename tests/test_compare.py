@@ -13,7 +13,7 @@ from resnet_inspect.core.memory import activation_bytes
 from resnet_inspect.features.blocks import compare_blocks
 from resnet_inspect.features.compare import compare_networks, diff_networks
 from resnet_inspect.features.sweep import parse_sizes, sweep
-from resnet_inspect.runtime.verify import capture
+from resnet_inspect.runtime.verify import record_calls
 
 from .cli import invoke
 
@@ -108,7 +108,7 @@ def test_sweep_batches_label_per_sample_and_per_batch():
 
 def test_activation_bytes_match_a_real_forward():
     model = build_model(18).eval()
-    with capture(model) as seen, torch.no_grad():
+    with record_calls(model) as seen, torch.no_grad():
         model(torch.zeros(2, 3, 64, 48))
     allocated = sum(torch.Size(o.out_shape).numel() for o in seen if o.module_type != "ReLU")
     assert activation_bytes(trace(get_spec(18), 64, 48, batch=2), "float32") == 4 * allocated

@@ -127,3 +127,38 @@ def test_no_import_cycle():
     for m in sorted(MODULES):
         if m not in state:
             walk(m)
+
+
+LIBRARY = ("core", "records", "runtime", "capture", "features")
+
+
+def _error_texts(path: Path) -> list[tuple[str, int]]:
+    """The text of every error a module raises: the string parts of `raise SomethingError(...)`."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            for part in ast.walk(node.exc):
+                if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                    found.append((part.value, node.lineno))
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if layer(m) in LIBRARY))
+def test_library_errors_name_arguments_not_flags(module):
+    import re
+
+    flags = [(text, line) for text, line in _error_texts(MODULES[module]) if re.search(r"(?<![\w-])--[a-z]", text)]
+    assert not flags, f"{module} names a command-line flag in an error: {flags} (name the argument; the CLI says it)"
+
+
+def test_no_two_modules_define_the_same_public_name():
+    defined: dict[str, list[str]] = {}
+    for name, path in MODULES.items():
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("_"):
+                defined.setdefault(node.name, []).append(name)
+    # A command and the library call it makes share a name on purpose (`cli.commands.table` calls
+    # `features.table.table`), and so do the library's front door and the feature it reaches.
+    front = {"resnet_inspect.cli.commands", "resnet_inspect.cli.plot", "resnet_inspect.api"}
+    clashes = {n: where for n, where in defined.items() if len([w for w in where if w not in front]) > 1}
+    assert not clashes, clashes

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from resnet_inspect import analyze, build_model, get_spec, trace
-from resnet_inspect.runtime.verify import HookError, capture, observe, verify
+from resnet_inspect.runtime.verify import HookError, observe, record_calls, verify
 
 SIZES = [(224, 224), (225, 225), (97, 161), (32, 32), (1, 1), (512, 384)]
 
@@ -36,7 +36,7 @@ def test_empty_batch_probe_sees_what_a_full_meta_forward_sees(depth):
 def test_real_cpu_forward_agrees_too():
     t = trace(get_spec(18), 64, 48, batch=2)
     model = build_model(18)
-    with capture(model) as seen, torch.no_grad():
+    with record_calls(model) as seen, torch.no_grad():
         model.eval()(torch.zeros(t.input_shape))
     assert [o.out_shape for o in seen] == [layer.out_shape for layer in t.layers]
 

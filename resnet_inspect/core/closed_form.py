@@ -249,7 +249,7 @@ def feature_maps(forms: ClosedForms) -> list[tuple[str, AxisForm, AxisForm]]:
     return sorted(((label, h, w) for (h, w), label in named.items()), key=lambda m: (-m[1].divisor, -m[2].divisor))
 
 
-def jump_causes(
+def map_changes(
     forms: ClosedForms, before: tuple[int, int], after: tuple[int, int], *, pretty: bool = False
 ) -> list[tuple[str, str, tuple[str, ...]]]:
     """Between two input sizes, the feature maps that change: (name, "7×7→8×8", the roundings that step: one per
@@ -266,7 +266,7 @@ def jump_causes(
 
 def jump_words(forms: ClosedForms, before: tuple[int, int], after: tuple[int, int], *, pretty: bool = False) -> str:
     """`224×224→225×225: layer4 7×7→8×8 because ceil(H/32) and ceil(W/32) (also layer3 14×14→15×15, …)`."""
-    causes = jump_causes(forms, before, after, pretty=pretty)
+    causes = map_changes(forms, before, after, pretty=pretty)
     size = f"{before[0]}×{before[1]}→{after[0]}×{after[1]}"
     if not causes:
         return f"{size}: no feature map changes size"

@@ -14,7 +14,7 @@ from ..core.ops import Op
 from ..core.plan import INPUT
 from ..core.shapes import TracedLayer, trace
 from ..core.spec import ResNetSpec, paper_stage_name
-from ..records.diagram import BlockDiagram, BlockGroup, NetworkDiagram, Node, shape_words
+from ..records.diagram import BlockDiagram, BlockGroup, DiagramNode, NetworkDiagram, shape_words
 from ..records.vocabulary import BlockShortcut
 
 
@@ -77,8 +77,8 @@ def op_text(layer: TracedLayer, *, column: bool) -> str:
     )
 
 
-def _node(layer: TracedLayer, *, column: bool) -> Node:
-    return Node(layer.name, layer.kind, op_text(layer, column=column), layer.out_shape, layer.inputs)
+def _node(layer: TracedLayer, *, column: bool) -> DiagramNode:
+    return DiagramNode(layer.name, layer.kind, op_text(layer, column=column), layer.out_shape, layer.inputs)
 
 
 def _signature(layers: list[TracedLayer]) -> tuple:
@@ -86,15 +86,15 @@ def _signature(layers: list[TracedLayer]) -> tuple:
     return tuple((layer.op, layer.in_shape, layer.out_shape) for layer in layers)
 
 
-def _column_nodes(layers: list[TracedLayer]) -> list[Node]:
+def _column_nodes(layers: list[TracedLayer]) -> list[DiagramNode]:
     """The boxes of the network column: convs, pools and fc; SE as one box; BN, ReLU, add, flatten left out."""
-    nodes: list[Node] = []
+    nodes: list[DiagramNode] = []
     for layer in layers:
         if _relative(layer).startswith("se."):
             if layer.kind == "mean":
                 reduced = next(x.op.out_channels for x in layers if _relative(x) == "se.fc1" and x.op is not None)
                 channels = layer.out_shape[1]
-                nodes.append(Node(layer.name, "se", f"SE, {channels}→{reduced}→{channels}", layer.out_shape))
+                nodes.append(DiagramNode(layer.name, "se", f"SE, {channels}→{reduced}→{channels}", layer.out_shape))
             continue
         if layer.kind in ("conv", "maxpool", "avgpool", "linear", "pad", "downpool"):
             nodes.append(_node(layer, column=True))
@@ -200,8 +200,8 @@ __all__ = [
     "INPUT",
     "BlockDiagram",
     "BlockGroup",
+    "DiagramNode",
     "NetworkDiagram",
-    "Node",
     "block_diagrams",
     "network_diagram",
     "paper_blocks",

@@ -201,7 +201,7 @@ def compare_blocks(
         first_block = next(layer.block for layer in t.layers if layer.stage == stage)
         block_input = t.layer(f"{first_block}.conv1").in_shape if stride == 2 else t.stage_output(stage)
         if stride == 2 and index == 0:
-            raise InspectError("layer1 has no strided block; use --stride 1 or another --stage")
+            raise InspectError("stride 2 is not valid for layer1, which has no strided block; use 1 or another stage")
         height, width = block_input[2], block_input[3]
         place = f"{net.name} {stage} ({'first' if stride == 2 else 'a repeated'} block) at {ih}×{iw} input"
     for label, value in (("channels", channels), ("batch", batch)):

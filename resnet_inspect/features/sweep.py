@@ -338,8 +338,7 @@ class JumpCause:
 def jump_causes(points: Sequence[SweepPoint], spec: ResNetSpec, forms: Any = None) -> dict[int, JumpCause]:
     """Each jump's cause, by index into `points`, from the network's closed forms (`core.closed_form`); none for a
     network without them."""
-    from ..core.closed_form import closed_forms
-    from ..core.closed_form import jump_causes as map_changes
+    from ..core.closed_form import closed_forms, map_changes
 
     if forms is None:
         try:

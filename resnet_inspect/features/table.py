@@ -500,8 +500,7 @@ class Table(Result):
             notes.append(note)
         if self.of_model and Level(self.level) is not Level.layer and not self.analysis.resnet_like:
             notes.append(
-                f"note: --level {Level(self.level).value}: no residual add was found, so there are no blocks "
-                "or stages to sum; one row per op"
+                f"note: no residual add was found, so there are no {Level(self.level).value}s to sum; one row per op"
             )
         if self.of_model and self.memory_dtype:
             notes.append(

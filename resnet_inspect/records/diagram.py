@@ -1,6 +1,6 @@
 """A network as its architecture diagram, as plain records: the paper's Figure 3 column (`NetworkDiagram`, each
 stage's run of identical blocks one `BlockGroup`) and its Figure 5 blocks (`BlockDiagram`), every drawn op a
-`Node`. `features.architecture` builds them from the trace; `views.diagrams` draws them."""
+`DiagramNode`. `features.architecture` builds them from the trace; `views.diagrams` draws them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .vocabulary import BlockShortcut
 
 
 @dataclass(frozen=True)
-class Node:
+class DiagramNode:
     """One drawn op (or, in the network column, a few ops drawn as one box)."""
 
     name: str  # the module path of its (first) op: "layer2.0.conv2"
@@ -29,9 +29,9 @@ class BlockGroup:
     stage: str
     first: str  # "layer3.0"
     count: int
-    nodes: tuple[Node, ...]  # the main path's convs (and SE), in order
+    nodes: tuple[DiagramNode, ...]  # the main path's convs (and SE), in order
     shortcut: BlockShortcut
-    shortcut_nodes: tuple[Node, ...]  # the shortcut's ops, empty for the identity
+    shortcut_nodes: tuple[DiagramNode, ...]  # the shortcut's ops, empty for the identity
     in_shape: Shape
     out_shape: Shape
 
@@ -40,9 +40,9 @@ class BlockGroup:
 class NetworkDiagram:
     spec: ResNetSpec
     input_shape: Shape
-    stem: tuple[Node, ...]
+    stem: tuple[DiagramNode, ...]
     groups: tuple[BlockGroup, ...]
-    head: tuple[Node, ...]
+    head: tuple[DiagramNode, ...]
 
     @property
     def pre_activation(self) -> bool:
@@ -58,9 +58,9 @@ class BlockDiagram:
 
     label: str  # "resnet50 layer1.1 (a repeated block)"
     block: str  # "layer1.1"
-    nodes: tuple[Node, ...]  # the main path in execution order (BN, ReLU, SE, the add included)
+    nodes: tuple[DiagramNode, ...]  # the main path in execution order (BN, ReLU, SE, the add included)
     shortcut: BlockShortcut
-    shortcut_nodes: tuple[Node, ...]
+    shortcut_nodes: tuple[DiagramNode, ...]
     in_shape: Shape
     out_shape: Shape
     order: str  # "post" or "pre"

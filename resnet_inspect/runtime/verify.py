@@ -85,7 +85,7 @@ class HookError(RuntimeError):
 
 
 @contextlib.contextmanager
-def capture(model: nn.Module) -> Iterator[list[ObservedLayer]]:
+def record_calls(model: nn.Module) -> Iterator[list[ObservedLayer]]:
     """Record every leaf-module call of `model` while the block runs, in execution order.
 
     Hooks are removed and the model's train/eval mode restored however the block ends.
@@ -139,7 +139,7 @@ def observe(model: nn.Module, input_shape: Shape, *, probe: Probe = "empty-batch
         device, shape = torch.device("cpu"), (0, *input_shape[1:])
     if any(t.device != device for t in (*model.parameters(), *model.buffers())):
         materialize_empty(model, device)
-    with capture(model) as observed, torch.inference_mode():
+    with record_calls(model) as observed, torch.inference_mode():
         model.eval()
         model(torch.empty(shape, device=device))
     return observed

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..core.spec import paper_stage_name
-from ..records.diagram import BlockDiagram, BlockGroup, NetworkDiagram, Node, shape_words
+from ..records.diagram import BlockDiagram, BlockGroup, DiagramNode, NetworkDiagram, shape_words
 from .figures import OKABE_ITO, STAGE_COLOURS, FigSize, _pyplot, parse_figsize
 
 if TYPE_CHECKING:
@@ -346,7 +346,7 @@ def network_figure(diagram: NetworkDiagram, *, figsize: FigSize = None) -> Figur
         y = end
         return middle
 
-    def box(node: Node) -> None:
+    def box(node: DiagramNode) -> None:
         nonlocal y
         canvas.box(CENTRE, y + BOX_H / 2, BOX_W, BOX_H, node.text, BOX_FACE.get(node.kind, "white"))
         y += BOX_H
@@ -440,7 +440,7 @@ def _block_column(canvas: _Canvas, diagram: BlockDiagram, x0: float, y0: float) 
     below: dict[str, float] = {}  # where each op's output leaves it
     block_input = y
     centre_y: dict[str, float] = {}
-    previous: Node | None = None
+    previous: DiagramNode | None = None
     for node in diagram.nodes:
         start = y
         y += B_EDGE

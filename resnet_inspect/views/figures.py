@@ -71,7 +71,7 @@ def parse_figsize(value: FigSize) -> tuple[float, float | None] | None:
     low, high = FIGSIZE_LIMITS
     if not (low <= width <= high and low <= height <= high):
         raise InspectError(
-            f"--figsize {value!r} is not valid; give W,H in inches from {low:g} to {high:g} "
+            f"figsize {value!r} is not valid; give W,H in inches from {low:g} to {high:g} "
             f"(like 7,4), or {' or '.join(FIGSIZE_PRESETS)}"
         )
     return width, height
