@@ -120,19 +120,38 @@ def test_models_that_cannot_be_loaded_exit_2_in_one_line(target, extra, message)
     assert result.stderr.count("\n") == 1 and message in result.stderr and "Traceback" not in result.stderr
 
 
-# Checkpoint inference reads torchvision's and timm's ResNet layouts of four stages; the CIFAR, pre-activation and
-# SE families are recognised by `check` on a model, not yet from a bare state_dict.
-INFERABLE = [
-    name for name, spec in REGISTRY.items() if len(spec.layers) == 4 and spec.order == "post" and not spec.se_reduction
-]
+# Configs with knobs that leave weights (or, like stride_in and output_stride, leave none: read back as the config
+# whose weights they are).
+KNOBBED = ["resnet18:stem=cifar,num_classes=10", "resnet34:shortcut=A", "resnet50:se_reduction=8",
+           "resnet18:in_channels=1", "resnet50:shortcut=C", "preact_resnet50:shortcut=C", "preact_resnet18:stem=deep",
+           "resnet50:stem=deep", "resnet18:layers=1+1,widths=64+128", "resnet50:stride_in=v1",
+           "resnet50:output_stride=8", "resnet101:groups=32,width_per_group=8"]  # fmt: skip
 
 
-@pytest.mark.parametrize("name", INFERABLE)
-def test_state_dicts_of_every_named_config_are_recognised(name):
-    state = build_model(name, device="meta").state_dict()
-    result = check_state_dict(state, name)
-    assert result.problems == ()
-    assert name in result.recognised_as.split(" = ")
+def _shapes(arch: str) -> dict[str, tuple[int, ...]]:
+    return {k: tuple(v.shape) for k, v in build_model(arch, device="meta").state_dict().items()}
+
+
+@pytest.mark.parametrize("arch", [*REGISTRY, *KNOBBED])
+def test_a_state_dict_of_any_config_reads_back_as_a_config_with_the_same_weights(arch):
+    result = check_state_dict(build_model(arch, device="meta").state_dict(), arch)
+    assert result.problems == () and result.verdict == "recognised", result.problems
+    assert _shapes(result.recognised_as.split(" = ")[0]) == _shapes(arch)  # the same keys and shapes, to the last
+    if arch in REGISTRY:
+        assert arch in result.recognised_as.split(" = ")
+    # and it says what the weights could not tell
+    assert any("cannot say whether the stem has" in note for note in result.notes)
+    assert any("cannot say an output_stride" in note for note in result.notes)
+
+
+@pytest.mark.parametrize("arch", ["resnet20", "preact_resnet18", "seresnet18", "resnet18:stem=cifar,num_classes=10"])
+def test_a_saved_checkpoint_of_our_own_reads_back_from_the_command_line(tmp_path, arch):
+    path = tmp_path / "weights.pt"
+    torch.save(build_model(arch).state_dict(), path)
+    result = runner.invoke(app, ["check", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.stdout
+    data = json.loads(result.stdout)
+    assert data["verdict"] == "recognised" and data["recognised_as"] == arch
 
 
 def test_checkpoint_files(tmp_path):
@@ -162,7 +181,7 @@ def test_checkpoint_files(tmp_path):
     renamed = tmp_path / "renamed.pt"
     torch.save({k.replace("layer", "stage"): v for k, v in model.state_dict().items()}, renamed)
     data = json.loads(runner.invoke(app, ["check", str(renamed), "--format", "json"]).stdout)
-    assert data["problems"][0] == "no blocks under layer1: keys like layer1.0.conv1.weight are missing"
+    assert data["problems"][0].startswith("no residual blocks: neither layer1.0.conv1.weight")
     assert data["problems"][1].startswith("114 keys look like no ResNet part: stage1.0.conv1.weight")
 
     pickled = tmp_path / "module.pt"
@@ -183,7 +202,10 @@ def test_malformed_checkpoints_get_a_clear_answer(tmp_path):
     assert check_state_dict(flat, "flat").problems[0].startswith("its keys look like a ResNet's but do not fit one")
     holes = {k: v for k, v in state.items() if not k.startswith("layer1.0.")}
     problems = check_state_dict(holes, "holes").problems
-    assert problems[0] == "its keys look like a ResNet's but do not fit one: key 'layer1.0.conv2.weight'"
+    assert problems[0] == (
+        "its keys look like a ResNet's but do not fit one: layer1.0.conv1.weight, the first "
+        "block's, is missing where later blocks' are there"
+    )
 
 
 def test_checkpoint_verdict_ignores_what_weights_cannot_show(tmp_path):
@@ -294,9 +316,9 @@ def test_a_factory_that_exits_or_is_interrupted_gives_one_line_and_our_exit_code
 def test_a_checkpoints_notes_say_either_only_after_the_note_it_refers_to():
     basic = check_state_dict(build_model(18, device="meta").state_dict(), "r18").notes
     bottleneck = check_state_dict(build_model(50, device="meta").state_dict(), "r50").notes
-    assert "the max pool's padding owns no weights: a checkpoint cannot say it" in basic
-    assert bottleneck[0].startswith("v1 and v1.5 have the same weights")
-    assert "the max pool's padding owns no weights either: a checkpoint cannot say it" in bottleneck
+    pool = "a max pool and its padding own no weights: the checkpoint cannot say whether the stem has one"
+    assert pool in basic and pool in bottleneck
+    assert bottleneck[0].startswith("v1 and v1.5 have the same weights") and not basic[0].startswith("v1 and v1.5")
 
 
 def test_a_model_that_resizes_its_own_input_is_told_so():

@@ -139,6 +139,8 @@ def unwrap_state_dict(loaded: Any, label: str = "the checkpoint") -> tuple[dict[
         state = {k.removeprefix(prefix): v for k, v in state.items()}
     if stripped:
         notes.append(f"stripped the wrapper prefix {''.join(stripped)!r} from every key")
+    if any(k.startswith("stages.") for k in state):  # timm's resnetv2 layout: `downsample.conv` is its own name
+        return state, notes
     renamed = {}
     for k, v in state.items():
         new = k
