@@ -336,3 +336,44 @@ def test_a_model_that_resizes_its_own_input_is_told_so():
     assert "your model resizes its input: its first layer sees 224×224 where the input is 64×64" in (
         result.differences[0].message
     )
+
+
+def _bad_files(folder):
+    import os
+
+    (folder / "mynet.py").write_text("import torch\n\n\ndef build():\n    return torch.nn.Identity()\n")
+    (folder / "notes.txt").write_text("weights from the first run\n")
+    (folder / "empty.pt").write_bytes(b"")
+    (folder / "noise.bin").write_bytes(bytes(range(1, 256)) * 8 + os.urandom(64))
+    (folder / "adir").mkdir()
+    torch.save(build_model(18, device="meta").to_empty(device="cpu"), folder / "module.pt")
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("mynet.py", "'mynet.py' is Python source, not a checkpoint; to check a model, name its factory, like "
+                     "mynet.py:build"),
+        ("notes.txt", "'notes.txt' is text: torch.save writes a zip archive (or, before torch 1.6, a pickle)"),
+        ("empty.pt", "'empty.pt' is empty (0 bytes): not a checkpoint"),
+        ("noise.bin", "'noise.bin' is not a checkpoint: torch.save writes a zip archive"),
+        ("adir", "'adir' is a directory; give a checkpoint file, or a model as path/to/file.py:factory"),
+        ("module.pt", "'module.pt' holds pickled code (a whole module, or objects), which is never unpickled here"),
+        ("missing.pt", "'missing.pt': no such file"),
+    ],
+)  # fmt: skip
+def test_each_kind_of_bad_file_is_told_what_it_is(tmp_path, monkeypatch, name, message):
+    _bad_files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["check", name])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
+    assert message in result.stderr
+
+
+def test_a_model_reference_to_a_file_that_is_not_python_is_told_so(tmp_path, monkeypatch):
+    _bad_files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    for target, message in (("notes.txt:build", "'notes.txt' is not a Python file (.py)"),
+                            ("mynet.py:bulid", "'mynet.py' has no 'bulid'; did you mean build?")):  # fmt: skip
+        result = runner.invoke(app, ["table", "--model", target])
+        assert result.exit_code == 2 and message in result.stderr and result.stderr.count("\n") == 1

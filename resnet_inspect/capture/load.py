@@ -37,10 +37,14 @@ def load_factory(target: str, kwargs_json: str | None = None) -> Any:
     if not isinstance(kwargs, dict):
         raise LoadError(f"factory keyword arguments {kwargs_json!r} must be a JSON object: '{{\"num_classes\": 10}}'")
     try:
-        if source.endswith(".py") or "/" in source:
+        if source.endswith(".py") or "/" in source or Path(source).is_file():
             path = Path(source)
+            if path.is_dir():
+                raise LoadError(f"{source!r} is a directory; give a Python file: path/to/file.py:factory")
             if not path.is_file():
                 raise LoadError(f"{source!r}: no such file")
+            if path.suffix != ".py":
+                raise LoadError(f"{source!r} is not a Python file (.py); a model is path/to/file.py:factory")
             spec = importlib.util.spec_from_file_location(f"_checked_{path.stem}", path)
             module = importlib.util.module_from_spec(spec)
             sys.modules[spec.name] = module
@@ -96,8 +100,7 @@ def read_checkpoint(path: str) -> tuple[dict[str, Any], list[str]]:
 
     import torch
 
-    if not Path(path).is_file():
-        raise LoadError(f"{path!r}: no such file")
+    _refuse_what_is_no_checkpoint(Path(path))
     try:
         loaded = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
@@ -108,6 +111,50 @@ def read_checkpoint(path: str) -> tuple[dict[str, Any], list[str]]:
     except Exception as error:
         raise LoadError(f"cannot read {path!r} as a checkpoint: {type(error).__name__}: {first_line(error)}") from error
     return unwrap_state_dict(loaded, path)
+
+
+# The first bytes of what torch.save writes: a zip archive (torch ≥ 1.6), or a pickle (protocol 2 and later open with
+# 0x80) as older torch wrote.
+_ZIP, _PICKLE = b"PK\x03\x04", b"\x80"
+
+
+def _refuse_what_is_no_checkpoint(path: Path) -> None:
+    """A directory, an empty file, Python source, other text or bytes torch.save never writes: each told as what it
+    is, in one line, before torch is asked to read it."""
+    shown = str(path)
+    if path.is_dir():
+        raise LoadError(f"{shown!r} is a directory; give a checkpoint file, or a model as path/to/file.py:factory")
+    if not path.is_file():
+        raise LoadError(f"{shown!r}: no such file")
+    with path.open("rb") as file:
+        head = file.read(4096)
+    if not head:
+        raise LoadError(f"{shown!r} is empty (0 bytes): not a checkpoint")
+    if head.startswith((_ZIP, _PICKLE)):
+        return
+    if path.suffix == ".py":
+        factories = _factories(path)
+        hint = f", like {shown}:{factories[0]}" if factories else " (path/to/file.py:factory)"
+        raise LoadError(f"{shown!r} is Python source, not a checkpoint; to check a model, name its factory{hint}")
+    try:
+        head.decode("utf-8")
+        text = b"\x00" not in head
+    except UnicodeDecodeError:
+        text = False
+    what = "text" if text else "not a checkpoint"
+    raise LoadError(f"{shown!r} is {what}: torch.save writes a zip archive (or, before torch 1.6, a pickle), and "
+                    "this is neither")  # fmt: skip
+
+
+def _factories(path: Path) -> list[str]:
+    """The functions and classes a Python file defines at its top level, for a hint (the file is not run)."""
+    import ast
+
+    try:
+        tree = ast.parse(path.read_text(errors="replace"))
+    except SyntaxError:
+        return []
+    return [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef) and not n.name.startswith("_")]
 
 
 def unwrap_state_dict(loaded: Any, label: str = "the checkpoint") -> tuple[dict[str, Any], list[str]]:
