@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from my_resnet import build  # noqa: E402  (the example next to this script)
+from my_resnet import build  # the example next to this script
 
 
 def torchvision_names(state):

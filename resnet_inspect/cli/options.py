@@ -67,7 +67,7 @@ def network_options(command: Callable) -> Callable:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        refuse_idle(command.__name__, kwargs, {p.name: p.default for p in own})
+        refuse_idle(_command_name(command), kwargs, {p.name: p.default for p in own})
         chosen = {name: kwargs.pop(name) for name in names}
         if "network_given" in signature.parameters:
             kwargs["network_given"] = any(value is not None for value in chosen.values())
@@ -127,6 +127,25 @@ IDLE: dict[str, tuple[Idle, ...]] = {
             "it sizes the ResNeXt block that --groups adds",
         ),
     ),
+    "plot shapes": (
+        Idle(
+            ("num_classes",), lambda p: True, "the feature map is drawn to the last stage; the classes are the head's"
+        ),
+    ),
+    "plot block": (
+        Idle(
+            ("in_channels", "num_classes"),
+            lambda p: True,
+            "a stage's blocks read neither the image's channels nor the classes",
+        ),
+    ),
+    "plot rf": (
+        Idle(
+            ("in_channels", "num_classes"),
+            lambda p: True,
+            "a receptive field depends on neither the image's channels nor the classes",
+        ),
+    ),
     "check": (
         Idle(
             ("kwargs",),
@@ -135,6 +154,11 @@ IDLE: dict[str, tuple[Idle, ...]] = {
         ),
     ),
 }
+
+
+def _command_name(command: Callable) -> str:
+    """How IDLE names a command: `table`, or `plot shapes` for a kind of plot."""
+    return f"plot {command.__name__}" if command.__module__.endswith(".plot") else command.__name__
 
 
 def given(params: dict[str, Any], defaults: dict[str, Any]) -> list[str]:
@@ -146,7 +170,7 @@ def refuse_idle(command: str | Callable, params: dict[str, Any], defaults: dict[
     """Refuse, in one line, an option the user set that `command` would ignore with these parameters."""
     if callable(command):
         defaults = {p.name: p.default for p in inspect.signature(command).parameters.values()}
-        command = command.__name__
+        command = _command_name(command)
     changed = set(given(params, defaults or {}))
     for rule in IDLE.get(command, ()):
         typed = [name for name in rule.options if name in changed]

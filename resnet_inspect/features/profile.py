@@ -63,6 +63,7 @@ class Profile(Result):
     whole: Timing
     peak_memory_bytes: int | None  # measured (CUDA), activations only: peak minus what was allocated before
     analytic_peak_bytes: int = 0  # activations alive at once by the analysis, the input left out (as measured)
+    warmup: int = 0  # untimed passes run first
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -125,6 +126,8 @@ class Profile(Result):
             dtype=self.dtype,
             channels_last=self.channels_last,
             compiled=self.compiled,
+            warmup=self.warmup,
+            repeats=len(self.whole.samples),
             whole_model_ms=round(self.whole.median, 4),
             segments_ms=round(self.segments_ms, 4),
             gmacs_conv_linear_per_s=round(self.gmacs_conv_linear_per_s, 2),
@@ -247,6 +250,7 @@ def profile(
         Timing(tuple(whole)),
         peak,
         analytic,
+        warmup,
     )
 
 

@@ -22,7 +22,16 @@ from ..core.shapes import Shape, Trace, shape_text, trace
 from ..core.spec import ResNetSpec, parse_size, with_knobs
 from ..core.words import share
 from ..records import Line, Result, Section
-from ..records.vocabulary import MACS_NOTE, GroupRecord, LayerRecord, Level, MemoryRecord, TableDocument, TotalsRecord
+from ..records.vocabulary import (
+    MACS_NOTE,
+    GroupRecord,
+    LayerRecord,
+    Level,
+    MemoryRecord,
+    ProofRecord,
+    TableDocument,
+    TotalsRecord,
+)
 from .cross_check import CrossCheck
 from .headlines import headline
 from .receptive_field import field_record, field_sentence
@@ -480,7 +489,22 @@ class Table(Result):
     def document(self) -> TableDocument:
         if self.of_model:
             return self.analysis.document(flops=self.flops, memory=self.memory_dtype)
-        return self.analysis.document(flops=self.flops, cross_checks=self.cross_checks, memory=self.memory)
+        document = self.analysis.document(flops=self.flops, cross_checks=self.cross_checks, memory=self.memory)
+        proofs = {}
+        if self.proof is not None:
+            proofs["symbolic_proof"] = ProofRecord(
+                verified=self.proof.ok,
+                summary=[self.proof.summary],
+                method="PyTorch's symbolic shapes of one fake-tensor forward",
+            )
+        if self.field_proof is not None:
+            from .receptive_field import verification_lines
+
+            proofs["rf_proof"] = ProofRecord(verified=self.field_proof.ok,
+                                             summary=verification_lines(self.field_proof),
+                                             method="the gradient support of block outputs' centre units on a "
+                                             "linearized narrow copy")  # fmt: skip
+        return dataclasses.replace(document, **proofs)
 
     def records(self) -> list:
         if self.of_model:

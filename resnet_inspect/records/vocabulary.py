@@ -180,6 +180,13 @@ class MemoryRecord(Record):
     training_storage_bytes: int = field("what autograd keeps for a training step's backward pass")
 
 
+@record("table.proof", "`table --symbolic --format json` (`symbolic_proof`), `table --verify-rf` (`rf_proof`)")
+class ProofRecord(Record):
+    verified: bool = field("true when the proof found nothing wrong")
+    method: str = field("how it was proven, in words")
+    summary: list[str] = field("what it found, line by line")
+
+
 @record("table", "`table --format json` and `table --model --format json`: the whole analysis")
 class TableDocument(Document):
     arch: str = field("the network's name, with any knobs changed; with --model, the model as given (`file.py:fn`)")
@@ -198,6 +205,12 @@ class TableDocument(Document):
         "the totals counted again by torch's FlopCounterMode and fvcore's FlopCountAnalysis", when="with --cross-check"
     )
     memory: MemoryRecord | None = field("peak and training activations", when=WITH_MEMORY)
+    symbolic_proof: ProofRecord | None = field(
+        "the closed forms proven equal to PyTorch's symbolic shapes at every input size", when="with --symbolic"
+    )
+    rf_proof: ProofRecord | None = field(
+        "the receptive fields proven on the model by gradients", when="with --verify-rf"
+    )
     run: str | None = field("how the model was run", when="with --model")
     dtype: str | None = field("the model's dtype", when="with --model")
     resnet_like: bool | None = field(
@@ -486,6 +499,8 @@ class ProfileDocument(Document):
     dtype: str = field("the dtype it ran in")
     channels_last: bool = field("true with --channels-last")
     compiled: bool = field("true with --compile")
+    warmup: int = field("untimed passes run first")
+    repeats: int = field("timed passes: medians and spreads are over these")
     whole_model_ms: float = field("median time of the whole model, ms")
     segments_ms: float = field("the stage segments' medians, summed")
     gmacs_conv_linear_per_s: float = field("conv + linear GMACs per second, the whole model")
