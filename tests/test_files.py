@@ -672,3 +672,45 @@ def test_docs_refuse_an_empty_out_folder(tmp_path: Path) -> None:
     last = result.stderr.strip().splitlines()[-1]
     assert last == "generate.py: error: --out '' is empty; give the docs folder, like docs/"
     assert os.listdir(tmp_path) == []
+
+
+def _every_command() -> list[list[str]]:
+    import typer.main
+
+    from resnet_inspect.cli import app
+
+    root = typer.main.get_command(app)
+    plots = root.commands["plot"].commands
+    return [[], *([name] for name in root.commands), *(["plot", kind] for kind in plots)]
+
+
+@pytest.mark.parametrize("command", _every_command(), ids=lambda c: " ".join(c) or "resnet-inspect")
+def test_help_onto_a_closed_stdout_or_a_full_disk_is_one_line_and_exit_1(command: list[str]) -> None:
+    closed = run_cli(*command, "--help", stdout=None, preexec_fn=lambda: os.close(1))
+    assert closed.returncode == 1 and "Traceback" not in closed.stderr
+    assert closed.stderr == "resnet-inspect: error: the standard output is closed; nothing can be written to it\n"
+    if FULL.exists():
+        with open(FULL, "w") as full:
+            result = run_cli(*command, "--help", stdout=full)
+        assert result.returncode == 1
+        assert result.stderr == "resnet-inspect: error: cannot write the output: no space left on the device\n"
+
+
+def test_a_command_that_writes_a_file_runs_with_stdout_closed(tmp_path: Path) -> None:
+    out = tmp_path / "stages.png"
+    result = run_cli("plot", "stages", "--depth", "18", "--size", "64", "--output", str(out), stdout=None,
+                     preexec_fn=lambda: os.close(1))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and result.stderr.startswith("wrote ")
+
+
+@pytest.mark.parametrize(
+    "command", [["table", "--depth", "18"], ["paper"], ["check", "docs/examples/my_resnet.py:build"]]
+)
+def test_a_command_onto_a_closed_stdout_is_one_line_and_exit_1(command: list[str]) -> None:
+    result = run_cli(*command, stdout=None, preexec_fn=lambda: os.close(1))
+    assert result.returncode == 1
+    assert result.stderr.endswith(
+        "resnet-inspect: error: the standard output is closed; nothing can be written to it\n"
+    )
+    assert "Traceback" not in result.stderr

@@ -39,8 +39,10 @@ class OneLineErrors(typer.core.TyperGroup):
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
-        if sys.stdout is None or sys.stderr is None:  # `>&-`: nothing can be printed, not even help
-            _report_closed_stdout()
+        if sys.stderr is None:  # `2>&-`: no line could say what went wrong; errors become the exit code alone
+            sys.stderr = open(os.devnull, "w")  # noqa: SIM115  (for the process's life)
+        if sys.stdout is None:  # `>&-`: a command that writes only files (plot) still runs; printing fails in one line
+            sys.stdout = _ClosedStdout()
         ascii_fallback()
         try:
             with warnings.catch_warnings():
@@ -146,18 +148,32 @@ def _elsewhere(flag: str, ctx: Any) -> str | None:
     return f"{flag} is not an option of {here}; it applies to {', '.join(takers)}" if takers else None
 
 
+class _ClosedStdout:
+    """Stands in for a closed stdout: nothing written to it is lost in silence, every write fails as EBADF."""
+
+    encoding, errors = "utf-8", "strict"
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "the standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, "the standard output is closed")
+
+
 def output_failure(error: OSError) -> str:
+    if error.errno == errno.EBADF:
+        return "the standard output is closed; nothing can be written to it"
     if error.errno == errno.EPIPE or isinstance(error, BrokenPipeError):
         return "the output's reader left before it was all written (a closed pipe)"
     if error.errno == errno.ENOSPC:
         return "cannot write the output: no space left on the device"
     return f"cannot write the output: {' '.join((error.strerror or str(error)).split())}"
-
-
-def _report_closed_stdout() -> None:
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        os.write(2, f"{PROG}: error: the standard output is closed; nothing can be written to it\n".encode())
-    os._exit(1)  # nothing is left to flush, and Python's own exit would fail on the closed stream again
 
 
 def _one_line_warnings(previous: Callable[..., None]) -> Callable[..., None]:
