@@ -1,6 +1,8 @@
 """Analytic memory and intensity against hand arithmetic and PyTorch's own accounting; measured time."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -9,6 +11,7 @@ from typer.testing import CliRunner
 from resnet_inspect import InspectError, build_model, get_spec, parse_arch, trace
 from resnet_inspect.cli import app
 from resnet_inspect.core.memory import layer_memory, peak_inference, training_storage
+from resnet_inspect.features import profile as profile_module
 from resnet_inspect.features.profile import profile
 
 runner = CliRunner()
@@ -131,6 +134,59 @@ def test_profile_cli_without_cuda():
     result = runner.invoke(app, ["profile", "--device", "cuda"])
     assert result.exit_code == 2
     assert "device cuda: no CUDA device is available here" in result.stderr
+
+
+def test_profile_usage_errors_come_before_torch_loads():
+    # Each bad argument is refused from its plain value: the interpreter never imports torch to say so.
+    script = (
+        "import sys\n"
+        "from resnet_inspect.core.errors import InspectError\n"
+        "from resnet_inspect.core.configs import get_spec\n"
+        "from resnet_inspect.features.profile import profile\n"
+        "for bad in ({'batch': 0}, {'repeats': 0}, {'warmup': -1}, {'dtype': 'float8'}, {'device': 'tpu'},\n"
+        "            {'max_seconds': 0.0}, {'max_seconds': float('inf')}):\n"
+        "    try:\n"
+        "        profile(get_spec(18), (64, 64), **bad)\n"
+        "    except InspectError as error:\n"
+        "        print(str(error).split()[0])\n"
+        "print('torch' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["batch", "repeats", "warmup", "dtype", "device", "max_seconds", "max_seconds", "False"]
+
+
+def test_profile_refuses_a_run_past_its_bound_before_it_starts():
+    spec = get_spec(50)
+    gmacs = trace(spec, 1024, 1024, batch=8).macs_conv_linear / 1e9
+    with pytest.raises(InspectError) as caught:
+        profile(spec, (1024, 1024), device="cpu", batch=8, warmup=5, repeats=10, max_seconds=1)
+    message = str(caught.value)
+    assert message.startswith("max_seconds 1 must be at least ")
+    assert f"30 forward passes of {gmacs:,.1f} GMACs" in message and "one 3×3 convolution" in message
+    # The CLI names its flag.
+    result = runner.invoke(app, ["profile", "--depth", "50", "--size", "1024", "--batch", "8", "--max-seconds", "1"])
+    assert result.exit_code == 2 and result.stderr.startswith("resnet-inspect: error: --max-seconds 1 must be at least")
+
+
+def test_profile_holds_the_run_to_its_bound_from_the_first_forward(monkeypatch):
+    # A convolution that looked infinitely fast lets the run start; the first real forward's rate stops it.
+    monkeypatch.setattr(profile_module, "_calibrate", lambda *args: float("inf"))
+    steps = []
+    with pytest.raises(InspectError, match=r"^max_seconds 1e-06 must be at least .*the rate of the first forward"):
+        profile(get_spec(18), (64, 64), device="cpu", warmup=2, repeats=3, max_seconds=1e-6, progress=_record(steps))
+    assert steps == [(0, "under a second")]  # the estimate was shown, then no pass counted as done
+
+
+def test_profile_reports_its_estimate_then_every_pass():
+    steps = []
+    profile(get_spec(18), (64, 64), device="cpu", warmup=2, repeats=3, progress=_record(steps))
+    assert steps[0][0] == 0 and steps[0][1] is not None  # the estimate, before any pass
+    assert sum(step for step, _ in steps) == 2 + 3
+    assert [note for _, note in steps if note is not None][-1].endswith(("s", "second"))
+
+
+def _record(steps):
+    return lambda step, note=None: steps.append((step, note))
 
 
 def test_table_memory_columns():

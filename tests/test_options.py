@@ -82,7 +82,8 @@ CASES: dict[str, tuple[list[str], dict[str, list[str]]]] = {
         **FEW, "size": ["--size", "40"],
         "batch": ["--batch", "2"], "device": None, "dtype": ["--dtype", "bfloat16"],
         "channels_last": ["--channels-last"], "warmup": ["--warmup", "1"], "repeats": ["--repeats", "2"],
-        "compile": None, "level": ["--level", "block", "--format", "csv"], "fmt": ["--format", "csv"],
+        "max_seconds": ["--max-seconds", "1000"], "compile": None,
+        "level": ["--level", "block", "--format", "csv"], "fmt": ["--format", "csv"],
         "output": None,
     }),
     "check": ([TEN, "--size", "64", "--format", "json"], {

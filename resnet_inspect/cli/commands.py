@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ..core.budget import MAX_SECONDS
 from ..core.errors import InspectError
 from ..core.spec import ResNetSpec
 from ..records.vocabulary import Level
@@ -256,6 +257,9 @@ def profile(
     warmup: Annotated[int, typer.Option(help="Untimed passes first (GPU clocks and caches settle).")] = 10,
     repeats: Annotated[int, typer.Option(help="Timed passes; medians and spreads are over these.")] = 10,
     compile: Flag("compile", "Time torch.compile'd segments instead.") = False,
+    max_seconds: Annotated[
+        float, typer.Option(help="Refuse a run estimated to take longer (measured rate × passes × MACs).")
+    ] = MAX_SECONDS,
     level: Annotated[Level, typer.Option(help="stage or block rows (layer: as block).")] = Level.stage,
     fmt: FormatOption = None,
     output: Output = None,
@@ -267,7 +271,7 @@ def profile(
 
     fmt = prepare_output(fmt, output)
     rows = "stage" if level is Level.stage else "block"
-    with progress(repeats, minimum=1) as advance:
+    with progress(warmup + repeats, minimum=1, label=f"timing {spec.name}") as advance:
         result = run(
             spec,
             size,
@@ -278,6 +282,7 @@ def profile(
             warmup=warmup,
             repeats=repeats,
             compile=compile,
+            max_seconds=max_seconds,
             progress=advance,
         )
     present(

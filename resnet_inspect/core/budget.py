@@ -6,6 +6,7 @@
   this machine's physical memory, or `RESNET_INSPECT_MAX_GIB` GiB when set (to go past it on purpose, or to
   hold the tool to less).
 - counts: the points of a sweep (sizes × batches), the passes of a measurement.
+- time: a measurement (`profile`) estimated to run past `MAX_SECONDS` by default.
 
 Each check raises a one-line `InspectError` that names the limit and how to go past it where that is legitimate.
 No torch here: callers give the numbers, from the trace or from a meta model's shapes.
@@ -23,6 +24,7 @@ MEMORY_ENV = "RESNET_INSPECT_MAX_GIB"
 # from filling memory with records.
 MAX_POINTS = 50_000
 MAX_PASSES = 1_000  # warm-up passes, and timed passes, of one measurement
+MAX_SECONDS = 120.0  # one measurement's estimated run, by default; a caller raises it on purpose
 GIB = 1 << 30
 
 

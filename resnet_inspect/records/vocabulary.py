@@ -501,6 +501,9 @@ class ProfileDocument(Document):
     compiled: bool = field("true with --compile")
     warmup: int = field("untimed passes run first")
     repeats: int = field("timed passes: medians and spreads are over these")
+    max_seconds: float | None = field(
+        "the bound the run was held to: its estimate fit, before it started and after its first forward (null: none)"
+    )
     whole_model_ms: float = field("median time of the whole model, ms")
     segments_ms: float = field("the stage segments' medians, summed")
     gmacs_conv_linear_per_s: float = field("conv + linear GMACs per second, the whole model")

@@ -37,16 +37,23 @@ def say(line: str, *, err: bool = True) -> None:
 
 
 @contextlib.contextmanager
-def progress(total: int, minimum: int = 100) -> Iterator[Callable[[int], None]]:
-    """A transient progress bar on stderr for `minimum` steps or more (when stderr is a terminal); else a no-op."""
+def progress(total: int, minimum: int = 100, label: str = "working") -> Iterator[Callable[..., None]]:
+    """A transient progress bar on stderr for `minimum` steps or more (when stderr is a terminal); else a no-op.
+
+    It yields `advance(step, note=None)`: `step` more done; a `note` (an estimate: "about 40 s") follows the
+    label until the next note."""
     from rich.console import Console
 
     terminal = Console(stderr=True)
     if total < minimum or not terminal.is_terminal:
-        yield lambda step: None
+        yield lambda step, note=None: None
         return
     from rich.progress import Progress
 
     with Progress(console=terminal, transient=True) as bar:
-        task = bar.add_task("working", total=total)
-        yield lambda step: bar.advance(task, step)
+        task = bar.add_task(label, total=total)
+
+        def advance(step: int, note: str | None = None) -> None:
+            bar.update(task, advance=step, **({"description": f"{label} ({note})"} if note else {}))
+
+        yield advance
