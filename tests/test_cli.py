@@ -33,6 +33,12 @@ def test_default_rich_table():
     assert "✗" not in out
 
 
+def test_large_totals_group_their_thousands():
+    # ResNet-18 at 8192²: (8192/224)² ≈ 1,337 times its 1.81 GMACs at 224
+    out = table("--depth", "18", "--size", "8192").stdout
+    assert "conv + linear (the paper's and torchvision's count): 2,425,583,292,416 (2,425.58 GMACs)" in out
+
+
 def test_json_contract():
     result = table("--depth", "50", "--size", "512", "--format", "json")
     assert result.exit_code == 0

@@ -120,6 +120,18 @@ def test_parse_sizes():
     for bad in ["32:16:8", "0:10:1", "a:b:c", "32:64:0"]:
         with pytest.raises(InspectError, match="sizes"):
             parse_sizes(bad)
+    for bad in ["224,,480", ",", "224,"]:  # a doubled or trailing comma is a typo, not a shorter list
+        with pytest.raises(InspectError, match="has an empty item; give sizes separated by single commas"):
+            parse_sizes(bad)
+
+
+def test_arch_lists_refuse_empty_items():
+    from resnet_inspect.core.configs import split_archs
+
+    assert split_archs("resnet50:stride_in=v1,shortcut=A,18") == ["resnet50:stride_in=v1,shortcut=A", "18"]
+    for bad in ["resnet18,,50", "resnet18,", ",50"]:
+        with pytest.raises(InspectError, match="has an empty item; separate the networks by single commas"):
+            split_archs(bad)
 
 
 def test_cli_blocks():
@@ -168,9 +180,9 @@ def test_jumps_are_marked_for_every_batch_size():
         (["blocks", "--groups", "0"], "--groups 0 is not valid"),
         (["blocks", "--channels", "100", "--groups", "32"], "stage width 100 × width_per_group 4 / 64"),
         (["blocks", "--channels", "0"], "--channels 0 is not valid"),
-        (["compare", "--archs", ","], "--archs ',' names no network"),
+        (["compare", "--archs", ","], "--archs ',' has an empty item"),
         (["compare", "--depths", " "], "--depths ' ' names no network"),
-        (["plot", "depths", "--archs", ",", "--output", "x.png"], "--archs ',' names no network"),
+        (["plot", "depths", "--archs", ",", "--output", "x.png"], "--archs ',' has an empty item"),
         (["plot", "roofline", "--peak-tflops", "0", "--output", "x.png"], "--peak-tflops 0.0 is not valid"),
         (["plot", "stages", "--batch", "0", "--output", "x.png"], "--batch 0 is not valid"),
         (["paper", "--shortcut", "avgdown"], "--shortcut 'avgdown' is not valid for the paper's table"),

@@ -23,3 +23,16 @@ def test_readme_has_the_main_job_and_the_test_command():
 def test_ci_runs_the_readme_test_command_verbatim():
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     assert _commands()[1] in ci
+
+
+def test_the_bounds_the_readme_states_are_the_codes():
+    from resnet_inspect.core import budget
+
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert f"a sweep takes at most {budget.MAX_POINTS:,} sizes × batches" in readme
+    assert f"`profile` at most {budget.MAX_PASSES:,} passes and an estimated {budget.MAX_SECONDS:g} seconds" in readme
+
+
+def test_the_readme_states_the_python_the_package_requires():
+    required = re.search(r'requires-python = ">=([\d.]+)"', (ROOT / "pyproject.toml").read_text()).group(1)
+    assert f"Python {required} or newer" in (ROOT / "README.md").read_text()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import InspectError, first_line
+from ..core.words import with_article
 
 
 class LoadError(InspectError):
@@ -67,13 +68,8 @@ def load_factory(target: str, kwargs_json: str | None = None) -> Any:
     except Exception as error:
         raise LoadError(f"{attribute}(**{kwargs}) failed: {type(error).__name__}: {first_line(error)}") from error
     if not isinstance(model, nn.Module):
-        raise LoadError(f"{attribute} returned {_an(type(model).__name__)}, not a torch.nn.Module")
+        raise LoadError(f"{attribute} returned {with_article(type(model).__name__)}, not a torch.nn.Module")
     return model
-
-
-def _an(word: str) -> str:
-    """`an int`, `a list`: the article a word takes."""
-    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
 
 
 # Prefixes that wrappers put before every key: DataParallel/DDP, Lightning's and timm's `model.`,

@@ -91,12 +91,14 @@ def table(
 
 def archs(size: Size = None, fmt: FormatOption = None, output: Output = None) -> None:
     """Every named config, with its parameters and MACs at its own size (or one size), each verified."""
+    from ..core.configs import REGISTRY
     from ..core.spec import parse_size
     from ..features.catalog import catalog_at
     from ..views import formats, terminal
 
     fmt = prepare_output(fmt, output)
-    result = catalog_at(parse_size(size) if size is not None else None)
+    with progress(len(REGISTRY), minimum=1, label="verifying every named config") as advance:
+        result = catalog_at(parse_size(size) if size is not None else None, progress=advance)
     present(
         result,
         fmt,
@@ -242,7 +244,7 @@ def sweep(
     fmt = prepare_output(fmt, output)
     size_list = parse_sizes(sizes)
     with progress(len(size_list)) as advance:
-        result = run(spec, size_list, batches=parse_ints("batch", batch), dtype=dtype, progress=advance)
+        result = run(spec, size_list, batches=parse_ints("batch", batch, "1,8,32"), dtype=dtype, progress=advance)
     present(result, fmt, output, terminal.sweep_view)
 
 

@@ -107,7 +107,9 @@ def get_spec(arch: str | int) -> ResNetSpec:
     except KeyError:
         close = difflib.get_close_matches(str(arch), REGISTRY, n=3)
         hint = f"did you mean {', '.join(close)}? " if close else ""
-        raise InspectError(f"unknown architecture {arch!r}; {hint}the registry lists them all") from None
+        raise InspectError(
+            f"unknown architecture {arch!r}; {hint}`resnet-inspect archs` (or `resnet_inspect.archs()`) lists them all"
+        ) from None
 
 
 def parse_arch(text: str | int | ResNetSpec) -> ResNetSpec:
@@ -173,8 +175,13 @@ def _text(name: str, changes: dict) -> str:
 
 def split_archs(text: str, label: str = "archs") -> list[str]:
     """`resnet50,resnet50:stride_in=v1,shortcut=A,18` → each arch (or depth) with its knobs."""
+    parts = text.split(",")
+    if len(parts) > 1 and not all(part.strip() for part in parts):
+        raise InspectError(
+            f"{label} {text!r} has an empty item; separate the networks by single commas, like resnet18,50"
+        )
     out: list[str] = []
-    for part in text.split(","):
+    for part in parts:
         if "=" in part and ":" not in part and out:
             out[-1] += "," + part  # another knob of the previous arch
         else:

@@ -392,11 +392,11 @@ def parse_size(text: str | int | tuple[int, int]) -> tuple[int, int]:
     return height, width
 
 
-def parse_ints(label: str, text: str) -> tuple[int, ...]:
-    """`"3,4,6,3"` → (3, 4, 6, 3), or an error naming `label`."""
+def parse_ints(label: str, text: str, example: str = "3,4,6,3") -> tuple[int, ...]:
+    """`"3,4,6,3"` → (3, 4, 6, 3), or an error naming `label` that shows `example`."""
     try:
         return tuple(int(part) for part in str(text).split(","))
     except ValueError:
         raise InspectError(
-            f"{label} {text!r} is not valid; give whole numbers separated by commas, like 3,4,6,3"
+            f"{label} {text!r} is not valid; give whole numbers separated by commas, like {example}"
         ) from None

@@ -23,7 +23,7 @@ from ..core.ops import KINDS, Op, conv_output_size
 from ..core.receptive_field import Field
 from ..core.shapes import shape_text
 from ..core.spec import parse_size
-from ..core.words import share
+from ..core.words import share, with_article
 from ..records import Line, Result, Section
 from ..records.vocabulary import MACS_NOTE, GroupRecord, LayerRecord, Level, TableDocument, TotalsRecord
 from .receptive_field import field_record
@@ -329,7 +329,7 @@ def analyze_model(
     from ..capture.structure import recover
 
     if not isinstance(model, nn.Module):
-        raise InspectError(f"model is a {type(model).__name__}, not a torch.nn.Module")
+        raise InspectError(f"model is {with_article(type(model).__name__)}, not a torch.nn.Module")
     if batch < 1:
         raise InspectError(f"batch {batch} is not valid; it must be ≥ 1")
     height, width = parse_size(224 if size is None else size)

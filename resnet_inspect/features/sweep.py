@@ -43,10 +43,12 @@ def parse_sizes(text: str) -> list[tuple[int, int]]:
         if count > MAX_SIZES:
             raise InspectError(f"sizes {text!r} gives {count:,} sizes; sweep at most {MAX_SIZES:,}")
         return [_one_size(v) for v in range(start, stop + 1, step)]
-    parts = [part for part in text.split(",") if part.strip()]
+    parts = text.split(",")
+    if len(parts) > 1 and not all(part.strip() for part in parts):
+        raise InspectError(f"sizes {text!r} has an empty item; give sizes separated by single commas, like 224,256,480")
     if len(parts) > MAX_SIZES:
         raise InspectError(f"sizes {text[:40]!r}… lists {len(parts):,} sizes; sweep at most {MAX_SIZES:,}")
-    return [_one_size(part) for part in parts] or [_one_size(text)]
+    return [_one_size(part) for part in parts]
 
 
 def _one_size(value: str | int) -> tuple[int, int]:

@@ -358,10 +358,10 @@ def totals_lines(analysis: Analysis, *, flops: bool = False) -> list[str]:
     frozen = analysis.frozen_params
     cl, fv = analysis.macs_conv_linear * scale, analysis.macs_fvcore * scale
     return [
-        f"Params: {analysis.params:,} ({analysis.params / 1e6:.2f} M)"
+        f"Params: {analysis.params:,} ({analysis.params / 1e6:,.2f} M)"
         + (f"; {analysis.trainable_params:,} trainable, {frozen:,} frozen (requires_grad off)" if frozen else ""),
-        f"{unit}, conv + linear (the paper's and torchvision's count): {cl:,} ({cl / 1e9:.2f} {prefix})",
-        f"{unit}, all that fvcore counts (+ batch norm, avg pool): {fv:,} ({fv / 1e9:.2f} {prefix})",
+        f"{unit}, conv + linear (the paper's and torchvision's count): {cl:,} ({cl / 1e9:,.2f} {prefix})",
+        f"{unit}, all that fvcore counts (+ batch norm, avg pool): {fv:,} ({fv / 1e9:,.2f} {prefix})",
         f"Verified against the hooked model: {checked}/{len(analysis.rows)} layers",
     ]
 

@@ -54,6 +54,7 @@ from torch import Tensor, nn
 
 from ..core.errors import InspectError, first_line
 from ..core.receptive_field import centre_index
+from ..core.words import with_article
 from .copying import copy_model
 from .linearize import DTYPE, NORMS, is_global, linearized_copy
 
@@ -171,7 +172,7 @@ def _single_output(captured: dict[str, list[tuple[object, bool]]], name: str) ->
         )
     output, is_global = calls[0]
     if not isinstance(output, Tensor):
-        raise InspectError(f"layer {name!r} returns a {type(output).__name__}, not a tensor")
+        raise InspectError(f"layer {name!r} returns {with_article(type(output).__name__)}, not a tensor")
     if not output.requires_grad:
         raise InspectError(f"layer {name!r} does not depend on the input")
     return output, is_global

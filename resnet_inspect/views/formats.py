@@ -104,7 +104,7 @@ def catalog_markdown(entries: Sequence[CatalogEntry]) -> str:
     lines = ["| arch | design | size | params | GMACs | ✓ |", "|---|---|---:|---:|---:|:---:|"]
     for e in entries:
         lines.append(
-            f"| `{e.name}` | {e.design} | {e.size} | {e.params:,} | {e.macs_conv_linear / 1e9:.2f} "
+            f"| `{e.name}` | {e.design} | {e.size} | {e.params:,} | {e.macs_conv_linear / 1e9:,.2f} "
             f"| {'✓' if e.verified else '✗'} |"
         )
     return "\n".join(lines) + "\n"

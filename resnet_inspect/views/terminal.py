@@ -297,7 +297,7 @@ def catalog_table(entries: Sequence[CatalogEntry]) -> Fitted:
             e.size,
             Num.count(e.params),
             Num.count(e.macs_conv_linear),
-            f"{e.macs_conv_linear / 1e9:.2f}",
+            f"{e.macs_conv_linear / 1e9:,.2f}",
             mark(e.verified),
         ]
         for e in entries
