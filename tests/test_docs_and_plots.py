@@ -65,7 +65,7 @@ def test_figures_exist_with_the_committed_dimensions(regenerated):
         fresh, committed = regenerated / "figures" / name, ROOT / "docs" / "figures" / name
         assert png_size(fresh) == png_size(committed)
         assert fresh.stat().st_size > 20_000  # a drawn figure, not an empty canvas
-    assert png_size(regenerated / "figures" / "resnet152_layers.png") == (1100, 650)
+    assert png_size(regenerated / "figures" / "resnet152_layers.png") == (1650, 975)  # 11×6.5 in at 150 dpi
 
 
 def test_pages_refer_only_to_files_that_exist():
@@ -84,10 +84,10 @@ def test_pages_refer_only_to_files_that_exist():
         ("stages", ["--depth", "50"], (800, 450)),
         ("layers", ["--depth", "152"], (1100, 650)),
         ("depths", [], (1100, 480)),
-        ("blocks", ["--block-groups", "32"], (1100, 480)),
+        ("blocks", ["--groups", "32"], (1100, 480)),
         ("sweep", ["--sizes", "32:256:16"], (1000, 750)),
         ("shapes", ["--size", "480x640", "--depth", "18"], (1000, 480)),
-        ("roofline", ["--device", "a100-sxm", "--dtype", "float16", "--batch", "64"], (900, 550)),
+        ("roofline", ["--hardware", "a100-sxm", "--dtype", "float16", "--batch", "64"], (900, 650)),
         ("block", [], (775, 604)),
     ],
 )
@@ -155,6 +155,17 @@ def test_figsize_presets_and_inches(tmp_path, figsize, size):
     result = runner.invoke(app, ["plot", "stages", "--depth", "18", "--figsize", figsize, "--output", str(out)])
     assert result.exit_code == 0, result.stderr
     assert png_size(out) == size  # at the default 200 dpi
+
+
+def test_a_figsize_too_small_for_the_labels_is_one_line_not_a_matplotlib_warning(tmp_path):
+    out = tmp_path / "stages.png"
+    result = runner.invoke(app, ["plot", "stages", "--depth", "18", "--figsize", "1,1", "--output", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "resnet-inspect: error: figsize 1,1 is too small for this figure: its labels leave the axes no room; "
+        "give a larger one"
+    ]
+    assert not out.exists()
 
 
 def test_roofline_ridge_is_rounded_to_three_significant_figures(tmp_path):
@@ -303,7 +314,7 @@ def test_no_label_is_cut_off_or_drawn_over_another(drawn, kind, figsize):
     figures._pyplot().close(fig)
 
 
-@pytest.mark.parametrize(("args", "message"), [([], None), (["--device", "tpu"], "unknown device")])
+@pytest.mark.parametrize(("args", "message"), [([], None), (["--hardware", "tpu"], "unknown hardware")])
 def test_plot_without_output_writes_figure_png_or_names_the_bad_option(tmp_path, monkeypatch, args, message):
     # The README's `plot block --arch seresnet50 --stage layer3` names no --output: the default file is written.
     monkeypatch.chdir(tmp_path)

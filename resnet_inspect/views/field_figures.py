@@ -47,7 +47,7 @@ def field_figure(
         parsed = parse_figsize(figsize)
         stacked = parsed is not None and parsed[0] < 7
         default = (6.4, 8.8) if stacked else (11.5, 4.4)
-        layout = {"nrows": 2} if stacked else {"ncols": 2, "width_ratios": [1.35, 1]}
+        layout = {"nrows": 2} if stacked else {"ncols": 2, "width_ratios": [1.6, 1]}
         fig, axes = _figure(default, figsize, **layout)
     ax = axes[0]
     # the main path's convolutional field (a shortcut's or a gate's is its block input's, and would draw as a dip);
@@ -105,14 +105,21 @@ def field_figure(
     ax.set_title(f"{traced.spec.name} at {height}×{width}: how much of the image each layer sees")
     ax.legend(loc="upper left", fontsize="small", frameon=False, ncols=2, bbox_to_anchor=(0, 0.93))
     if heatmap is not None:
-        _heatmap_panel(axes[1], heatmap, stage or "", unit_field, spread)
+        _heatmap_panel(axes[1], heatmap, stage or "", unit_field, spread, beside=not stacked)
     _fit_labels(fig)
     return fig
 
 
 def _heatmap_panel(
-    ax: Any, heatmap: Any, stage: str, unit_field: tuple[float, float, float, float] | None, spread: dict | None
+    ax: Any,
+    heatmap: Any,
+    stage: str,
+    unit_field: tuple[float, float, float, float] | None,
+    spread: dict | None,
+    *,
+    beside: bool = False,
 ) -> None:
+    """The map with its fields drawn on; `beside` another panel, its legend is one row along the figure's foot."""
     from matplotlib.patches import Ellipse, Rectangle
 
     h, w = heatmap.shape
@@ -153,5 +160,10 @@ def _heatmap_panel(
     ax.set_title(f"effective receptive field of {stage}'s centre unit (random init, Luo et al. 2016)")
     ax.set_xlabel("input column (px)")
     ax.set_ylabel("input row (px)")
-    # under the map, not on it: the map is the result
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize="small", frameon=False)
+    # under the map, not on it: the map is the result. Beside the field curve, one row across the figure's foot
+    # lets the square map take the panel's whole height instead of leaving an empty corner beside its legend.
+    if beside:
+        handles, labels = ax.get_legend_handles_labels()
+        ax.figure.legend(handles, labels, loc="outside lower right", ncols=3, fontsize="small", frameon=False)
+    else:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize="small", frameon=False)

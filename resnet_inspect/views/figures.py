@@ -7,8 +7,10 @@ with the headless Agg backend.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import InspectError
@@ -77,14 +79,19 @@ def parse_figsize(value: FigSize) -> tuple[float, float | None] | None:
     return width, height
 
 
-def resolve_figsize(value: FigSize, default: tuple[float, float]) -> tuple[float, float]:
-    """The size to draw at: `value` (see `parse_figsize`), or `default`; a preset keeps the default's aspect."""
+def resolve_figsize(value: FigSize, default: tuple[float, float], rows: int = 1) -> tuple[float, float]:
+    """The size to draw at: `value` (see `parse_figsize`), or `default`; a preset keeps the default's aspect.
+
+    When the height follows the aspect, never flatter than 4:3 for one row of axes, nor than half the width per
+    row for panels stacked in `rows`: each panel's axis labels need the room, most of all in a narrow column.
+    """
     parsed = parse_figsize(value)
     if parsed is None:
         return default
     width, height = parsed
-    # Never flatter than 4:3 when the height follows the aspect: axis labels need the room.
-    return (width, height) if height is not None else (width, max(width * default[1] / default[0], 0.75 * width))
+    if height is not None:
+        return width, height
+    return width, max(width * default[1] / default[0], width * (0.75 if rows == 1 else 0.5 * rows))
 
 
 def font_size(width: float) -> float:
@@ -133,9 +140,25 @@ def _pyplot(width: float = 8.0):
 
 def _figure(default: tuple[float, float], figsize: FigSize, **subplots: Any):
     """A constrained-layout figure at `figsize` (or `default`), with the fonts sized for its width."""
-    size = resolve_figsize(figsize, default)
+    size = resolve_figsize(figsize, default, subplots.get("nrows", 1))
     plt = _pyplot(size[0])
     return plt.subplots(figsize=size, layout="constrained", **subplots)
+
+
+@contextlib.contextmanager
+def _layout_fits(fig: Any) -> Iterator[None]:
+    """Draw inside: a figure too small for its labels is refused in a line, not drawn with a matplotlib warning."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    if any("constrained_layout not applied" in str(w.message) for w in caught):
+        width, height = fig.get_size_inches()
+        raise InspectError(
+            f"figsize {width:g},{height:g} is too small for this figure: its labels leave the axes no room; "
+            "give a larger one"
+        )
+    for w in caught:  # anything else matplotlib had to say still reaches the user, once
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def _fit_labels(fig: Any) -> None:
@@ -144,7 +167,8 @@ def _fit_labels(fig: Any) -> None:
 
     original: dict[int, str] = {}
     for _ in range(6):
-        fig.canvas.draw()
+        with _layout_fits(fig):
+            fig.canvas.draw()
         renderer = fig.canvas.get_renderer()
         items = [(fig._suptitle, fig.bbox.width * 0.98)] if fig._suptitle is not None else []
         for ax in fig.axes:
@@ -180,7 +204,8 @@ def _fit_xticklabels(fig: Any, ax: Any, shorter: Sequence[str] | None = None) ->
     """Tick labels that touch their neighbours: the `shorter` labels, then a word a line, then slanted, then upright."""
 
     def touching() -> bool:
-        fig.canvas.draw()
+        with _layout_fits(fig):
+            fig.canvas.draw()
         boxes = [t.get_window_extent() for t in ax.get_xticklabels() if t.get_text()]
         return any(a.x1 + 2 > b.x0 for a, b in itertools.pairwise(boxes))
 
@@ -230,7 +255,7 @@ def stages_figure(analysis: Analysis, *, figsize: FigSize = None) -> Figure:
     ax.legend(frameon=False, loc="upper left")
     ax.set_title(
         f"{analysis.spec.name} at {_input_text(analysis)}: {analysis.short_headline}\n"
-        f"{analysis.macs_conv_linear / 1e9:.2f} GMACs, {analysis.params / 1e6:.2f} M parameters in all"
+        f"{analysis.macs_conv_linear / 1e9:,.2f} GMACs, {analysis.params / 1e6:,.2f} M parameters in all"
     )
     _fit_xticklabels(fig, ax, [r.name for r in stage_rows])
     _fit_labels(fig)
@@ -554,7 +579,9 @@ def roofline_figure(
     """Each conv and linear layer at its arithmetic intensity, on the roofline of a device."""
     stage_of = {row.name: row.traced.stage for row in analysis.rows}
     weighted = [m for m in layers if m.macs_conv_linear > 0]
-    fig, ax = _figure((9, 5.5), figsize)
+    # Above the ridge every layer sits on the flat roof, one marker over the other: a strip below the roofline
+    # gives each stage its own lane at the same intensities, so that no stage hides another.
+    fig, (ax, lanes) = _figure((9, 6.5), figsize, nrows=2, sharex=True, gridspec_kw={"height_ratios": (3, 1.4)})
     intensities = [m.intensity for m in weighted]
     ridge = peak_macs_per_s / bandwidth
     # The ridge always in view, with room on both sides: a roof drawn to the plot's edge reads as a frame.
@@ -564,7 +591,8 @@ def roofline_figure(
     ax.plot(
         xs, [min(peak_macs_per_s, bandwidth * x) / 1e9 for x in xs], color=OKABE_ITO["black"], linewidth=1.5, label=roof
     )
-    ax.axvline(ridge, color=OKABE_ITO["grey"], linestyle=":", linewidth=1)
+    for axes in (ax, lanes):
+        axes.axvline(ridge, color=OKABE_ITO["grey"], linestyle=":", linewidth=1)
     ax.annotate(
         f"ridge: {_significant(ridge)} MACs/byte",
         (ridge, peak_macs_per_s / 1e9),
@@ -573,21 +601,31 @@ def roofline_figure(
         fontsize="x-small",
     )
     largest = max(m.macs_conv_linear for m in weighted)
-    for stage in dict.fromkeys(stage_of.values()):
-        members = [m for m in weighted if stage_of[m.name] == stage]
-        if not members:
-            continue
+    area = min(1.0, fig.get_figwidth() / 9) ** 2  # markers shrink with a narrower figure, as its fonts do
+    stages = [stage for stage in dict.fromkeys(stage_of.values()) if any(stage_of[m.name] == stage for m in weighted)]
+    for lane, stage in enumerate(stages):
+        members = sorted((m for m in weighted if stage_of[m.name] == stage), key=lambda m: -m.macs_conv_linear)
+        style = {
+            "s": [area * (15 + 135 * m.macs_conv_linear / largest) for m in members],
+            "color": STAGE_COLOURS[stage],
+            "edgecolor": "white",
+            "linewidth": 0.5,
+            "alpha": 0.9,
+            "zorder": 3,
+        }
         ax.scatter(
             [m.intensity for m in members],
             [min(peak_macs_per_s, bandwidth * m.intensity) / 1e9 for m in members],
-            s=[15 + 135 * m.macs_conv_linear / largest for m in members],
-            color=STAGE_COLOURS[stage],
-            edgecolor="white",
-            linewidth=0.5,
-            alpha=0.9,
             label=f"{stage} ({paper_stage(stage)})",
-            zorder=3,
+            **style,
         )
+        lanes.scatter([m.intensity for m in members], [lane] * len(members), **style)
+    lanes.set_yticks(range(len(stages)), stages)
+    lanes.set_ylim(len(stages) - 0.5, -0.5)  # the stem on top, in execution order
+    lanes.tick_params(axis="y", length=0)
+    lanes.spines["left"].set_visible(False)
+    lanes.grid(axis="y", color=OKABE_ITO["grey"], linewidth=0.3, alpha=0.5)
+    lanes.set_axisbelow(True)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(low, high)
@@ -598,12 +636,13 @@ def roofline_figure(
         axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
         axis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel("arithmetic intensity (MACs per byte moved: weights + inputs + outputs)")
+    ax.tick_params(axis="x", labelbottom=False)
+    lanes.set_xlabel("arithmetic intensity (MACs per byte moved: weights + inputs + outputs)")
     ax.set_ylabel("attainable GMAC/s (log scale)")
     free = sum(m.bytes_moved for m in layers if m.macs_conv_linear == 0)
     ax.set_title(
         f"{analysis.spec.name} at {_input_text(analysis)}, {dtype}, on {device}\n"
-        f"conv and linear layers, marker area ∝ MACs\n"
+        f"conv and linear layers, marker area ∝ MACs; below, each stage's layers on their own line\n"
         f"(batch norm, ReLU, pooling and adds also move {free / 2**20:,.0f} MiB, at no MACs)",
         fontsize="medium",
     )
@@ -629,7 +668,7 @@ def save(fig: Any, path: Any, *, dpi: int = 200, label: str = "output") -> None:
 
     path = Path(path)
     try:
-        with atomic_path(path, label) as tmp:
+        with atomic_path(path, label) as tmp, _layout_fits(fig):
             fig.savefig(tmp, dpi=dpi, format=path.suffix.lstrip(".").lower(), metadata=_metadata(path.suffix))
     finally:
         _pyplot().close(fig)
