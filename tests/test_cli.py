@@ -157,7 +157,8 @@ def test_a_failed_write_leaves_the_old_file_untouched(tmp_path, monkeypatch):
     ("args", "message"),
     [
         (["--depth", "42"], "--depth 42 is not valid; use one of 18, 34, 50, 101, 152"),
-        (["--depth", "fifty"], "Invalid value for '--depth'"),
+        (["--depth", "fifty"], "--depth 'fifty' is not valid; give a whole number"),
+        (["--batch", "2.5"], "--batch '2.5' is not valid; give a whole number"),
         (["--arch", "resnet7"], "unknown architecture 'resnet7'"),
         (["--size", "0"], "size '0' is not valid"),
         (["--size", "-5"], "size '-5' is not valid"),

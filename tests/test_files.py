@@ -569,9 +569,9 @@ def cli(*args: str):
 @pytest.mark.parametrize(
     ("path", "message"),
     [
-        ("", "Invalid value for '--output': '' is empty; give a file path, like results.json"),
-        ("   ", "Invalid value for '--output': '   ' is empty; give a file path, like results.json"),
-        ("results/", "Invalid value for '--output': 'results/' ends in '/', so it names a directory; give a file path"),
+        ("", "--output '' is empty; give a file path, like results.json"),
+        ("   ", "--output '   ' is empty; give a file path, like results.json"),
+        ("results/", "--output 'results/' ends in '/', so it names a directory; give a file path"),
     ],
 )
 @pytest.mark.parametrize("command", [["table", "--format", "json"], ["plot", "stages"], ["paper", "--format", "json"]])

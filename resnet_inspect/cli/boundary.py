@@ -113,6 +113,8 @@ _CHOICE = re.compile(
     r"(?P<choices>.+?)\.?$"
 )
 
+_TYPED = re.compile(r"^Invalid value for '(?P<flag>[^']+)': Input should be a valid (?P<type>integer|number)\b")
+
 
 def _our_words(message: str, error: Any = None) -> str:
     """click's "Invalid value for '--level': 'x' is not one of 'layer', 'block'." in the tool's own words; an
@@ -127,9 +129,17 @@ def _our_words(message: str, error: Any = None) -> str:
         close = difflib.get_close_matches(unknown.group(1), names, n=1)
         hint = f"did you mean {close[0]}? " if close else ""
         return f"{error.ctx.command_path} has no {unknown.group(1)!r}; {hint}use one of {', '.join(names)}"
+    typed = _TYPED.match(message)
+    cause = getattr(error, "__cause__", None)
+    if typed and hasattr(cause, "errors"):  # typer's pydantic: "Input should be a valid integer, unable to …"
+        given = next((e.get("input") for e in cause.errors() if "input" in e), None)
+        if given is not None:
+            wanted = "a whole number" if typed.group("type") == "integer" else "a number"
+            return f"{typed.group('flag')} {given!r} is not valid; give {wanted}"
     match = _CHOICE.match(message)
     if match is None:
-        return message
+        ours = re.match(r"^Invalid value for '(?P<flag>[^']+)': (?P<said>'.*)$", message)  # our BadParameter's words
+        return f"{ours.group('flag')} {ours.group('said')}" if ours else message
     choices = ", ".join(c.strip().strip("'") for c in match.group("choices").split(","))
     return f"{match.group('flag')} {match.group('value')!r} is not valid; use one of {choices}"
 
