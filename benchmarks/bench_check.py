@@ -1,15 +1,17 @@
-"""How long `resnet-inspect check` takes on a user's ResNet-50, against the floor of importing torch.
+"""How long `resnet-inspect check` takes on users' ResNets, against the floor of importing torch.
 
-Two commands, each run as a fresh process, alternately (so that a busy machine slows both alike):
+Three commands, each run as a fresh process, in turn (so that a busy machine slows all alike):
 
 - floor: `python -c "import torch"`;
-- ours:  `resnet-inspect check model.py:build --depth 50`, where `model.py` builds a ResNet-50 written
-  independently of this project (the corpus's `TableResNet50`): load it, capture a copy, capture the reference,
-  compare, print.
+- a ResNet-50 written independently of this project (the corpus's `TableResNet50`), `check --depth 50`;
+- a ResNet-1202 written as akamaster/pytorch_resnet_cifar10 writes its CIFAR nets (600 blocks, option-A
+  lambda shortcuts), `check --arch resnet1202 --size 32`.
 
-Prints the median wall time of each and their ratio.
+Each check loads the model, captures a copy, captures the reference, compares the structures and proves the
+match (both networks run with the same random weights in float64), then prints. Prints the median wall time of
+each and its ratio to the floor.
 
-    python benchmarks/bench_check.py --repeats 7
+    python benchmarks/bench_check.py --repeats 5
 """
 
 from __future__ import annotations
@@ -26,11 +28,15 @@ ROOT = Path(__file__).resolve().parents[1]
 MODEL = f"""
 import sys
 sys.path.insert(0, {str(ROOT)!r})
-from tests.corpus_models import TableResNet50
+from tests.corpus_models import AkamasterBasicBlock, AkamasterResNet, TableResNet50
 
 
-def build():
+def resnet50():
     return TableResNet50()
+
+
+def resnet1202():
+    return AkamasterResNet(AkamasterBasicBlock, [200, 200, 200])
 """
 
 
@@ -42,19 +48,25 @@ def wall(command: list[str]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         model = Path(folder) / "model.py"
         model.write_text(MODEL)
-        floor, ours = [], []
+        check = [sys.executable, "-m", "resnet_inspect", "check"]
+        commands = {
+            "import torch": [sys.executable, "-c", "import torch"],
+            "check of a ResNet-50": [*check, f"{model}:resnet50", "--depth", "50"],
+            "check of a ResNet-1202": [*check, f"{model}:resnet1202", "--arch", "resnet1202", "--size", "32"],
+        }
+        times: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(args.repeats):
-            floor.append(wall([sys.executable, "-c", "import torch"]))
-            ours.append(wall([sys.executable, "-m", "resnet_inspect", "check", f"{model}:build", "--depth", "50"]))
-    f, o = statistics.median(floor), statistics.median(ours)
-    print(
-        f"import torch: {f:.2f} s; check of a ResNet-50: {o:.2f} s; {o / f:.2f}× the floor (median of {args.repeats})"
-    )
+            for name, command in commands.items():
+                times[name].append(wall(command))
+    floor = statistics.median(times["import torch"])
+    for name, runs in times.items():
+        median = statistics.median(runs)
+        print(f"{name}: {median:.2f} s, {median / floor:.2f}× the floor (median of {args.repeats})")
 
 
 if __name__ == "__main__":

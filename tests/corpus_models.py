@@ -43,6 +43,7 @@ KINDS = frozenset(
         "head",
         "input",
         "bias",
+        "function",
     }
 )
 VERDICTS = ("matches", "differs", "not_a_resnet")
@@ -2195,6 +2196,117 @@ class ResNet50D(nn.Module):
         return self.fc(self.global_pool(x).flatten(1))
 
 
+# ============================ a pre-activation bottleneck net as people port fb.resnet.torch's preresnet.lua
+# Functional ReLUs, the block's BN-ReLU as `self.bn1` + `F.relu`, a stem without BN (the first block
+# pre-activates it), a final BN-ReLU. Where the projection shortcut branches off is the port's choice: He et
+# al. 2016 and timm read relu(bn1(x)); some ports read the raw block input x. Two different functions.
+
+
+class PortedPreActBottleneck(nn.Module):
+    expansion = 4
+
+    def __init__(self, inplanes, planes, stride=1, shortcut_reads="preact"):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(inplanes)
+        self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(planes)
+        self.conv3 = nn.Conv2d(planes, planes * 4, 1, bias=False)
+        self.shortcut_reads = shortcut_reads
+        self.downsample = None
+        if stride != 1 or inplanes != planes * 4:
+            self.downsample = nn.Conv2d(inplanes, planes * 4, 1, stride, bias=False)
+
+    def forward(self, x):
+        pre = F.relu(self.bn1(x))
+        tap = pre if self.shortcut_reads == "preact" else x
+        residual = x if self.downsample is None else self.downsample(tap)
+        out = self.conv1(pre)
+        out = self.conv2(F.relu(self.bn2(out)))
+        out = self.conv3(F.relu(self.bn3(out)))
+        return out + residual
+
+
+class PortedPreResNet(nn.Module):
+    def __init__(self, layers=(3, 4, 6, 3), num_classes=1000, shortcut_reads="preact"):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
+        self.maxpool = nn.MaxPool2d(3, 2, 1)
+        blocks, inplanes = [], 64
+        for i, (n, planes) in enumerate(zip(layers, (64, 128, 256, 512), strict=True)):
+            for j in range(n):
+                stride = 2 if (i > 0 and j == 0) else 1
+                blocks.append(PortedPreActBottleneck(inplanes, planes, stride, shortcut_reads))
+                inplanes = planes * 4
+        self.blocks = nn.Sequential(*blocks)
+        self.bn = nn.BatchNorm2d(inplanes)
+        self.fc = nn.Linear(inplanes, num_classes)
+
+    def forward(self, x):
+        x = self.blocks(self.maxpool(self.conv1(x)))
+        x = F.relu(self.bn(x))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+# ======================== a pre-activation CIFAR net whose stem ends in BN-ReLU (a course's assignment)
+# Each block pre-activates its own input (bn1 + ReLU) and its identity reads the block input, which for the
+# first block is the stem's ReLU: the stem's BN belongs to the stem, not to layer1.0.
+
+
+class CoursePreActBlock(nn.Module):
+    def __init__(self, cin, cout, stride=1):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(cin)
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.proj = nn.Conv2d(cin, cout, 1, stride, bias=False) if (stride != 1 or cin != cout) else None
+
+    def forward(self, x):
+        out = F.relu(self.bn1(x))
+        skip = self.proj(out) if self.proj is not None else x
+        out = self.conv2(F.relu(self.bn2(self.conv1(out))))
+        return out + skip
+
+
+class CoursePreActNet(nn.Module):
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        stages, cin = [], 64
+        for i, width in enumerate((64, 128, 256, 512)):
+            for j in range(2):
+                stages.append(CoursePreActBlock(cin, width, 2 if (j == 0 and i > 0) else 1))
+                cin = width
+        self.stages = nn.Sequential(*stages)
+        self.bn = nn.BatchNorm2d(512)
+        self.fc = nn.Linear(512, num_classes)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = F.relu(self.bn(self.stages(x)))
+        return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
+
+
+# ============================== torchvision's resnet18, its first identity shortcut reversed in channel order
+# `x.flip(1)` has no parameters and no module: the dataflow graph still reads like resnet18's, op for op, and
+# only running both with the same weights tells the two functions apart.
+
+
+class FlippedShortcutBlock(TVBasicBlock):
+    def forward(self, x):
+        out = self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
+        return self.relu(out + x.flip(1))
+
+
+def flipped_shortcut_resnet18():
+    model = tv_resnet18()
+    model.layer1[0].__class__ = FlippedShortcutBlock
+    return model
+
+
 # ================================================================================================ cases
 
 
@@ -2591,6 +2703,50 @@ CASES: list[Case] = [
         "resnet50d",
         "Bag-of-Tricks ResNet-50-D the timm/GluonCV way: deep 3×3 stem (32, 32, 64) and avg-pool-then-1×1 "
         "projection shortcuts; run at 160 (timm's ResNet-D eval sizes vary)",
+    ),
+    Case(
+        "ported_preresnet50_preact_tap",
+        lambda: PortedPreResNet(shortcut_reads="preact"),
+        "preact_resnet50",
+        64,
+        "matches",
+        _k(),
+        "preact_resnet50",
+        "a port of fb.resnet.torch's preresnet: functional ReLUs, projection shortcuts on relu(bn1(x)) as He et "
+        "al. 2016 and timm; run at 64",
+    ),
+    Case(
+        "ported_preresnet50_raw_tap",
+        lambda: PortedPreResNet(shortcut_reads="x"),
+        "preact_resnet50",
+        64,
+        "differs",
+        _k("shortcut"),
+        None,
+        "the same port with its projection shortcuts on the raw block input x: the same layers, shapes, params "
+        "and MACs, another function",
+    ),
+    Case(
+        "course_preact18_bn_relu_stem",
+        CoursePreActNet,
+        "preact_resnet18",
+        32,
+        "differs",
+        _k("stem", "head"),
+        None,
+        "a course's pre-activation CIFAR net: 3×3/1 conv + BN + ReLU stem, every block pre-activating its own "
+        "input, identities on the block input, 10 classes",
+    ),
+    Case(
+        "flipped_shortcut_resnet18",
+        flipped_shortcut_resnet18,
+        "resnet18",
+        64,
+        "differs",
+        _k("function"),
+        None,
+        "torchvision's resnet18 with layer1.0's identity reversed in channel order (`x.flip(1)`): the same graph, "
+        "op for op, and another function",
     ),
 ]
 

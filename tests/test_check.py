@@ -30,6 +30,158 @@ def test_a_correct_independent_resnet18_matches():
     assert all(stage["same"] for stage in data["stages"])
     # ResNet-18's published count (torchvision's model card), stage by stage summed.
     assert sum(stage["your_params"] for stage in data["stages"]) == 11_689_512
+    # said only once proven: every tensor of resnet18 (62 params, 20 × 3 BN buffers less the counters' 20) carried
+    # from the model, and the two outputs equal to rounding in float64
+    proof = data["proof"]
+    assert proof["holds"] and proof["problem"] is None and proof["dtype"] == "float64"
+    assert proof["tensors_carried"] == 62 + 2 * 20 and proof["largest_relative_difference"] <= 1e-12
+
+
+def test_the_proof_is_in_the_verdict_line():
+    out = check("correct", "--depth", "18").stdout
+    assert "✓ matches resnet18" in out
+    assert "Proven: same graph, " in out and "with shared random weights (float64)." in out
+
+
+def test_the_two_shortcut_taps_of_a_pre_activation_net_are_told_apart_in_words():
+    from tests.corpus_models import PortedPreResNet
+
+    spec = get_spec("preact_resnet50")
+    after = compare_model(PortedPreResNet(shortcut_reads="preact"), spec, (64, 64))
+    before = compare_model(PortedPreResNet(shortcut_reads="x"), spec, (64, 64))
+    assert after.verdict == "matches" and after.proof.holds
+    assert before.verdict == "differs" and before.equals is None
+    (difference,) = before.differences
+    assert difference.kind == "shortcut" and difference.places == ("layer1.0", "layer2.0", "layer3.0", "layer4.0")
+    assert difference.message.startswith(
+        "layer1.0: your shortcut reads the block input before its batch norm → relu; the reference's reads it "
+        "after its batch norm → relu"
+    )
+
+
+def test_a_graph_that_reads_the_same_but_computes_another_function_does_not_match():
+    # x.flip(1) on one identity: no parameter, no module, invisible to the structure; the same weights show it
+    from tests.corpus_models import flipped_shortcut_resnet18
+
+    comparison = compare_model(flipped_shortcut_resnet18(), get_spec("resnet18"), (64, 64))
+    assert comparison.verdict == "differs" and comparison.equals is None
+    (difference,) = comparison.differences
+    assert difference.kind == "function" and difference.places == ("model",)
+    assert "yet different outputs with the same weights" in difference.message
+    assert not comparison.proof.holds and comparison.proof.largest_difference > 1e-3
+
+
+def test_the_stem_of_a_pre_activation_net_keeps_its_own_bn_relu():
+    # the stem ends conv → BN → ReLU and each block pre-activates its own input: the stem's BN is the stem's
+    from tests.corpus_models import CoursePreActNet
+
+    comparison = compare_model(CoursePreActNet(), get_spec("preact_resnet18"), (32, 32))
+    stem = next(r for r in comparison.records() if r.stage == "stem")
+    assert stem.your_params == 3 * 64 * 9 + 2 * 64  # 1,856: the conv and its BN
+    assert [d.kind for d in comparison.differences] == ["stem", "head"]
+    assert comparison.differences[0].message == (
+        "your stem is 3×3 conv p1 3→64, batch norm, relu; the reference's is 7×7 conv /2 p3 3→64, 3×3 max pool /2 p1"
+    )
+
+
+CORPUS = HERE / "corpus_models.py"
+
+
+def test_without_arch_or_size_a_cifar_resnet20_is_held_against_resnet20_at_32_and_matches():
+    result = runner.invoke(app, ["check", f"{CORPUS}:akamaster_resnet20", "--format", "json"])
+    assert result.exit_code == 0, result.stdout
+    data = json.loads(result.stdout)
+    assert (data["arch"], data["verdict"], data["proof"]["holds"]) == ("resnet20", "matches", True)
+    assert data["notes"] == [
+        "no --arch given: held against resnet20, the named config nearest to your model, at its size 32×32"
+    ]
+    assert data["stages"][0]["your_out_shape"] == [1, 16, 32, 32]
+
+
+def test_without_size_a_net_that_fails_at_224_runs_at_the_first_size_it_takes(tmp_path):
+    # kuangliu's CIFAR ResNet-18: F.avg_pool2d(out, 4) leaves 7×7 at 224, and its Linear(512) refuses that
+    factory = tmp_path / "kl.py"
+    factory.write_text(
+        f"import sys\nsys.path.insert(0, {str(HERE.parent)!r})\n"
+        "from tests.corpus_models import KLBasicBlock, KLResNet\n\n\n"
+        "def build():\n    return KLResNet(KLBasicBlock, [2, 2, 2, 2])\n"
+    )
+    data = json.loads(runner.invoke(app, ["check", f"{factory}:build", "--format", "json"]).stdout)
+    assert data["arch"] == "resnet18" and data["equals"] == "resnet18:stem=cifar,num_classes=10"
+    assert data["notes"] == [
+        "no --arch given: held against resnet18, the named config nearest to your model",
+        "no --size given: your model does not run at 224×224, so it ran at 32×32",
+    ]
+
+
+def test_a_model_that_runs_at_no_usual_size_is_told_to_give_one(tmp_path):
+    factory = tmp_path / "odd.py"
+    factory.write_text(
+        "import torch.nn as nn\n\n\nclass Odd(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.conv = nn.Conv2d(3, 8, 3)\n        self.fc = nn.Linear(8 * 35 * 35, 10)\n\n"
+        "    def forward(self, x):\n        y = self.conv(x)\n        return self.fc((y + y.flip(1)).flatten(1))\n\n\n"
+        "def build():\n    return Odd()\n"
+    )
+    result = runner.invoke(app, ["check", f"{factory}:build"])
+    assert result.exit_code == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line == (
+        "resnet-inspect: error: --size is needed: your model runs at none of 224, 32, 64, 96, 28 (at 224×224: "
+        "RuntimeError: mat1 and mat2 shapes cannot be multiplied (1x394272 and 9800x10)); give the size it takes, "
+        "like 32"
+    )
+
+
+def test_where_no_config_is_exact_the_closest_is_named_with_what_still_differs():
+    # Caffe's ResNet-50: stride on the first 1×1 (v1), a max pool with ceil_mode and no padding
+    from tests.corpus_models import CASES_BY_ID
+
+    case = CASES_BY_ID["caffe_resnet50"]
+    comparison = compare_model(case.build(), get_spec("resnet50"), (case.size, case.size))
+    assert comparison.equals is None
+    closest = comparison.closest
+    assert closest.arch == "resnet50:maxpool_padding=0,stride_in=v1" and closest.tried == 2
+    assert [d.kind for d in closest.differences] == ["maxpool"]
+    assert comparison.closest_line().startswith(
+        "No config of this tool builds your network exactly; the closest, resnet50:maxpool_padding=0,stride_in=v1, "
+        "differs only in maxpool: your stem's max pool is 3×3/2 padding 0, ceil_mode; the reference's is 3×3/2 "
+        "padding 0"
+    )
+    data = comparison.document().to_dict()
+    assert data["closest"]["arch"] == closest.arch and data["closest"]["candidates_tried"] == 2
+    assert [d["kind"] for d in data["closest"]["differences"]] == ["maxpool"]
+
+
+SMALL_CONFIGS = ["resnet18", "resnet20", "preact_resnet18", "seresnet18", "resnet18d", "resnext50_32x4d"]
+NEIGHBOURS = {  # one knob each, every one a different network
+    "shortcut": "C",
+    "order": "pre",
+    "maxpool_padding": 0,
+    "se_reduction": 8,
+    "stem": "deep",
+    "conv_bias": True,
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", SMALL_CONFIGS)
+def test_our_own_model_matches_itself_and_differs_from_each_one_knob_neighbour(name):
+    from resnet_inspect import parse_arch
+
+    size = (32, 32) if name == "resnet20" else (64, 64)
+    model = build_model(name)  # random weights of its own; the proof draws others
+    itself = compare_model(model, get_spec(name), size)
+    assert itself.verdict == "matches" and itself.proof.holds, itself.verdict_line()
+    spec = get_spec(name)
+    for knob, value in NEIGHBOURS.items():
+        try:
+            neighbour = parse_arch(f"{name}:{knob}={value}")
+        except Exception:
+            continue  # a knob this family does not take
+        if neighbour == spec:
+            continue
+        comparison = compare_model(model, neighbour, size)
+        assert comparison.verdict == "differs", (name, knob, comparison.verdict_line())
 
 
 @pytest.mark.parametrize(

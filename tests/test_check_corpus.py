@@ -63,7 +63,13 @@ def test_equals_builds_the_same_numbers(case):
     built = torch_numbers(
         build_model(case.equals, device="meta").to(next(model.parameters()).dtype), channels, case.size
     )
-    assert built == yours
+    assert built[:2] == yours[:2] and built[3] == yours[3]
+    assert _spatial(built[2]) == _spatial(yours[2])
+
+
+def _spatial(convs):
+    """Convs less those on a 1×1 map with a 1×1 kernel: timm's classifier is one, where others write a Linear."""
+    return [(w, y) for w, y in convs if not (w[2:] == (1, 1) and y[2:] == (1, 1))]
 
 
 # --------------------------------------------------------------------------------- the model is not touched

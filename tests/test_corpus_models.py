@@ -19,11 +19,19 @@ CASES = corpus.CASES
 
 CIFAR = {"resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "resnet1202"}
 IMAGENET = {f"resnet{d}" for d in (18, 34, 50, 101, 152)}
+PREACT = {"preact_resnet18", "preact_resnet50"}  # timm's resnetv2 layout: conv-only stem, final BN-ReLU
 
 # Published totals (tests/oracles.py: torchvision's model cards; the paper's CIFAR nets, with BN's weight and bias,
 # computed below from first principles as well).
 PUBLISHED = {**{k: TORCHVISION_PARAMS[k] for k in ("resnet18", "resnet34", "resnet50")}, **CIFAR_PARAMS}
+# Pre-activation ResNet-50 from ResNet-50's count: no stem BN (−2·64), no BN on the four projections
+# (−2·(256+512+1024+2048)), a final BN (+2·2048), and each stage's first block normalising its input's channels
+# where the post-activation one normalised its 4w outputs (2·((64+256+512+1024) − (256+512+1024+2048))).
+PUBLISHED["preact_resnet50"] = (
+    TORCHVISION_PARAMS["resnet50"] - 2 * 64 - 2 * 3840 + 2 * 2048 + 2 * ((64 + 256 + 512 + 1024) - 3840)
+)
 BLOCKS = {"resnet18": 8, "resnet34": 16, "resnet50": 16, "resnet20": 9, "resnet32": 15, "resnet56": 27}
+BLOCKS |= {"preact_resnet18": 8, "preact_resnet50": 16}
 
 # Parameter counts of `differs` models that follow from published ones: timm's model cards (seresnet50,
 # resnet50d), torchvision's (wide_resnet50_2), kuangliu's ResNet18/PreActResNet18 for CIFAR-10, and
@@ -54,7 +62,7 @@ KNOWN_PARAMS = {
 }
 
 # Classes where the head differs and `equals` does not spell them out.
-HEAD_CLASSES = {"kuangliu_preact_resnet18": 10, "d2l_resnet18": 10}
+HEAD_CLASSES = {"kuangliu_preact_resnet18": 10, "d2l_resnet18": 10, "course_preact18_bn_relu_stem": 10}
 
 
 def paper_cifar_params(n: int, classes: int = 10) -> int:
@@ -131,7 +139,7 @@ def test_the_corpus_is_well_formed():
     for case in CASES:
         assert case.verdict in corpus.VERDICTS, case.id
         assert case.kinds <= corpus.KINDS, (case.id, case.kinds - corpus.KINDS)
-        assert case.reference in CIFAR | IMAGENET, case.id
+        assert case.reference in CIFAR | IMAGENET | PREACT, case.id
         assert case.note and "\n" not in case.note, case.id
         if case.verdict == "matches":
             assert case.kinds == frozenset() and case.equals == case.reference, case.id

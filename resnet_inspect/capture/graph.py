@@ -68,6 +68,7 @@ class Graph:
     probe: str  # how the forward ran, in words
     dtype: str
     param_names: dict[str, int]  # every parameter of the model → elements
+    param_sizes: dict[str, int] = field(default_factory=dict)  # every parameter and buffer, by each name → elements
 
     def consumers(self) -> dict[int, list[int]]:
         out: dict[int, list[int]] = {}
@@ -309,12 +310,15 @@ def model_dtype(model: Any):
     )
 
 
-def capture(model: Any, input_shape: Shape) -> Graph:
-    """Record one forward of a copy of `model` on an input of `input_shape` (its batch is ignored: 1)."""
+def capture(model: Any, input_shape: Shape, *, owned: bool = False) -> Graph:
+    """Record one forward of a copy of `model` on an input of `input_shape` (its batch is ignored: 1).
+
+    `owned`: the model is one of ours, with storage on the CPU, that the caller gives up: it runs as it is, on
+    an empty batch, with no copy made."""
     errors = []
-    for probe in ("empty-batch", "meta", "cpu"):
+    for probe in ("empty-batch",) if owned else ("empty-batch", "meta", "cpu"):
         try:
-            return _capture(model, tuple(input_shape[1:]), probe)
+            return _capture(model, tuple(input_shape[1:]), probe, owned=owned)
         except CaptureError:
             raise
         except Exception as error:  # the user's forward: whatever it raises is one probe that failed
@@ -322,7 +326,9 @@ def capture(model: Any, input_shape: Shape) -> Graph:
     said = [e.split(": ", 1)[1] for e in errors]
     reasons = said[0] if len(set(said)) == 1 else "; ".join(errors)  # one reason said once
     shape = "×".join(map(str, (1, *input_shape[1:])))
-    raise CaptureError(f"the model does not run on a {shape} input: {reasons}")
+    error = CaptureError(f"the model does not run on a {shape} input: {reasons}")
+    error.reason = said[-1]  # the plainest: a real forward of one sample (or the only probe tried)
+    raise error
 
 
 def fresh_copy(model: Any, device: str, zeros: bool) -> Any:
@@ -343,12 +349,12 @@ def fresh_copy(model: Any, device: str, zeros: bool) -> Any:
         raise CaptureError(str(error)) from None
 
 
-def _capture(model: Any, sample_shape: Shape, probe: str) -> Graph:
+def _capture(model: Any, sample_shape: Shape, probe: str, *, owned: bool = False) -> Graph:
     import torch
 
     dtype = model_dtype(model)
     device = "meta" if probe == "meta" else "cpu"
-    twin = fresh_copy(model, device, zeros=probe == "cpu")
+    twin = model.eval() if owned else fresh_copy(model, device, zeros=probe == "cpu")
     names: dict[int, str] = {}
     for n, m in twin.named_modules(remove_duplicate=False):
         names.setdefault(id(m), n)
@@ -393,7 +399,13 @@ def _capture(model: Any, sample_shape: Shape, probe: str) -> Graph:
     total = {}
     for n, p in model.named_parameters():
         total[n] = p.numel()
-    return Graph(nodes, (1, *sample_shape), output, words, str(dtype).removeprefix("torch."), total)
+    sizes = {
+        n: t.numel()
+        for n, t in itertools.chain(
+            twin.named_parameters(remove_duplicate=False), twin.named_buffers(remove_duplicate=False)
+        )
+    }
+    return Graph(nodes, (1, *sample_shape), output, words, str(dtype).removeprefix("torch."), total, sizes)
 
 
 def _unbatch(node: Node) -> Node:
@@ -423,6 +435,7 @@ def _make_recorder_class():
         def __init__(self, params: dict[int, tuple[str, int]], x: Any) -> None:
             super().__init__()
             self.params = params
+            self.elements = {name: count for name, count in params.values()}  # a name → its elements, in O(1)
             self.derived: dict[int, tuple[str, ...]] = {}  # tensors computed from parameters only (t(weight))
             self.producer: dict[int, int] = {id(x): INPUT}
             self.keep: list[Any] = [x]  # every tensor seen stays alive, so no id is reused during the run
@@ -472,7 +485,7 @@ def _make_recorder_class():
                 # torch runs AdaptiveAvgPool2d(1) as aten.mean; it is still the module fvcore counts (1 per input)
                 kind, attrs = "avgpool", {"output_size": tuple(out_shape[2:4]) or (1, 1), "max": False}
             seen = dict.fromkeys(param_names)
-            count = sum(self.params[i][1] for i in self.params if self.params[i][0] in seen)
+            count = sum(self.elements[n] for n in seen if n in self.elements)
             node = Node(
                 len(self.nodes),
                 kind,

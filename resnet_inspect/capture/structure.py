@@ -129,6 +129,9 @@ class Block:
     shortcut_first: bool = False  # the forward computes the shortcut before the main path (the same network)
     add_index: int = -1  # the graph node of the residual add
     shortcut_nodes: tuple[int, ...] = ()  # the graph nodes of the shortcut as written (before canonical zero-pad)
+    # Where the shortcut branches off: after the first `tap` layers of `main` (0: it reads the block input). A
+    # pre-activation projection that reads relu(bn1(x)) (He et al. 2016, timm) has tap 2; one that reads x, 0.
+    tap: int = 0
 
     @property
     def where(self) -> str:
@@ -152,6 +155,7 @@ class Block:
             tuple(x.key for x in self.shortcut),
             tuple(x.key for x in self.attention),
             tuple(x.key for x in self.after_add),
+            self.tap,
         )
 
 
@@ -211,14 +215,18 @@ def _bit(i: int) -> int:
 
 
 def _members(mask: int) -> list[int]:
+    """The node indices in a bitset, in order: one step per member, not per bit (a 600-block net has 3,600)."""
     out = []
-    i = 0
     while mask:
-        if mask & 1:
-            out.append(i - 1)
-        mask >>= 1
-        i += 1
+        low = mask & -mask
+        out.append(low.bit_length() - 2)
+        mask ^= low
     return out
+
+
+def _latest(mask: int) -> int:
+    """The highest node index in a non-empty bitset."""
+    return mask.bit_length() - 2
 
 
 def recover(graph: Graph) -> Structure:
@@ -247,7 +255,7 @@ def recover(graph: Graph) -> Structure:
     for add in adds:
         a, b = add.inputs
         common = ancestors(a) & ancestors(b)
-        lca = max(_members(common))
+        lca = _latest(common)
         lca_mask = ancestors(lca)
         side_a = _members(ancestors(a) & ~lca_mask)
         side_b = _members(ancestors(b) & ~lca_mask)
@@ -284,7 +292,10 @@ def recover(graph: Graph) -> Structure:
         shared: list[Layer] = []
         if k == 0:
             stem = gap
-            if order == "pre":
+            # The stem's trailing BN-ReLU is the first block's pre-activation when the block has none of its own
+            # (its shortcut reads after it, as in He et al. 2016); a block that starts with its own norm leaves
+            # the stem whole, and its identity then reads the stem's ReLU.
+            if order == "pre" and not (main_layers and main_layers[0].is_norm):
                 cut = len(stem)
                 while (
                     cut
@@ -332,6 +343,7 @@ def recover(graph: Graph) -> Structure:
                 first,
                 add.index,
                 written,
+                len(shared),
             )
         )
 

@@ -106,7 +106,7 @@ def _commands(group: Any) -> list[Any]:
 
 
 _NAMED_VALUE = re.compile(
-    r"^([a-z][a-z_]*)(?:=| does not apply| \S+ (?:is not valid|must|gives|lists|names|add up|and ))"
+    r"^([a-z][a-z_]*)(?:=| does not apply| is needed| \S+ (?:is not valid|must|gives|lists|names|add up|and ))"
 )
 _CHOICE = re.compile(
     r"^Invalid value for '(?P<flag>[^']+)': (?:Value error, )?'(?P<value>.*)' is not one of "

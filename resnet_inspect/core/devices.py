@@ -60,8 +60,8 @@ def get_device(name: str) -> Device:
         return DEVICES[name]
     except KeyError:
         raise InspectError(
-            f"unknown hardware {name!r}; use one of {', '.join(DEVICES)}, or give a peak in TFLOP/s (--peak-tflops) "
-            "and a bandwidth in GB/s (--peak-gbs)"
+            f"unknown hardware {name!r}; use one of {', '.join(DEVICES)}, or give a peak (TFLOP/s) and a bandwidth "
+            "(GB/s)"
         ) from None
 
 

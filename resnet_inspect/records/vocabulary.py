@@ -410,6 +410,7 @@ class DifferenceKind(StrEnum):
     head = "head"
     input = "input"
     bias = "bias"
+    function = "function"  # the same structure, yet not the same outputs with the same weights
 
 
 @record("check.difference", "`check MODEL --format json` (`differences`)")
@@ -442,7 +443,17 @@ class CheckDocument(Document):
         "a config (`--arch` string) that builds the same network, when it is not the reference (or null)"
     )
     run: str = field("how the model was run")
+    notes: list[str] = field("what was chosen for you: the reference (no --arch given), the size (no --size)")
+    proof: dict[str, Any] | None = field(
+        "the function check, where the structures agree: ops paired, tensors carried from your model into the "
+        "reference, the dtype, the largest output difference relative to the output's scale, whether it holds, "
+        "why not, and notes (null where the structures differ)"
+    )
     differences: list[DifferenceRecord] = field("where and how it departs, one record per kind")
+    closest: dict[str, Any] | None = field(
+        "where no config builds it exactly (`equals` null): the config with the fewest differences (`arch`), "
+        "those differences, and how many candidates were tried; null otherwise"
+    )
     structure: dict[str, Any] = field("your model's structure as the check captured it")
     shortcut_runs_first_in: list[str] = field("blocks whose shortcut runs before the main path (the same network)")
     relu_calls_seen: int = field("ReLU calls seen")

@@ -42,3 +42,25 @@ def copy_model(
     except Exception as error:
         said = f"{type(error).__name__}: {first_line(error)}"
         raise InspectError(f"the model cannot be copied for {what}: {said}") from None
+
+
+def materialise(model: Any, device: str = "cpu", *, dtype: Any = None) -> Any:
+    """`model` itself (one of ours, built on the meta device) given uninitialised storage on `device`, in place:
+    no deep copy (seconds for a 600-block net) and no `to_empty` (its `empty_like` imports sympy on a meta tensor)."""
+    import torch
+    from torch import nn
+
+    fresh: dict[int, Any] = {}
+    for module in model.modules():
+        for table in (module._parameters, module._buffers):
+            for name, tensor in table.items():
+                if tensor is None:
+                    continue
+                if id(tensor) not in fresh:
+                    kind = dtype if dtype is not None and tensor.is_floating_point() else tensor.dtype
+                    new = torch.empty(tuple(tensor.shape), dtype=kind, device=device)
+                    fresh[id(tensor)] = (
+                        nn.Parameter(new, tensor.requires_grad) if isinstance(tensor, nn.Parameter) else new
+                    )
+                table[name] = fresh[id(tensor)]
+    return model

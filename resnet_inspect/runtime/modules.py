@@ -60,14 +60,18 @@ class SpatialMean(nn.Module):
 
 
 class ZeroPadShortcut(nn.Module):
-    """The paper's option A: keep every `stride`-th pixel and append zero channels. No parameters."""
+    """The paper's option A: keep every `stride`-th pixel and append zero channels. No parameters.
 
-    def __init__(self, stride: int, extra_channels: int) -> None:
+    `before` of the zero channels go before the input's instead (the paper does not say where they go; a popular
+    CIFAR ResNet puts half on each side): the same network with its channels relabelled."""
+
+    def __init__(self, stride: int, extra_channels: int, before: int = 0) -> None:
         super().__init__()
         self.stride = stride
         self.extra_channels = extra_channels
+        self.before = before
 
     def forward(self, x: Tensor) -> Tensor:
         if self.stride > 1:
             x = x[:, :, :: self.stride, :: self.stride]
-        return F.pad(x, (0, 0, 0, 0, 0, self.extra_channels))
+        return F.pad(x, (0, 0, 0, 0, self.before, self.extra_channels - self.before))

@@ -654,11 +654,17 @@ def check_view(comparison: Comparison) -> Group:
     parts: list = []
     verdict = Text()
     name = comparison.reference.name
+    for note in comparison.notes:
+        verdict.append(note[:1].upper() + note[1:] + ".\n", style="yellow")
     if comparison.verdict == "matches":
         verdict.append(f"✓ matches {name}", style="bold green")
         verdict.append(
             ": the same stem, blocks, shortcuts, activations and head, with the same shapes, params and MACs\n"
         )
+        if comparison.proof is not None:
+            verdict.append(f"Proven: {comparison.proof.words()}.\n")
+            for note in comparison.proof.notes:
+                verdict.append(note + ".\n", style="dim")
     elif comparison.verdict == "not_a_resnet":
         verdict.append("✗ not a ResNet", style="bold red")
         verdict.append(
@@ -673,9 +679,12 @@ def check_view(comparison: Comparison) -> Group:
         verdict.append(comparison.differences[0].message + "\n", style="bold")
     if comparison.equals and comparison.verdict == "differs":
         verdict.append(
-            f"Your model equals {comparison.equals} (built and checked: same layers, shapes, params and MACs).\n",
+            f"Your model equals {comparison.equals} (built and checked: the same graph, op for op, and the same "
+            "outputs with the same weights).\n",
             style="bold yellow",
         )
+    elif comparison.verdict == "differs" and comparison.closest is not None:
+        verdict.append(comparison.closest_line() + "\n", style="yellow")
     elif comparison.verdict == "differs":
         verdict.append("No config of this tool builds your network exactly.\n", style="yellow")
     parts.append(verdict)

@@ -16,10 +16,11 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from math import prod
-from typing import Any
+from typing import Any, NamedTuple
 
 from ...capture.structure import Structure
-from ...core.configs import arch_string
+from ...core.configs import arch_string, parse_arch
+from ...core.errors import InspectError
 from ...core.spec import ResNetSpec
 from ...core.words import counted
 from ...records import Line, Result, Section
@@ -30,6 +31,7 @@ from ...records.vocabulary import (
     DifferenceRecord,
     Verdict,
 )
+from .proof import Proof
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,9 @@ class Comparison(Result):
     unknown_ops: tuple[str, ...]  # ops with parameters the capture has no kind for
 
     target: str = "your model"
+    proof: Proof | None = None  # the function check, run where the structures agree
+    notes: tuple[str, ...] = ()  # what was chosen for the user: the reference, the size
+    closest: Any = None  # `infer.Closest` where no config is exact: the config with the fewest differences
 
     @property
     def matches(self) -> bool:
@@ -80,11 +85,20 @@ class Comparison(Result):
     def verdict_line(self) -> str:
         name = self.reference.name
         if self.verdict == "matches":
-            return f"matches {name}"
+            return f"matches {name}" + (f": {self.proof.words()}" if self.proof is not None else "")
         if self.verdict == "not_a_resnet":
             return "not a ResNet: no residual add anywhere"
         kinds = ", ".join(d.kind for d in self.differences)
         return f"differs from {name} in {counted(len(self.differences), 'way')} ({kinds})"
+
+    def closest_line(self) -> str:
+        """`No config builds your network exactly; the closest, resnet18:maxpool_padding=0, differs only in …`."""
+        c = self.closest
+        kinds = ", ".join(d.kind for d in c.differences)
+        return (
+            f"No config of this tool builds your network exactly; the closest, {c.arch}, differs only in {kinds}: "
+            f"{c.differences[0].message} ({counted(c.tried, 'candidate')} tried)"
+        )
 
     def records(self) -> list[CheckStageRecord]:
         """Per stage (stem, layer1…, head): output shape, params and MACs, yours beside the reference's."""
@@ -100,6 +114,17 @@ class Comparison(Result):
             verdict=self.verdict,
             equals=self.equals,
             run=self.probe,
+            proof=self.proof.record() if self.proof is not None else None,
+            notes=list(self.notes),
+            closest=(
+                {
+                    "arch": self.closest.arch,
+                    "differences": [d.record() for d in self.closest.differences],
+                    "candidates_tried": self.closest.tried,
+                }
+                if self.closest is not None
+                else None
+            ),
             differences=[d.record() for d in self.differences],
             structure=summary(self.yours),
             shortcut_runs_first_in=list(self.shortcut_first),
@@ -109,10 +134,14 @@ class Comparison(Result):
         )
 
     def sections(self) -> list[Section]:
-        lines = [Line(("✓ " if self.matches else "✗ ") + self.verdict_line(), "ok" if self.matches else "bad")]
+        lines = [Line(note, "note") for note in self.notes]
+        lines += [Line(("✓ " if self.matches else "✗ ") + self.verdict_line(), "ok" if self.matches else "bad")]
         lines += [Line(f"• {d.message}", "bad") for d in self.differences]
+        lines += [Line(note, "note") for note in (self.proof.notes if self.proof is not None else ())]
         if self.equals and not self.matches:
             lines.append(Line(f"Your model equals {self.equals}.", "title"))
+        elif self.closest is not None:
+            lines.append(Line(self.closest_line(), "note"))
         return [Section(lines=lines), Section("Per stage: yours against the reference", self.records())]
 
     def __repr__(self) -> str:
@@ -121,20 +150,40 @@ class Comparison(Result):
 
 
 def compare_model(
-    model: Any, spec: ResNetSpec, size: tuple[int, int], *, batch: int = 1, target: str = "your model"
+    model: Any,
+    spec: ResNetSpec,
+    size: tuple[int, int],
+    *,
+    batch: int = 1,
+    target: str = "your model",
+    captured: tuple[Any, Structure] | None = None,
+    notes: tuple[str, ...] = (),
 ) -> Comparison:
-    """Capture `model` at `size` and hold its structure against `spec`'s, block by block (stage, index, path)."""
+    """Capture `model` at `size` (or take its `captured` graph and structure) and hold its structure against
+    `spec`'s, block by block (stage, index, path); a "matches" only once proven (`proof.prove`). `notes`: what
+    the caller chose for the user (a reference, a size), said with the verdict."""
     from ...capture.graph import input_channels
-    from .infer import equal_config, reference_structure, structure_of
+    from .infer import equal_config, reference_capture, structure_of
+    from .proof import prove
 
     channels = input_channels(model, spec.in_channels)
-    graph, yours = structure_of(model, (batch, channels, *size))
-    theirs = reference_structure(spec, size)
+    graph, yours = captured if captured is not None else structure_of(model, (batch, channels, *size))
+    reference = reference_capture(spec, size)
+    theirs = reference.structure
     differences = compare_structures(yours, theirs)
+    proof = closest = None
+    if yours.residual and not differences:  # the same structure: said to match only once it computes the same
+        proof = prove(model, (graph, yours), reference)
+        if not proof.holds:
+            said = f"the same graph as the reference, op for op; {proof.problem}"
+            differences = [Difference("function", ("model",), proof.problem, "the reference's function", said)]
     if not yours.residual:
         verdict, equals = Verdict.not_a_resnet, None
     elif differences:
-        verdict, equals = Verdict.differs, equal_config(yours, size, prefer=spec.name.split(" ")[0])
+        prefer = spec.name.split(" ")[0]
+        verdict, equals = Verdict.differs, equal_config(yours, size, prefer=prefer, model=model, graph=graph)
+        if equals is None and {d.kind for d in differences} != {"function"}:
+            closest = closest_config(yours, size, prefer=prefer)
     else:
         verdict, equals = Verdict.matches, arch_string(spec)
     relu_calls = sum(n.kind == "relu" for n in graph.nodes)
@@ -145,8 +194,49 @@ def compare_model(
     )
     first = tuple(b.where for b in yours.blocks if b.shortcut_first)
     return Comparison(
-        spec, yours, theirs, tuple(differences), verdict, equals, graph.probe, first, relu_calls, unknown, target
+        spec,
+        yours,
+        theirs,
+        tuple(differences),
+        verdict,
+        equals,
+        graph.probe,
+        first,
+        relu_calls,
+        unknown,
+        target,
+        proof,
+        notes,
+        closest,
     )
+
+
+class Closest(NamedTuple):
+    arch: str  # a config `--arch` takes
+    differences: tuple  # what still differs (`diff.Difference`), fewest among the candidates
+    tried: int  # candidates built and compared
+
+
+def closest_config(structure: Structure, size: tuple[int, int], prefer: str | None = None) -> Closest | None:
+    """Where no config builds the network exactly: the config with the fewest differences among the knobs read
+    leniently off the structure and the nearest named config. Bounded: two candidates, each one capture."""
+    from .infer import nearest_named, reference_capture, spec_of
+
+    candidates = []
+    lenient = spec_of(structure, size, lenient=True)
+    if lenient is not None:
+        candidates.append(arch_string(lenient, prefer=prefer))
+    candidates.append(nearest_named(structure))
+    best: Closest | None = None
+    for text in dict.fromkeys(candidates):
+        try:
+            built = reference_capture(parse_arch(text), size)
+        except InspectError:
+            continue
+        differences = tuple(compare_structures(structure, built.structure))
+        if differences and (best is None or len(differences) < len(best.differences)):
+            best = Closest(text, differences, len(dict.fromkeys(candidates)))
+    return best
 
 
 # Differences, one per kind, in the order a reader meets them.
@@ -300,15 +390,24 @@ def _compare_stem(found: _Found, yours: Structure, theirs: Structure, same_order
     r_convs = [_conv_geometry(x) for x in theirs.stem if x.kind == "conv"]
     y_pool = [x for x in yours.stem if x.kind == "maxpool"]
     r_pool = [x for x in theirs.stem if x.kind == "maxpool"]
-    if y_convs != r_convs or bool(y_pool) != bool(r_pool):
+    y_acts, r_acts = sorted(set(_acts(yours.stem))), sorted(set(_acts(theirs.stem)))
+    y_norms, r_norms = sorted(set(_norms(yours.stem))), sorted(set(_norms(theirs.stem)))
+    # A BN-ReLU more or less at the end of the stem is one difference of the stem, not two; and a stem of other
+    # convs that also normalises or activates otherwise is one difference, said with every layer of both.
+    geometry = y_convs != r_convs or bool(y_pool) != bool(r_pool)
+    extras = same_order and (y_acts != r_acts or y_norms != r_norms)
+    norm_and_act = (same_order and y_acts != r_acts and y_norms != r_norms) or (geometry and extras)
+    if norm_and_act:
+        y, r = (", ".join(x.words() for x in s.stem) or "nothing" for s in (yours, theirs))
+        found.add("stem", "stem", y, r, f"your stem is {y}; the reference's is {r}")
+    elif geometry:
         y, r = _stem_words(yours.stem), _stem_words(theirs.stem)
         found.add("stem", "stem", y, r, f"your stem is {y}; the reference's is {r}")
     elif y_pool and r_pool and y_pool[0].attrs != r_pool[0].attrs:
         y, r = _pool_words(y_pool[0]), _pool_words(r_pool[0])
         found.add("maxpool", "stem", y, r, f"your stem's max pool is {y}; the reference's is {r}")
     # Kinds, not counts: a deep stem has three ReLUs where the reference has one, and says so as `stem`.
-    y_acts, r_acts = sorted(set(_acts(yours.stem))), sorted(set(_acts(theirs.stem)))
-    if (y_acts != r_acts) if same_order else (set(y_acts) - {"relu"}):
+    if not norm_and_act and ((y_acts != r_acts) if same_order else (set(y_acts) - {"relu"})):
         found.add(
             "activation",
             "stem",
@@ -317,8 +416,7 @@ def _compare_stem(found: _Found, yours: Structure, theirs: Structure, same_order
             f"your stem's activation is {', '.join(y_acts) or 'none'}; the reference's is "
             f"{', '.join(r_acts) or 'none'}",
         )
-    y_norms, r_norms = sorted(set(_norms(yours.stem))), sorted(set(_norms(theirs.stem)))
-    if same_order and y_norms != r_norms:
+    if same_order and y_norms != r_norms and not norm_and_act:
         found.add(
             "norm",
             "stem",
@@ -499,6 +597,15 @@ def _compare_shortcut(found: _Found, yb, rb, same_order: bool) -> None:
     if y_kind != r_kind or y_layers != r_layers or (same_order and bool(y_norm) != bool(r_norm)):
         y, r = _shortcut_words(yb), _shortcut_words(rb)
         found.add("shortcut", yb.where, y, r, f"{yb.where}: your shortcut is {y}; the reference's is {r}")
+    elif yb.tap != rb.tap and same_order:
+        y, r = _tap_words(yb, yb.tap, max(yb.tap, rb.tap)), _tap_words(yb, rb.tap, max(yb.tap, rb.tap))
+        found.add(
+            "shortcut",
+            yb.where,
+            f"reads the block input {y}",
+            f"reads the block input {r}",
+            f"{yb.where}: your shortcut reads the block input {y}; the reference's reads it {r}",
+        )
     elif y_norm and r_norm and y_norm != r_norm and same_order:
         found.add(
             "norm",
@@ -507,6 +614,17 @@ def _compare_shortcut(found: _Found, yb, rb, same_order: bool) -> None:
             ", ".join(r_norm),
             f"{yb.where}: your shortcut normalises with {', '.join(y_norm)}; the reference's with {', '.join(r_norm)}",
         )
+
+
+def _tap_words(block, tap: int, deepest: int) -> str:
+    """Where a shortcut branches off, against the main path's first `deepest` layers: `before its batch norm →
+    relu`, `after its batch norm → relu`, or between them."""
+    layers = [x.words() for x in block.main[:deepest]]
+    if tap == 0:
+        return f"before its {' → '.join(layers)}"
+    if tap >= deepest:
+        return f"after its {' → '.join(layers)}"
+    return f"after its {' → '.join(layers[:tap])}, before its {' → '.join(layers[tap:])}"
 
 
 def _fallback(yours: Structure, theirs: Structure) -> Difference:
