@@ -40,7 +40,7 @@ def test_a_correct_independent_resnet18_matches():
 def test_the_proof_is_in_the_verdict_line():
     out = check("correct", "--depth", "18").stdout
     assert "✓ matches resnet18" in out
-    assert "Proven: same graph, " in out and "with shared random weights (float64)." in out
+    assert "Proven: same graph, " in out and "with shared random weights (float64, eval mode)." in out
 
 
 def test_the_two_shortcut_taps_of_a_pre_activation_net_are_told_apart_in_words():
@@ -150,6 +150,54 @@ def test_where_no_config_is_exact_the_closest_is_named_with_what_still_differs()
     data = comparison.document().to_dict()
     assert data["closest"]["arch"] == closest.arch and data["closest"]["candidates_tried"] == 2
     assert [d["kind"] for d in data["closest"]["differences"]] == ["maxpool"]
+
+
+def test_shared_weights_never_match():
+    # one BN module used twice in a block, and the `[Block(...)] * n` slip that repeats one module n times
+    from tests.corpus_models import TVBottleneck, tv_resnet18, tv_resnet50
+
+    shared_bn = tv_resnet18()
+    shared_bn.layer1[0].bn2 = shared_bn.layer1[0].bn1
+    repeated = tv_resnet50()
+    repeated.layer1 = torch.nn.Sequential(repeated.layer1[0], *[TVBottleneck(256, 64)] * 2)
+    for model, name, said in (
+        (shared_bn, "resnet18", "your model uses one tensor, layer1.0.bn1.weight, in 2 places"),
+        (repeated, "resnet50", "your model uses one tensor, layer1.1.conv1.weight, in 2 places"),
+    ):
+        comparison = compare_model(model, get_spec(name), (64, 64))
+        assert comparison.verdict == "differs" and [d.kind for d in comparison.differences] == ["function"]
+        assert said in comparison.differences[0].message and "shared weights, fewer parameters" in (
+            comparison.differences[0].message
+        )
+
+
+def test_clamp_at_zero_is_a_relu():
+    from tests.corpus_models import TVBasicBlock, tv_resnet18
+
+    class ClampBlock(TVBasicBlock):
+        def forward(self, x):
+            identity = x if self.downsample is None else self.downsample(x)
+            out = self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
+            return (out + identity).clamp(min=0)
+
+    model = tv_resnet18()
+    for stage in (model.layer1, model.layer2, model.layer3, model.layer4):
+        for block in stage:
+            block.__class__ = ClampBlock
+    assert compare_model(model, get_spec("resnet18"), (64, 64)).verdict == "matches"
+
+
+def test_a_plain_network_without_arch_is_not_a_resnet():
+    plain = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 8, 3),
+        torch.nn.ReLU(),
+        torch.nn.AdaptiveAvgPool2d(1),
+        torch.nn.Flatten(),
+        torch.nn.Linear(8, 10),
+    )
+    from resnet_inspect.features.check import check as check_model
+
+    assert check_model(plain).verdict == "not_a_resnet"
 
 
 SMALL_CONFIGS = ["resnet18", "resnet20", "preact_resnet18", "seresnet18", "resnet18d", "resnext50_32x4d"]

@@ -285,6 +285,12 @@ def _attrs(kind: str, name: str, args: tuple, kwargs: dict, out_shape: Shape) ->
             extra["name"] = "relu6" if (low, high) == (0.0, 6.0) else f"hardtanh({low:g}, {high:g})"
         if base in ("clamp_min", "threshold"):
             extra["name"] = "relu" if all(float(v) == 0 for v in a[1:3] if isinstance(v, int | float)) else base
+        if base == "clamp":  # x.clamp(min=0) is a ReLU, x.clamp(0, 6) a ReLU6
+            low = a[1] if len(a) > 1 else kwargs.get("min")
+            high = a[2] if len(a) > 2 else kwargs.get("max")
+            bounds = tuple(None if v is None else float(v) for v in (low, high))
+            named = {(0.0, None): "relu", (0.0, 6.0): "relu6"}
+            extra["name"] = named.get(bounds, f"clamp({', '.join('' if v is None else f'{v:g}' for v in bounds)})")
         return extra
     if kind == "cat":
         return {"dim": int(a[1]) if len(a) > 1 else int(kwargs.get("dim", 0))}

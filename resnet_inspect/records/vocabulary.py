@@ -387,6 +387,7 @@ class Verdict(StrEnum):
     matches = "matches"  # the same network as the reference
     differs = "differs"  # a ResNet that departs from the reference (each way a `DifferenceKind`)
     not_a_resnet = "not_a_resnet"  # no residual add (a model), or no ResNet state_dict (a checkpoint)
+    unproven = "unproven"  # the structures agree, but the two networks could not be run to prove the same function
     recognised = "recognised"  # a checkpoint held against nothing that loads strictly into a config
 
 
@@ -438,7 +439,9 @@ class CheckStageRecord(Record):
 class CheckDocument(Document):
     target: str = field("what was checked")
     arch: str = field("the reference config it was held against")
-    verdict: Verdict = field("matches, differs or not_a_resnet")
+    verdict: Verdict = field(
+        "matches, differs, not_a_resnet, or unproven (the structures agree; the function check could not run)"
+    )
     equals: str | None = field(
         "a config (`--arch` string) that builds the same network, when it is not the reference (or null)"
     )

@@ -665,6 +665,8 @@ def check_view(comparison: Comparison) -> Group:
             verdict.append(f"Proven: {comparison.proof.words()}.\n")
             for note in comparison.proof.notes:
                 verdict.append(note + ".\n", style="dim")
+    elif comparison.verdict == "unproven":
+        verdict.append(f"? {comparison.verdict_line()}\n", style="bold yellow")
     elif comparison.verdict == "not_a_resnet":
         verdict.append("✗ not a ResNet", style="bold red")
         verdict.append(

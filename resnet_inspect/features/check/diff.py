@@ -88,6 +88,8 @@ class Comparison(Result):
             return f"matches {name}" + (f": {self.proof.words()}" if self.proof is not None else "")
         if self.verdict == "not_a_resnet":
             return "not a ResNet: no residual add anywhere"
+        if self.verdict == "unproven":
+            return f"not proven to match {name}: the same graph, op for op, but {self.proof.problem}"
         kinds = ", ".join(d.kind for d in self.differences)
         return f"differs from {name} in {counted(len(self.differences), 'way')} ({kinds})"
 
@@ -174,16 +176,20 @@ def compare_model(
     proof = closest = None
     if yours.residual and not differences:  # the same structure: said to match only once it computes the same
         proof = prove(model, (graph, yours), reference)
-        if not proof.holds:
+        if not proof.holds and proof.ran:
             said = f"the same graph as the reference, op for op; {proof.problem}"
             differences = [Difference("function", ("model",), proof.problem, "the reference's function", said)]
     if not yours.residual:
         verdict, equals = Verdict.not_a_resnet, None
+    elif proof is not None and not proof.ran:
+        verdict, equals = Verdict.unproven, None
     elif differences:
         prefer = spec.name.split(" ")[0]
         verdict, equals = Verdict.differs, equal_config(yours, size, prefer=prefer, model=model, graph=graph)
         if equals is None and {d.kind for d in differences} != {"function"}:
             closest = closest_config(yours, size, prefer=prefer)
+            if closest is not None and closest.arch == arch_string(spec):
+                closest = None  # the reference itself: its differences are the ones already said
     else:
         verdict, equals = Verdict.matches, arch_string(spec)
     relu_calls = sum(n.kind == "relu" for n in graph.nodes)

@@ -221,7 +221,7 @@ def nearest_named(structure: Structure) -> str:
         d += 2 * sum(a != b for a, b in itertools.zip_longest(widths, [w * expansion for w in spec.widths]))
         d += 4 * (_stem_kind(structure) != spec.stem) + 4 * (structure.order != spec.order)
         d += 2 * (any(b.attention for b in structure.blocks) != bool(spec.se_reduction))
-        first = structure.blocks[0].convs
+        first = structure.blocks[0].convs if structure.blocks else ()
         if spec.block == "bottleneck" and len(first) == 3:  # ResNeXt's cardinality and a wide net's inner width
             inner = spec.widths[0] * spec.width_per_group // 64 * spec.groups
             d += 2 * (first[1].out_shape[1] != inner) + 2 * (dict(first[1].attrs)["groups"] != spec.groups)

@@ -42,6 +42,7 @@ class Proof:
     largest_difference: float | None  # max |yours − reference| over the output, relative to max |reference|
     problem: str | None  # why the two do not compute the same thing (None: they do)
     notes: tuple[str, ...] = ()  # what the proof had to align (where option A's zero channels go)
+    ran: bool = True  # False: the forwards could not run at all (nothing proven either way)
 
     @property
     def holds(self) -> bool:
@@ -53,7 +54,7 @@ class Proof:
         if not self.holds:
             return f"{graph}; {self.problem}"
         closeness = "to the last bit" if self.largest_difference == 0 else f"to {self.largest_difference:.0e}"
-        return f"{graph}; same outputs {closeness} with shared random weights ({self.dtype})"
+        return f"{graph}; same outputs {closeness} with shared random weights ({self.dtype}, eval mode)"
 
     def record(self) -> dict[str, Any]:
         return {
@@ -64,6 +65,7 @@ class Proof:
             "holds": self.holds,
             "problem": self.problem,
             "notes": list(self.notes),
+            "ran": self.ran,
         }
 
 
@@ -106,6 +108,23 @@ def correspondence(yours: tuple[Graph, Structure], theirs: tuple[Graph, Structur
     return pairs
 
 
+def _shared(pairs: dict[str, str]) -> str | None:
+    """Where one tensor of your model stands in several places of the reference (a BN module used twice, tied
+    conv weights, `[Block(...)] * n`): fewer parameters than the reference, another network."""
+    places: dict[str, list[str]] = {}
+    for theirs, yours in pairs.items():
+        places.setdefault(yours, []).append(theirs)
+    many = [(yours, theirs) for yours, theirs in places.items() if len(theirs) > 1]
+    if not many:
+        return None
+    yours, theirs = many[0]
+    more = f" (and {len(many) - 1} more tensors shared so)" if len(many) > 1 else ""
+    return (
+        f"your model uses one tensor, {yours}, in {len(theirs)} places where the reference has one each "
+        f"({', '.join(theirs[:3])}{'…' if len(theirs) > 3 else ''}){more}: shared weights, fewer parameters"
+    )
+
+
 def _sizes(sizes: list) -> str:
     return "/".join(f"{k:,}" if isinstance(k, int) else "?" for k in sizes) or "no"
 
@@ -124,6 +143,9 @@ def prove(model: Any, yours: tuple[Graph, Structure], reference: Any) -> Proof:
         pairs = correspondence(yours, theirs)
     except InspectError as error:
         return Proof(ops, 0, "float64", None, f"the weights do not pair op for op: {error}")
+    shared = _shared(pairs)
+    if shared:
+        return Proof(ops, 0, "float64", None, shared)
     read_by_yours = {name for node in yours[0].nodes for name in node.params}
     read_by_theirs = {name for node in theirs[0].nodes for name in node.params}
     unpaired = sorted(read_by_yours - set(pairs.values()))
@@ -142,9 +164,13 @@ def prove(model: Any, yours: tuple[Graph, Structure], reference: Any) -> Proof:
     full = (1, *yours[0].input_shape[1:])
     reduced, said = _proof_shape(full, theirs[1])
     # float32 only where the user's forward insists on it; the checked size where it does not run at a smaller one
-    attempts = [(reduced, torch.float64, said), (full, torch.float64, ()), (full, torch.float32, ())]
+    from ...capture.graph import model_dtype
+
+    own = model_dtype(model)  # last: a forward that casts its input to its own half precision
+    attempts = [(reduced, torch.float64, said), (full, torch.float64, ()), (full, torch.float32, ()), (full, own, ())]
+    attempts = list(dict.fromkeys(attempts))
     problem = None
-    for shape, dtype, notes in attempts if reduced != full else attempts[1:]:
+    for shape, dtype, notes in attempts:
         generator = torch.Generator().manual_seed(SEED)
         try:
             copy = copy_model(model, "cpu", dtype=dtype, zeros=True, what="the function check").eval()
@@ -197,10 +223,11 @@ def prove(model: Any, yours: tuple[Graph, Structure], reference: Any) -> Proof:
                 name,
                 difference,
                 f"yet different outputs with the same weights (largest difference {difference:.2g} of the output's "
-                "scale): this tool missed how they differ; please report it",
+                "scale): an op this tool does not model (a scale, a permutation, a transpose, …) changes what your "
+                "model computes",
             )
         return Proof(ops, len(pairs), name, difference, None, (*notes, *_relabelling_note(relabelled)))
-    return Proof(ops, len(pairs), "float64", None, problem)
+    return Proof(ops, len(pairs), "float64", None, problem, ran=False)
 
 
 def _proof_shape(input_shape: tuple[int, ...], reference: Structure) -> tuple[tuple[int, ...], tuple[str, ...]]:
