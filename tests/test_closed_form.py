@@ -180,3 +180,13 @@ def test_a_ceil_mode_pool_that_may_drop_its_last_window_has_no_closed_form():
     )
     with pytest.raises(InspectError, match="ceil_mode pool"):
         closed_forms(spec, tuple(units))
+
+
+@pytest.mark.parametrize("name", ["resnet50", "resnet20", "seresnet18", "preact_resnet18"])
+def test_the_batch_is_a_factor_checked_not_assumed(name):
+    # totals_by_batch scales batch 1 by each batch; the rules counted at each batch on their own agree exactly
+    counter = Counter(closed_forms(get_spec(name)))
+    sizes = [(32, 32), (224, 224), (225, 193)]
+    scaled = counter.totals_by_batch(sizes, (1, 3, 7, 20_001))
+    for batch in (1, 3, 7, 20_001):
+        assert scaled[batch] == counter.totals(sizes, batch)

@@ -351,6 +351,34 @@ class Counter:
             for size, p, m, f, e, final in zip(sizes, params, macs, fvcore, elements, finals, strict=True)
         ]
 
+    def totals_by_batch(self, sizes: Sequence[tuple[int, int]], batches: Sequence[int]) -> dict[int, list[SizeCounts]]:
+        """`totals` at every batch: every count rule is per sample, so the batch is a factor on MACs and
+        elements (parameters stay), checked once against the rules at batch 2 rather than assumed; where it
+        did not hold, each batch would be counted on its own."""
+        import dataclasses
+
+        one, two = self.totals(sizes, 1), self.totals(sizes, 2)
+        linear = all(
+            (b.params, b.macs_conv_linear, b.macs_fvcore, b.activation_elements)
+            == (a.params, 2 * a.macs_conv_linear, 2 * a.macs_fvcore, 2 * a.activation_elements)
+            for a, b in zip(one, two, strict=True)
+        )
+        if not linear:
+            return {batch: self.totals(sizes, batch) for batch in batches}
+        return {
+            batch: [
+                dataclasses.replace(
+                    a,
+                    batch=batch,
+                    macs_conv_linear=a.macs_conv_linear * batch,
+                    macs_fvcore=a.macs_fvcore * batch,
+                    activation_elements=a.activation_elements * batch,
+                )
+                for a in one
+            ]
+            for batch in batches
+        }
+
     def _sums(self, sizes: Any, batch: int) -> tuple[Any, Any, Any, Any]:
         """(params, MACs, fvcore's MACs, allocated elements), each an array over `sizes` (an n×2 array)."""
         heights, widths = sizes[:, 0], sizes[:, 1]

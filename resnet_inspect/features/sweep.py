@@ -259,7 +259,7 @@ def _sweep_analytic(
     shown = ", ".join(f"{h}×{w}" for h, w in sample)
     how = f"closed forms; hooked model layer by layer at {counted(len(sample), 'size')} ({shown})"
     counter, width = Counter(forms), dtype_bytes(dtype)
-    by_batch = {batch: counter.totals(sizes, batch) for batch in batches}
+    by_batch = counter.totals_by_batch(sizes, batches)
     points = []
     for i, size in enumerate(sizes):
         for batch in batches:

@@ -34,16 +34,28 @@ def to_json(value: Record | Sequence[Record | Row] | Row) -> str:
     return _dumps(plain(value), "") + "\n"
 
 
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder for every value: not one per call
+_KEYS: dict[str, str] = {}  # a document repeats its keys in every record: each encoded once
+
+
 def _dumps(value: Any, indent: str) -> str:
     inner = indent + "  "
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = (f"{inner}{json.dumps(k, ensure_ascii=False)}: {_dumps(v, inner)}" for k, v in value.items())
+        items = (f"{inner}{_key(k)}: {_dumps(v, inner)}" for k, v in value.items())
         return "{\n" + ",\n".join(items) + "\n" + indent + "}"
     if isinstance(value, list) and value and any(isinstance(v, dict | list) for v in value):
         return "[\n" + ",\n".join(inner + _dumps(v, inner) for v in value) + "\n" + indent + "]"
-    return json.dumps(value, ensure_ascii=False)
+    if type(value) is int:  # the common leaf (not a bool, whose type is bool): as json writes it
+        return str(value)
+    return _encode(value)
+
+
+def _key(key: str) -> str:
+    if key not in _KEYS:
+        _KEYS[key] = _encode(key)
+    return _KEYS[key]
 
 
 def cell_text(value: Any) -> str:
