@@ -88,7 +88,7 @@ class Analysis(Result):
 
     # ------------------------------------------------------------------------------------------ totals
 
-    @property
+    @cached_property  # read once per record of a table: summed once, not once per row
     def params(self) -> int:
         return sum(row.traced.params for row in self.rows)
 
@@ -101,12 +101,12 @@ class Analysis(Result):
     def trainable_params(self) -> int:
         return self.verification.model_params - self.frozen_params
 
-    @property
+    @cached_property  # read once per record of a table: summed once, not once per row
     def macs_conv_linear(self) -> int:
         """Conv + linear MACs: the paper's and torchvision's "FLOPs"."""
         return sum(row.macs_conv_linear for row in self.rows)
 
-    @property
+    @cached_property  # read once per record of a table: summed once, not once per row
     def macs_fvcore(self) -> int:
         """Every MAC fvcore counts: conv and linear, plus batch norm (2 per element) and average pooling."""
         return sum(row.macs_fvcore for row in self.rows)
