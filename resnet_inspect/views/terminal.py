@@ -654,8 +654,6 @@ def check_view(comparison: Comparison) -> Group:
     parts: list = []
     verdict = Text()
     name = comparison.reference.name
-    for note in comparison.notes:
-        verdict.append(note[:1].upper() + note[1:] + ".\n", style="yellow")
     if comparison.verdict == "matches":
         verdict.append(f"✓ matches {name}", style="bold green")
         verdict.append(
