@@ -1,7 +1,12 @@
 import datetime
+import os
 import random
 
 import torch
+
+# Every test proves what it checks: no answer from a proof cache another run left (a test that breaks a model
+# on purpose must see it break). The cache's own tests give it a folder of their own.
+os.environ["RESNET_INSPECT_CACHE"] = "off"
 
 # Two cores: keep intra-op threads from fighting pytest-level work, and results repeatable.
 torch.set_num_threads(2)

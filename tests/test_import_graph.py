@@ -1,11 +1,11 @@
 """The house's rules, checked on the import graph rather than said in docstrings.
 
-Layers, lowest first: core (plain integers, never torch) ← records (the vocabulary, never torch) ← runtime
-(torch on the tool's own model) ← capture (a user's model or files) ← features ← views ← cli; the library's front
-door (`resnet_inspect`, `api`) and `files` sit where they are used. A module imports only from its own layer or
-below, at any depth (an import inside a function counts: hiding a cycle does not remove it); imports under
-`if TYPE_CHECKING:` are type hints and do not count. Views render results through what the results expose and
-import no feature at run time. And no cycle anywhere.
+Layers, lowest first: core (plain integers, never torch) ← records (the vocabulary, never torch) ← cache (proofs
+kept on disk, never torch) ← runtime (torch on the tool's own model) ← capture (a user's model or files) ← features
+← views ← cli; the library's front door (`resnet_inspect`, `api`) and `files` sit where they are used. A module
+imports only from its own layer or below, at any depth (an import inside a function counts: hiding a cycle does not
+remove it); imports under `if TYPE_CHECKING:` are type hints and do not count. Views render results through what the
+results expose and import no feature at run time. And no cycle anywhere.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "resnet_inspect"
-LAYERS = ["core", "files", "records", "runtime", "capture", "features", "views", "api", "cli", "__init__", "__main__"]
-NO_TORCH = ("core", "records")  # layers that never import torch or fvcore, at any depth
+LAYERS = [
+    "core", "files", "records", "cache", "runtime", "capture", "features", "views", "api", "cli", "__init__", "__main__"
+]  # fmt: skip
+NO_TORCH = ("core", "records", "cache")  # layers that never import torch or fvcore, at any depth
 HEAVY = ("torch", "fvcore")
 
 

@@ -52,7 +52,7 @@ CASES: dict[str, tuple[list[str], dict[str, list[str]]]] = {
         "dtype": ["--memory", "--dtype", "bf16"], "cross_check": ["--cross-check"], "rf": ["--rf", "--format", "rich"],
         "verify_rf": ["--verify-rf"], "model": ["--model", MODEL], "kwargs": ["--model", TEN, "--kwargs",
                                                                              '{"num_classes": 10}'],
-        "symbolic": ["--symbolic", "--format", "markdown"],
+        "symbolic": ["--symbolic", "--format", "markdown"], "no_cache": ["--no-cache"],
     }),
     "archs": (["--size", "32", "--format", "json"], {"size": ["--size", "48"], "fmt": ["--format", "csv"],
                                                       "output": None}),

@@ -48,6 +48,11 @@ def table(
         "A column with each row's output size as a closed form in H and W, proven equal to "
         "PyTorch's own symbolic shapes at every input size.",
     ) = False,
+    no_cache: Flag(
+        "no-cache",
+        "Verify against the hooked model again rather than read its cached proof (RESNET_INSPECT_CACHE=off "
+        "turns the cache off).",
+    ) = False,
 ) -> None:
     """Layer-by-layer shapes, parameters and MACs of a ResNet at one input size, verified against the model."""
     from ..capture.load import load_factory
@@ -69,6 +74,7 @@ def table(
         fields=rf,
         model=loaded,
         model_name=model,
+        cache=not no_cache,
     )
     markdown = (
         None

@@ -16,7 +16,7 @@ from ..core.spec import ResNetSpec
 from ..records.vocabulary import Level
 
 if TYPE_CHECKING:  # verify imports torch; the analytic path must not pay for it
-    from ..runtime.verify import LayerCheck
+    from ..core.verification import LayerCheck
 
 
 @dataclass(frozen=True)

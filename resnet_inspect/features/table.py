@@ -39,7 +39,7 @@ from .rows import LayerRow, Row
 from .rows import rows as group_rows
 
 if TYPE_CHECKING:  # verify imports torch; the CLI's --help and the analytic path must not pay for it
-    from ..runtime.verify import Probe, Verification
+    from ..core.verification import Probe, Verification
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,8 @@ class Analysis(Result):
     rows: tuple[LayerRow, ...]
     verification: Verification
     probe: Probe
+    cached: str | None = None  # where the verification was read back from the proof cache: its words
+    rechecked: bool = False  # proven again on purpose, the cache not read (cache=False)
 
     # ------------------------------------------------------------------------------------------ totals
 
@@ -273,6 +275,8 @@ class Analysis(Result):
             stages=self.records(Level.stage, flops=flops),
             totals=self.totals(flops=flops),
             problems=list(self.problems),
+            verified_by=self.cached
+            or f"the hooked model ({self.probe} probe)" + ("; proven again (--no-cache)" if self.rechecked else ""),
             cross_check=[check.record() for check in cross_checks] or None,
             memory=memory.record() if memory is not None else None,
         )
@@ -362,7 +366,8 @@ def totals_lines(analysis: Analysis, *, flops: bool = False) -> list[str]:
         + (f"; {analysis.trainable_params:,} trainable, {frozen:,} frozen (requires_grad off)" if frozen else ""),
         f"{unit}, conv + linear (the paper's and torchvision's count): {cl:,} ({cl / 1e9:,.2f} {prefix})",
         f"{unit}, all that fvcore counts (+ batch norm, avg pool): {fv:,} ({fv / 1e9:,.2f} {prefix})",
-        f"Verified against the hooked model: {checked}/{len(analysis.rows)} layers",
+        f"Verified against the hooked model: {checked}/{len(analysis.rows)} layers"
+        + (f" ({analysis.cached})" if analysis.cached else " (proven again: --no-cache)" if analysis.rechecked else ""),
     ]
 
 
@@ -373,6 +378,7 @@ def analyze(
     batch: int = 1,
     model: Any = None,
     probe: Probe = "empty-batch",
+    cache: bool = True,
     **knobs: Any,
 ) -> Analysis:
     """Trace `arch` at `size`, verify it against the real model, count it.
@@ -381,9 +387,11 @@ def analyze(
     `"480x640"` string or a (height, width) pair, by default the config's own (224, or 32 for CIFAR nets);
     `knobs` change the config (`analyze(18, 32, stem="cifar", num_classes=10)`). `model` replaces the model
     built from the spec: to hold another implementation against the trace (`resnet_inspect.analyze` also takes
-    an `nn.Module` as `arch`, and captures it as it is: `features.model_table.analyze_model`).
+    an `nn.Module` as `arch`, and captures it as it is: `features.model_table.analyze_model`). A network built
+    from its spec is verified once per input shape and kept in the proof cache (`resnet_inspect.cache`);
+    `cache=False` verifies it again (and keeps the new proof).
     """
-    from ..runtime.model import build_model
+    from .. import cache as proofs
 
     spec = with_knobs(parse_arch(arch), knobs)
     height, width = parse_size(spec.default_size if size is None else size)
@@ -397,8 +405,14 @@ def analyze(
     if model is not None:  # the user's: run a copy, never the model itself (the probe gives weights new storage)
         from ..capture.graph import fresh_copy
 
-        model = fresh_copy(model, "meta", zeros=False)
-    return analyze_trace(traced, model if model is not None else build_model(spec, device="meta"), probe=probe)
+        return analyze_trace(traced, fresh_copy(model, "meta", zeros=False), probe=probe)
+    if cache and (hit := proofs.load(traced, probe)) is not None:  # proven before: no torch
+        return analysis_of(traced, hit.verification, probe, cached=hit.words())
+    from ..runtime.model import build_model
+
+    analysis = analyze_trace(traced, build_model(spec, device="meta"), probe=probe)
+    proofs.store(traced, probe, analysis.verification)
+    return analysis if cache else dataclasses.replace(analysis, rechecked=True)
 
 
 def analyze_trace(traced: Trace, model: Any, *, probe: Probe = "empty-batch") -> Analysis:
@@ -407,19 +421,24 @@ def analyze_trace(traced: Trace, model: Any, *, probe: Probe = "empty-batch") ->
     A model reused across calls is materialized once: sweeping many sizes costs one small forward each.
     """
     from ..core.budget import check_trace_tensors
-    from ..runtime.counting import count_layers
     from ..runtime.verify import verify
 
     if probe == "meta":  # the whole batch, laid out on the meta device: within torch's bytes per tensor
         check_trace_tensors("the meta probe", traced)
-    verification = verify(traced, model, probe=probe)
+    return analysis_of(traced, verify(traced, model, probe=probe), probe)
+
+
+def analysis_of(traced: Trace, verification: Verification, probe: Probe, *, cached: str | None = None) -> Analysis:
+    """The analysis of a verification: each row with fvcore's count from the model's own shapes."""
+    from ..runtime.counting import count_layers
+
     observed = [check.observed for check in verification.checks if check.observed is not None]
     macs = {count.name: count.macs_fvcore for count in count_layers(observed, batch=traced.input_shape[0])}
     rows = tuple(
         LayerRow(check.traced, check, macs.get(check.observed.name, 0) if check.observed else 0)
         for check in verification.checks
     )
-    return Analysis(traced.spec, traced.input_shape, rows, verification, probe)
+    return Analysis(traced.spec, traced.input_shape, rows, verification, probe, cached)
 
 
 def out_size_exprs(spec: ResNetSpec, *, pretty: bool = False) -> dict[str, list[str]]:
@@ -560,10 +579,12 @@ def table(
     fields: bool = False,
     model: Any = None,
     model_name: str | None = None,
+    cache: bool = True,
 ) -> Table:
     """The table of `arch` (or of `model`, an nn.Module) at `size`, with what the options ask for: `memory` (a
     dtype), `cross_check` (torch's and fvcore's own counters), `symbolic` (closed forms proven on PyTorch's
-    symbolic shapes), `verify_rf` (receptive fields proven on the model by gradients), `fields` (their columns)."""
+    symbolic shapes), `verify_rf` (receptive fields proven on the model by gradients), `fields` (their columns);
+    `cache=False` proves the table again rather than reading its proof back (`resnet_inspect.cache`)."""
     from ..core.memory import canonical_dtype
 
     dtype = canonical_dtype(memory) if memory is not None else None
@@ -574,11 +595,13 @@ def table(
         for name, asked in (("cross_check", cross_check), ("symbolic", symbolic), ("verify_rf", verify_rf)):
             if asked:
                 raise InspectError(f"{name} does not apply to a model yet: it proves the configs this tool builds")
+        if not cache:
+            raise InspectError("no_cache does not apply to a model: a model is never answered from the cache")
         analysis = analyze_model(model, size, batch=batch, name=model_name)
         return Table(analysis, level, flops, fields=fields, memory_dtype=dtype)
     from .cross_check import cross_check as count_again
 
-    analysis = analyze(arch, size, batch=batch)
+    analysis = analyze(arch, size, batch=batch, cache=cache)
     proof = field_proof = None
     if symbolic:
         from ..runtime.symbolic import verify_symbolic

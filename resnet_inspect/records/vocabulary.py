@@ -201,6 +201,11 @@ class TableDocument(Document):
     stages: list[GroupRecord] = field("one record per stage: stem, layer1…layerN, head (empty as blocks is)")
     totals: TotalsRecord = field("the totals")
     problems: list[str] = field("every disagreement between the formula and the model, in words (empty when verified)")
+    verified_by: str | None = field(
+        "what verified every layer: the hooked model, or a cached proof of it (torch's version, the day; --no-cache "
+        "to recheck)",
+        when="for a named network (not --model)",
+    )
     cross_check: list[CrossCheckRecord] | None = field(
         "the totals counted again by torch's FlopCounterMode and fvcore's FlopCountAnalysis", when="with --cross-check"
     )

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..core.ops import KINDS
 from ..core.shapes import Shape
-from .verify import ObservedLayer
+from ..core.verification import ObservedLayer
 
 
 @dataclass(frozen=True)
