@@ -200,6 +200,35 @@ def test_a_plain_network_without_arch_is_not_a_resnet():
     assert check_model(plain).verdict == "not_a_resnet"
 
 
+class DetectionFrozenBN(torch.nn.Module):
+    """A batch norm with fixed statistics and affine, as detection codebases write one: buffers only, applied as
+    x * scale + shift."""
+
+    def __init__(self, channels, eps=1e-5):
+        super().__init__()
+        self.eps = eps
+        for name, value in (("weight", 1.0), ("bias", 0.0), ("running_mean", 0.0), ("running_var", 1.0)):
+            self.register_buffer(name, torch.full((channels,), value))
+
+    def forward(self, x):
+        scale = self.weight * (self.running_var + self.eps).rsqrt()
+        shift = self.bias - self.running_mean * scale
+        return x * scale.reshape(1, -1, 1, 1) + shift.reshape(1, -1, 1, 1)
+
+
+def test_a_frozen_batch_norm_is_named_as_one():
+    from tests.corpus_models import tv_resnet18
+
+    comparison = compare_model(tv_resnet18(norm_layer=DetectionFrozenBN), get_spec("resnet18"), (64, 64))
+    assert comparison.verdict == "differs" and [d.kind for d in comparison.differences] == ["norm"]
+    assert comparison.differences[0].message.startswith(
+        "your stem normalises with frozen batch norm (a fixed per-channel scale and shift); the reference with batch "
+        "norm"
+    )
+    # every place it is used, said once: the stem, and each block's main path and projection
+    assert comparison.differences[0].places[:3] == ("stem", "layer1.0", "layer1.1")
+
+
 SMALL_CONFIGS = ["resnet18", "resnet20", "preact_resnet18", "seresnet18", "resnet18d", "resnext50_32x4d"]
 NEIGHBOURS = {  # one knob each, every one a different network
     "shortcut": "C",

@@ -19,7 +19,7 @@ from typing import Any
 from ..records.vocabulary import BlockShortcut
 from .graph import INPUT, Graph, Node, macs_of
 
-NORMS = ("bn", "gn", "ln")
+NORMS = ("bn", "gn", "ln", "affine")  # affine: a per-channel scale and shift from buffers (a frozen batch norm)
 ACTS = ("relu", "act")
 WINDOWED = ("conv", "maxpool", "downpool")
 
@@ -64,15 +64,20 @@ class Layer:
         if self.kind == "linear":
             return f"linear {a['in']}→{a['out']}" + ("" if a.get("bias") else " no bias")
         if self.kind in NORMS:
-            return {"bn": "batch norm", "gn": f"GroupNorm({a.get('groups')})", "ln": "layer norm"}[self.kind]
+            return {
+                "bn": "batch norm",
+                "gn": f"GroupNorm({a.get('groups')})",
+                "ln": "layer norm",
+                "affine": "frozen batch norm (a fixed per-channel scale and shift)",
+            }[self.kind]
         if self.kind.startswith("act:"):
             return self.kind[4:]
         return self.kind
 
 
-def _layer(node: Node) -> Layer:
+def _layer(node: Node, affine: frozenset[int] = frozenset()) -> Layer:
     a = node.attrs
-    kind = node.kind
+    kind = "affine" if node.index in affine else node.kind
     attrs: tuple = ()
     if kind == "conv":
         attrs = tuple((k, a[k]) for k in ("kernel", "stride", "padding", "dilation", "groups", "bias"))
@@ -245,9 +250,10 @@ def recover(graph: Graph) -> Structure:
     out_node = nodes[graph.output] if graph.output != INPUT else None
     num_classes = out_node.out_shape[1] if out_node is not None and len(out_node.out_shape) == 2 else None
     lived = ancestors(graph.output)  # ops that reach the output; the rest (a discarded branch) are not the net
+    affine = _affine(graph)
     adds = [n for n in nodes if _is_residual_add(n) and lived & _bit(n.index)]
     if not adds:
-        layers = tuple(_layer(n) for n in nodes if _kept(n) and lived & _bit(n.index))
+        layers = tuple(_layer(n, affine) for n in nodes if _kept(n) and lived & _bit(n.index))
         stem, head, global_pool = _split_head(layers)
         return Structure(False, stem, (), (), head, global_pool, in_channels, size, num_classes, "post")
 
@@ -270,7 +276,7 @@ def recover(graph: Graph) -> Structure:
     after_last = [i for i in _members(lived & ~ancestors(adds[-1].index)) if i != INPUT]
 
     def layers_of(indices) -> list[Layer]:
-        return [_layer(nodes[i]) for i in sorted(indices) if _kept(nodes[i])]
+        return [_layer(nodes[i], affine) for i in sorted(indices) if _kept(nodes[i])]
 
     # Pre-activation when the main paths start with a norm or the gaps between blocks hold one.
     votes = 0
@@ -355,6 +361,21 @@ def recover(graph: Graph) -> Structure:
     else:
         tail = pre_head
     return Structure(True, tuple(stem), _number(blocks), tail, head, global_pool, in_channels, size, num_classes, order)
+
+
+def _affine(graph: Graph) -> frozenset[int]:
+    """`x * scale + shift` with both from parameters or buffers (detectron2's and torchvision's FrozenBatchNorm2d,
+    a BN folded by hand): the mul nodes whose output a parameter add shifts. What a frozen BN computes is a BN's
+    eval-mode function, with no trainable parameters."""
+    consumers = graph.consumers()
+    return frozenset(
+        n.index
+        for n in graph.nodes
+        if n.kind == "mul"
+        and len(n.inputs) == 1
+        and n.params
+        and any(graph.nodes[c].kind == "bias" for c in consumers.get(n.index, []))
+    )
 
 
 def _with_after(block: Block, gap: list[Layer]) -> Block:
