@@ -10,8 +10,8 @@ The entries live in the platform's user cache folder (`$XDG_CACHE_HOME/resnet-in
 `~/.cache/resnet-inspect`); `RESNET_INSPECT_CACHE` names another folder, or `off` turns the cache off. At most
 `MAX_ENTRIES` are kept (the oldest go first). Each is written to a temporary file and renamed into place, so a
 reader sees a whole entry or none, also with writers at once; an entry that does not parse, or whose key or
-format is not this one's, is ignored (and rewritten), never trusted. Only networks built from a spec are
-cached: a user's model or file never is.
+format is not this one's, or that changed since it was written (each carries a digest of itself), is ignored
+(and rewritten), never trusted. Only networks built from a spec are cached: a user's model or file never is.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import datetime
 import hashlib
 import json
 import os
+import re
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -30,8 +31,9 @@ from .core.shapes import Trace
 from .core.verification import ObservedLayer, Verification, compare
 
 CACHE_ENV = "RESNET_INSPECT_CACHE"
-FORMAT = 1  # the layout of an entry; another layout is never read
+FORMAT = 2  # the layout of an entry; another layout is never read
 MAX_ENTRIES = 2_000
+ENTRY = re.compile(r"^[0-9a-f]{64}\.json$")  # only files named so are entries (and only they are ever pruned)
 
 
 def folder() -> Path | None:
@@ -41,7 +43,9 @@ def folder() -> Path | None:
         return None
     if given:
         return Path(given).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    if not base or not os.path.isabs(base):  # the XDG spec: a relative value is ignored
+        base = str(Path.home() / ".cache")
     return Path(base) / "resnet-inspect"
 
 
@@ -92,7 +96,7 @@ class Cached:
     torch: str  # torch's version then
 
     def words(self) -> str:
-        return f"cached proof, torch {self.torch}, {self.created}; --no-cache to recheck"
+        return f"cached proof, torch {self.torch}, {self.created}; --no-cache (cache=False) to recheck"
 
 
 def load(traced: Trace, probe: str) -> Cached | None:
@@ -104,13 +108,15 @@ def load(traced: Trace, probe: str) -> Cached | None:
     path = where / f"{name}.json"
     try:
         entry = json.loads(path.read_text())
-        if entry.get("format") != FORMAT or entry.get("key") != name:
-            return None
+        if entry.get("format") != FORMAT or entry.get("key") != name or entry.get("digest") != _digest(entry):
+            return None  # another layout, another question's entry, or changed since it was written
         observed = [_observed(o) for o in entry["observed"]]
-        verification = compare(traced, observed, int(entry["model_params"]), entry["error"])
+        verification = compare(traced, observed, int(entry["model_params"]), None)
+        if not verification.ok:
+            return None  # only proofs that held are written: one that does not hold is not one of ours
         return Cached(verification, str(entry["created"]), str(entry["torch"]))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None  # missing, half-written by another tool, or foreign: proven again, never trusted
+    except Exception:  # missing, half-written, foreign, nested past recursion: proven again, never trusted
+        return None
 
 
 def store(traced: Trace, probe: str, verification: Verification) -> None:
@@ -121,28 +127,42 @@ def store(traced: Trace, probe: str, verification: Verification) -> None:
         return
     name = key(traced, probe)
     observed = [c.observed for c in verification.checks if c.observed is not None]
-    entry = {
+    entry: dict[str, Any] = {
         "format": FORMAT,
         "key": name,
         "created": datetime.date.today().isoformat(),
         "torch": versions()["torch"],
         "model_params": verification.model_params,
-        "error": verification.error,
-        "observed": [_plain(o) for o in [*observed, *verification.unexpected]],
+        "observed": [_plain(o) for o in observed],
     }
+    entry["digest"] = _digest(entry)
+    temporary = None
     try:
         where.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=where, prefix=f".{name}.", suffix=".tmp")
         with os.fdopen(handle, "w") as out:
             json.dump(entry, out)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # as any file the user writes (mkstemp's is 0600)
         os.replace(temporary, where / f"{name}.json")  # atomic: a reader sees the old entry or the new one
+        temporary = None
         _prune(where)
     except OSError:
         return
+    finally:
+        if temporary is not None:  # a write that failed (a full disk) leaves nothing behind
+            Path(temporary).unlink(missing_ok=True)
+
+
+def _digest(entry: dict[str, Any]) -> str:
+    """A hash of an entry's contents, less the digest itself: an entry changed after it was written is not read."""
+    body = {k: v for k, v in entry.items() if k != "digest"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
 def _prune(where: Path) -> None:
-    entries = sorted(where.glob("*.json"), key=lambda p: p.stat().st_mtime)
+    entries = sorted((p for p in where.iterdir() if ENTRY.match(p.name)), key=lambda p: p.stat().st_mtime)
     for path in entries[: max(0, len(entries) - MAX_ENTRIES)]:
         path.unlink(missing_ok=True)
 

@@ -36,7 +36,10 @@ def test_a_hit_answers_without_torch_and_says_so(folder):
     first = analyze(18, 64)
     assert first.cached is None and len(entries(folder)) == 1
     again = analyze(18, 64)
-    assert again.cached == f"cached proof, torch {cache.versions()['torch']}, {_day()}; --no-cache to recheck"
+    assert (
+        again.cached
+        == f"cached proof, torch {cache.versions()['torch']}, {_day()}; --no-cache (cache=False) to recheck"
+    )
     assert [r.to_dict() for r in again.records("layer")] == [r.to_dict() for r in first.records("layer")]
     assert again.verified and again.params == 11_689_512  # torchvision's model card
     code = (
@@ -79,6 +82,22 @@ def test_a_changed_source_or_torch_misses(folder, monkeypatch):
         lambda entry: json.dumps(entry | {"format": 99}),
         lambda entry: json.dumps(entry | {"observed": [{"name": "conv1"}]}),
         lambda entry: json.dumps([1, 2, 3]),
+        lambda entry: "[" * 100_000,  # nested past Python's recursion limit
+        # edited by hand: a layer's kind, its input shape, the model's parameters (each would change the answer)
+        lambda entry: json.dumps(
+            entry | {"observed": [{**entry["observed"][0], "kind": "bn"}, *entry["observed"][1:]]}
+        ),
+        lambda entry: json.dumps(
+            entry
+            | {
+                "observed": [
+                    *entry["observed"][:-2],
+                    {**entry["observed"][-2], "in_shape": [0, 512, 20, 20]},
+                    entry["observed"][-1],
+                ]
+            }
+        ),
+        lambda entry: json.dumps(entry | {"model_params": 123}),
     ],
 )
 def test_a_corrupt_or_foreign_entry_is_ignored_and_rebuilt(folder, spoil):
@@ -116,6 +135,44 @@ def test_the_folder_is_bounded(folder, monkeypatch):
     assert analyze(18, 96).cached is not None  # the newest stay
 
 
+def test_a_failed_write_leaves_nothing_behind(folder, monkeypatch):
+    analysis = analyze(18, 64, cache=False)
+    for path in entries(folder):
+        path.unlink()
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(json, "dump", full)
+    cache.store(analysis.trace, "empty-batch", analysis.verification)
+    assert list(folder.iterdir()) == []
+
+
+def test_pruning_touches_only_entries(folder, monkeypatch):
+    folder.mkdir(parents=True)
+    mine = folder / "notes.json"
+    mine.write_text("{}")
+    os.utime(mine, (1e9, 1e9))  # older than any entry
+    monkeypatch.setattr(cache, "MAX_ENTRIES", 1)
+    analyze(18, 64)
+    analyze(18, 96)
+    assert mine.exists() and len([p for p in entries(folder) if cache.ENTRY.match(p.name)]) == 1
+
+
+def test_entries_are_readable_as_the_users_files_are(folder):
+    analyze(18, 64)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert [p.stat().st_mode & 0o777 for p in entries(folder)] == [0o666 & ~umask]
+
+
+def test_a_relative_xdg_cache_home_is_ignored(monkeypatch, tmp_path):
+    monkeypatch.delenv(cache.CACHE_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/dir")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert cache.folder() == tmp_path / ".cache" / "resnet-inspect"
+
+
 def test_off_keeps_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv(cache.CACHE_ENV, "off")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
@@ -142,7 +199,10 @@ def test_no_cache_on_the_command_line_proves_again(folder):
     first = invoke("table", "--depth", "18", "--size", "64")
     assert "Verified against the hooked model: 68/68 layers\n" in first.stdout
     cached = invoke("table", "--depth", "18", "--size", "64")
-    assert "68/68 layers (cached proof, torch " in cached.stdout and "; --no-cache to recheck)" in cached.stdout
+    assert (
+        "68/68 layers (cached proof, torch " in cached.stdout
+        and "; --no-cache (cache=False) to recheck)" in cached.stdout
+    )
     again = invoke("table", "--depth", "18", "--size", "64", "--no-cache", "--format", "json")
     assert json.loads(again.stdout)["verified_by"] == "the hooked model (empty-batch probe); proven again (--no-cache)"
     refused = invoke("table", "--model", f"{ROOT / 'docs' / 'examples' / 'my_resnet.py'}:build", "--no-cache")
