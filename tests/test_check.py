@@ -166,6 +166,8 @@ def test_shared_weights_never_match():
     ):
         comparison = compare_model(model, get_spec(name), (64, 64))
         assert comparison.verdict == "differs" and [d.kind for d in comparison.differences] == ["function"]
+        # a shared tensor counts once in the stage totals, as sum(p.numel() for p in model.parameters()) does
+        assert sum(r.your_params for r in comparison.records()) == sum(p.numel() for p in model.parameters())
         assert said in comparison.differences[0].message and "shared weights, fewer parameters" in (
             comparison.differences[0].message
         )

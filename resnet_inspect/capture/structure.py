@@ -36,6 +36,9 @@ class Layer:
     macs_conv_linear: int
     module: str  # the user's module path, for words only
     index: int = -1  # the graph node it came from
+    # the elements of the parameters this op is the first to read: a tensor shared by several ops (tied weights,
+    # one module called twice) counts once, at its first use, in the totals; `params` (in the key) counts per op
+    first_params: int = 0
 
     @property
     def key(self) -> tuple:
@@ -75,7 +78,7 @@ class Layer:
         return self.kind
 
 
-def _layer(node: Node, affine: frozenset[int] = frozenset()) -> Layer:
+def _layer(node: Node, affine: frozenset[int] = frozenset(), first: dict[int, int] | None = None) -> Layer:
     a = node.attrs
     kind = "affine" if node.index in affine else node.kind
     attrs: tuple = ()
@@ -99,7 +102,21 @@ def _layer(node: Node, affine: frozenset[int] = frozenset()) -> Layer:
         )
     elif kind == "pad":
         attrs = (("pad", a["pad"]),)
-    return Layer(kind, attrs, node.in_shape, node.out_shape, node.param_count, macs_of(node), node.module, node.index)
+    own = node.param_count if first is None else first.get(node.index, 0)
+    return Layer(
+        kind, attrs, node.in_shape, node.out_shape, node.param_count, macs_of(node), node.module, node.index, own
+    )
+
+
+def _first_reads(graph: Graph) -> dict[int, int]:
+    """Node index → elements of the parameters it is the first to read, in execution order."""
+    seen: set[str] = set()
+    first: dict[int, int] = {}
+    for node in graph.nodes:
+        fresh = [p for p in node.params if p in graph.param_names and p not in seen]
+        seen.update(fresh)
+        first[node.index] = sum(graph.param_names[p] for p in fresh)
+    return first
 
 
 def _linear_from_conv(layer: Layer) -> Layer:
@@ -115,6 +132,7 @@ def _linear_from_conv(layer: Layer) -> Layer:
         layer.macs_conv_linear,
         layer.module,
         layer.index,
+        layer.first_params,
     )
 
 
@@ -250,10 +268,10 @@ def recover(graph: Graph) -> Structure:
     out_node = nodes[graph.output] if graph.output != INPUT else None
     num_classes = out_node.out_shape[1] if out_node is not None and len(out_node.out_shape) == 2 else None
     lived = ancestors(graph.output)  # ops that reach the output; the rest (a discarded branch) are not the net
-    affine = _affine(graph)
+    affine, first_reads = _affine(graph), _first_reads(graph)
     adds = [n for n in nodes if _is_residual_add(n) and lived & _bit(n.index)]
     if not adds:
-        layers = tuple(_layer(n, affine) for n in nodes if _kept(n) and lived & _bit(n.index))
+        layers = tuple(_layer(n, affine, first_reads) for n in nodes if _kept(n) and lived & _bit(n.index))
         stem, head, global_pool = _split_head(layers)
         return Structure(False, stem, (), (), head, global_pool, in_channels, size, num_classes, "post")
 
@@ -276,7 +294,7 @@ def recover(graph: Graph) -> Structure:
     after_last = [i for i in _members(lived & ~ancestors(adds[-1].index)) if i != INPUT]
 
     def layers_of(indices) -> list[Layer]:
-        return [_layer(nodes[i], affine) for i in sorted(indices) if _kept(nodes[i])]
+        return [_layer(nodes[i], affine, first_reads) for i in sorted(indices) if _kept(nodes[i])]
 
     # Pre-activation when the main paths start with a norm or the gaps between blocks hold one.
     votes = 0

@@ -695,5 +695,6 @@ def _stage_totals(structure: Structure) -> dict[str, tuple[tuple[int, ...], int,
     groups["head"] = [*structure.tail, *structure.head]
     outs["head"] = structure.head[-1].out_shape[1:] if structure.head else ()
     return {
-        k: (tuple(outs[k]), sum(x.params for x in v), sum(x.macs_conv_linear for x in v)) for k, v in groups.items()
+        k: (tuple(outs[k]), sum(x.first_params for x in v), sum(x.macs_conv_linear for x in v))
+        for k, v in groups.items()
     }

@@ -49,7 +49,7 @@ class Proof:
         return self.problem is None
 
     def words(self) -> str:
-        """`same graph, 158 ops; same outputs to 3e-16 with shared random weights (float64)`."""
+        """`same graph, 158 ops; same outputs to 3e-16 with shared random weights (float64, eval mode)`."""
         graph = f"same graph, {self.ops} ops"
         if not self.holds:
             return f"{graph}; {self.problem}"
