@@ -210,6 +210,19 @@ def test_no_cache_on_the_command_line_proves_again(folder):
     assert "--no-cache does not apply to a model: a model is never answered from the cache" in refused.stderr
 
 
+def test_archs_says_how_many_configs_it_read_back(folder):
+    from resnet_inspect.core.configs import REGISTRY
+    from resnet_inspect.features.catalog import catalog_at
+
+    first = catalog_at((32, 32))
+    assert first.cached == () and first.notes == []
+    again = catalog_at((32, 32))
+    assert [e.record() for e in again.entries] == [e.record() for e in first.entries]
+    (note,) = again.notes
+    assert note.startswith(f"{len(REGISTRY)} of {len(REGISTRY)} configs verified from the proof cache (torch ")
+    assert note.endswith("); RESNET_INSPECT_CACHE=off proves them again")
+
+
 def test_the_key_holds_everything_a_proof_depends_on():
     traced = trace(get_spec(18), 64, 64)
     assert cache.key(traced, "empty-batch") != cache.key(traced, "meta")

@@ -47,6 +47,18 @@ class Catalog(Result):
     """Every named config in a line, each verified."""
 
     entries: tuple[CatalogEntry, ...]
+    cached: tuple[str, ...] = ()  # the words of each verification read back from the proof cache
+
+    @property
+    def notes(self) -> list[str]:
+        """Said beside the output: how many verifications were read back rather than run."""
+        if not self.cached:
+            return []
+        when = self.cached[0].split(";")[0].removeprefix("cached proof, ")  # "torch 2.13.0, 2026-12-08"
+        return [
+            f"{len(self.cached)} of {len(self.entries)} configs verified from the proof cache ({when}); "
+            "RESNET_INSPECT_CACHE=off proves them again"
+        ]
 
     def records(self) -> list[CatalogRecord]:
         return [entry.record() for entry in self.entries]
@@ -111,7 +123,8 @@ def catalog(analyses: Sequence[Analysis]) -> Catalog:
                 a.verified,
             )
             for a in analyses
-        )
+        ),
+        tuple(a.cached for a in analyses if a.cached),
     )
 
 
