@@ -70,6 +70,17 @@ class Graph:
     param_names: dict[str, int]  # every parameter of the model → elements
     param_sizes: dict[str, int] = field(default_factory=dict)  # every parameter and buffer, by each name → elements
 
+    def first_reads(self) -> dict[int, tuple[str, ...]]:
+        """Node index → the parameters it is the first to read, in execution order: a tensor shared by several
+        ops (tied weights, one module called twice) is counted once, at its first use."""
+        seen: set[str] = set()
+        first: dict[int, tuple[str, ...]] = {}
+        for node in self.nodes:
+            fresh = tuple(p for p in node.params if p in self.param_names and p not in seen)
+            seen.update(fresh)
+            first[node.index] = fresh
+        return first
+
     def consumers(self) -> dict[int, list[int]]:
         out: dict[int, list[int]] = {}
         for node in self.nodes:
@@ -396,7 +407,7 @@ def _capture(model: Any, sample_shape: Shape, probe: str, *, owned: bool = False
     finally:
         for handle in handles:
             handle.remove()
-    first = next(_tensors(out), None)
+    first = next(tensors_in(out), None)
     if first is None:
         raise CaptureError("the model's forward returned no tensor")
     output = recorder.producer.get(id(first), INPUT)
@@ -405,12 +416,10 @@ def _capture(model: Any, sample_shape: Shape, probe: str, *, owned: bool = False
     total = {}
     for n, p in model.named_parameters():
         total[n] = p.numel()
-    sizes = {
-        n: t.numel()
-        for n, t in itertools.chain(
-            twin.named_parameters(remove_duplicate=False), twin.named_buffers(remove_duplicate=False)
-        )
-    }
+
+    from ..runtime.copying import named_tensors
+
+    sizes = {n: t.numel() for n, t in named_tensors(twin).items()}
     return Graph(nodes, (1, *sample_shape), output, words, str(dtype).removeprefix("torch."), total, sizes)
 
 
@@ -425,7 +434,8 @@ def _unbatch(node: Node) -> Node:
     return dataclasses.replace(node, in_shapes=tuple(one(s) for s in node.in_shapes), out_shape=one(node.out_shape))
 
 
-def _tensors(value: Any) -> Iterator[Any]:
+def tensors_in(value: Any) -> Iterator[Any]:
+    """Every tensor in a (nested) value, in order: a forward's output, an op's arguments."""
     import torch
     from torch.utils._pytree import tree_flatten
 
@@ -459,7 +469,7 @@ def _make_recorder_class():
             name = func.overloadpacket.__name__
             ins, param_names = [], []
             shapes = []
-            for t in _tensors((args, kwargs)):
+            for t in tensors_in((args, kwargs)):
                 if id(t) in self.params:
                     param_names.append(self.params[id(t)][0])
                 elif id(t) in self.derived:
@@ -467,7 +477,7 @@ def _make_recorder_class():
                 elif id(t) in self.producer:
                     ins.append(self.producer[id(t)])
                     shapes.append(tuple(t.shape))
-            outs = list(_tensors(out))
+            outs = list(tensors_in(out))
             self.keep.extend(outs)
             if not outs:
                 return

@@ -108,17 +108,6 @@ def _layer(node: Node, affine: frozenset[int] = frozenset(), first: dict[int, in
     )
 
 
-def _first_reads(graph: Graph) -> dict[int, int]:
-    """Node index → elements of the parameters it is the first to read, in execution order."""
-    seen: set[str] = set()
-    first: dict[int, int] = {}
-    for node in graph.nodes:
-        fresh = [p for p in node.params if p in graph.param_names and p not in seen]
-        seen.update(fresh)
-        first[node.index] = sum(graph.param_names[p] for p in fresh)
-    return first
-
-
 def _linear_from_conv(layer: Layer) -> Layer:
     """A 1×1 conv on a 1×1 map (timm's `fc` in resnetv2) is a linear layer."""
     a = dict(layer.attrs)
@@ -268,7 +257,8 @@ def recover(graph: Graph) -> Structure:
     out_node = nodes[graph.output] if graph.output != INPUT else None
     num_classes = out_node.out_shape[1] if out_node is not None and len(out_node.out_shape) == 2 else None
     lived = ancestors(graph.output)  # ops that reach the output; the rest (a discarded branch) are not the net
-    affine, first_reads = _affine(graph), _first_reads(graph)
+    first_reads = {i: sum(graph.param_names[p] for p in names) for i, names in graph.first_reads().items()}
+    affine = _affine(graph)
     adds = [n for n in nodes if _is_residual_add(n) and lived & _bit(n.index)]
     if not adds:
         layers = tuple(_layer(n, affine, first_reads) for n in nodes if _kept(n) and lived & _bit(n.index))

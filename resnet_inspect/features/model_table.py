@@ -371,7 +371,7 @@ def _places(structure: Structure) -> dict[int, tuple[str, str]]:
 def _rows(graph: Graph, structure: Structure, batch: int) -> tuple[ModelRow, ...]:
     places = _places(structure)
     fields = graph_fields(graph)
-    read: set[str] = set()
+    first_reads = graph.first_reads()
     rows = []
     per_module: dict[str, int] = {}
     for node in graph.nodes:
@@ -381,8 +381,7 @@ def _rows(graph: Graph, structure: Structure, batch: int) -> tuple[ModelRow, ...
     seen_in_module: dict[str, int] = {}
     stage, block = ("stem", "stem") if structure.residual else (None, None)
     for node in graph.nodes:
-        fresh = [p for p in node.params if p in graph.param_names and p not in read]
-        read.update(fresh)
+        fresh = first_reads[node.index]
         shown = node.kind in SHOWN or (node.kind == "view" and _flattens(node))
         if not shown and not fresh:
             continue

@@ -44,6 +44,13 @@ def copy_model(
         raise InspectError(f"the model cannot be copied for {what}: {said}") from None
 
 
+def named_tensors(model: Any) -> dict[str, Any]:
+    """Every parameter and buffer by every name it has (a shared tensor under each of its names)."""
+    return dict(
+        itertools.chain(model.named_parameters(remove_duplicate=False), model.named_buffers(remove_duplicate=False))
+    )
+
+
 def materialise(model: Any, device: str = "cpu", *, dtype: Any = None) -> Any:
     """`model` itself (one of ours, built on the meta device) given uninitialised storage on `device`, in place:
     no deep copy (seconds for a 600-block net) and no `to_empty` (its `empty_like` imports sympy on a meta tensor)."""

@@ -14,7 +14,6 @@ user's model nor its tensors are touched: the copy has tensors of its own.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -134,7 +133,8 @@ def prove(model: Any, yours: tuple[Graph, Structure], reference: Any) -> Proof:
     weights this fills) with the same random weights on the same random input; see the module."""
     import torch
 
-    from ...runtime.copying import copy_model
+    from ...capture.graph import tensors_in
+    from ...runtime.copying import copy_model, named_tensors
 
     theirs = (reference.graph, reference.structure)
     reference_model = reference.model
@@ -159,7 +159,7 @@ def prove(model: Any, yours: tuple[Graph, Structure], reference: Any) -> Proof:
 
     from ...core.budget import check_memory
 
-    elements = sum(t.numel() for t in _named_tensors(reference_model).values())
+    elements = sum(t.numel() for t in named_tensors(reference_model).values())
     check_memory("the function check (both networks' weights in float64)", 16 * elements)
     full = (1, *yours[0].input_shape[1:])
     reduced, said = _proof_shape(full, theirs[1])
@@ -171,14 +171,15 @@ def prove(model: Any, yours: tuple[Graph, Structure], reference: Any) -> Proof:
     attempts = list(dict.fromkeys(attempts))
     problem = None
     for shape, dtype, notes in attempts:
+        name = str(dtype).removeprefix("torch.")
         generator = torch.Generator().manual_seed(SEED)
         try:
             copy = copy_model(model, "cpu", dtype=dtype, zeros=True, what="the function check").eval()
-            tensors = _named_tensors(copy)
+            tensors = named_tensors(copy)
             _randomise(tensors, generator)
             reference = reference_model.to(dtype).eval()  # every tensor its forward reads is filled below
             relabelled = _place_zero_channels(reference, yours, theirs)
-            theirs_tensors = _named_tensors(reference)
+            theirs_tensors = named_tensors(reference)
             with torch.no_grad():
                 for r_name, y_name in pairs.items():
                     target, source = theirs_tensors[r_name], tensors[y_name]
@@ -186,20 +187,19 @@ def prove(model: Any, yours: tuple[Graph, Structure], reference: Any) -> Proof:
                         return Proof(
                             ops,
                             0,
-                            str(dtype).removeprefix("torch."),
+                            name,
                             None,
                             f"your {y_name} holds {source.numel():,} values where the reference's {r_name} holds "
                             f"{target.numel():,}",
                         )
                     target.copy_(source.reshape(target.shape))
                 x = torch.randn(shape, generator=generator, dtype=dtype)
-                out_yours, out_theirs = _first_tensor(copy(x)), reference(x)
+                out_yours, out_theirs = next(tensors_in(copy(x)), None), reference(x)
         except InspectError:
             raise
         except Exception as error:  # the user's forward: float64 may be refused by code that fixes a dtype
             problem = f"the function check could not run: {type(error).__name__}: {first_line(error)}"
             continue
-        name = str(dtype).removeprefix("torch.")
         if out_yours is None or tuple(out_yours.shape) != tuple(out_theirs.shape):
             said = "no tensor" if out_yours is None else "×".join(map(str, out_yours.shape))
             return Proof(
@@ -211,11 +211,7 @@ def prove(model: Any, yours: tuple[Graph, Structure], reference: Any) -> Proof:
             )
         scale = out_theirs.abs().max().item() or 1.0
         difference = (out_yours.to(dtype) - out_theirs).abs().max().item() / scale
-        tolerance = (
-            TOLERANCE[str(out_yours.dtype).removeprefix("torch.")]
-            if out_yours.dtype in (torch.float32, torch.float64)
-            else 1e-2
-        )
+        tolerance = TOLERANCE.get(str(out_yours.dtype).removeprefix("torch."), 1e-2)  # 1e-2: a half precision
         if not difference <= tolerance:  # NaN fails too
             return Proof(
                 ops,
@@ -282,13 +278,6 @@ def _relabelling_note(moved: list) -> tuple[str, ...]:
     )
 
 
-def _named_tensors(model: Any) -> dict[str, Any]:
-    """Every parameter and buffer by every name it has (a shared tensor under each of its names)."""
-    return dict(
-        itertools.chain(model.named_parameters(remove_duplicate=False), model.named_buffers(remove_duplicate=False))
-    )
-
-
 def _randomise(tensors: dict[str, Any], generator: Any) -> None:
     """Random values a network keeps finite under: weights uniform with variance 1/fan-in, vectors (norm scales
     and shifts, biases, running statistics) in [0.5, 1.5], so that no variance is zero and no scale vanishes.
@@ -306,13 +295,6 @@ def _randomise(tensors: dict[str, Any], generator: Any) -> None:
                 tensor.copy_((2 * draw - 1) * (3 / max(1, tensor[0].numel())) ** 0.5)
             else:
                 tensor.copy_(draw + 0.5)
-
-
-def _first_tensor(value: Any) -> Any:
-    import torch
-    from torch.utils._pytree import tree_flatten
-
-    return next((leaf for leaf in tree_flatten(value)[0] if isinstance(leaf, torch.Tensor)), None)
 
 
 def _names(names: list[str]) -> str:
