@@ -228,3 +228,9 @@ def test_diff_lists_only_layers_that_differ():
     assert changed == [
         f"layer{s}.0.{name}" for s in (2, 3, 4) for name in ("downsample.0", "downsample.1", "downsample")
     ]
+
+
+def test_a_sweep_over_batches_says_sizes_and_batches_apart():
+    out = invoke("sweep", "--depth", "18", "--sizes", "32", "--batch", "1,2,3", env={"COLUMNS": "120"}).stdout
+    assert "resnet18 over 1 input size × 3 batches" in out
+    assert "resnet18 over 2 input sizes\n" in invoke("sweep", "--depth", "18", "--sizes", "32,64").stdout

@@ -534,7 +534,7 @@ def sweep_view(result: Sweep) -> Group:
     table = Fitted(
         columns,
         cells,
-        title=f"{result.spec.name} over {len(records)} input sizes",
+        title=f"{result.spec.name} over {_points_words(records)}",
         row_styles=["yellow" if r.jump else None for r in records],
         caption=f"▲ marks a size whose MACs per pixel rise more than {result.jump_threshold:.0%} over the "
         f"previous one; activations: every layer output that allocates a tensor, {result.dtype}; MACs: "
@@ -644,6 +644,13 @@ def profile_view(result: Profile, level: Level | str = Level.stage) -> Group:
         )
     parts.append(text)
     return Group(*parts)
+
+
+def _points_words(records) -> str:
+    """`5 input sizes`, or `1 input size × 5 batches`: what a sweep's rows range over."""
+    sizes = len({tuple(r.size) for r in records})
+    batches = len({r.batch for r in records})
+    return counted(sizes, "input size") + (f" × {counted(batches, 'batch', 'batches')}" if batches > 1 else "")
 
 
 # ----------------------------------------------------------------------------------------------- check
